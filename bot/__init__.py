@@ -1,0 +1,26 @@
+"""quotebot's HTTP layer: one factory that wires settings, services and the API blueprint."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from bot.services import Services
+
+
+def create_app(config: Mapping[str, Any] | None = None, *, services: Services | None = None) -> Flask:
+    """Build the app: settings from config/default.toml, the environment and `config`; services built once."""
+    from bot import api, errors
+    from bot.services import build_services
+    from bot.settings import load_settings
+
+    settings = services.settings if services is not None else load_settings(config)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings["server"]["max_body_bytes"]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["quotebot"] = services if services is not None else build_services(settings)
+    errors.register(app)
+    app.register_blueprint(api.bp)
+    return app

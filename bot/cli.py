@@ -1,0 +1,143 @@
+"""The `quotebot` command: ingest, ask, extract, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from retrieval.errors import QuotebotError
+
+EPILOG = "Settings come from config/default.toml, QUOTEBOT_CONFIG=FILE and QUOTEBOT_<SECTION>__<KEY> variables."
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+        return code
+    except QuotebotError as exc:
+        print(f"quotebot: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quotebot", description="Find, attribute and verify quotes in news articles.", epilog=EPILOG
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "ingest",
+        help="load articles into the index",
+        epilog=EPILOG,
+        description="Load .txt/.md/.html/.json/.jsonl files and folders into the index. "
+        "Unchanged articles are skipped; a bad file is reported and the rest still land.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to ingest")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(run=_ingest)
+
+    p = sub.add_parser("ask", help="ask a question and print the cited answer", epilog=EPILOG)
+    p.add_argument("question", help='e.g. "what did Kirby say?"')
+    p.add_argument("--top-k", type=int, default=None, help="passages to cite (default: ask.top_k)")
+    p.add_argument("--json", action="store_true", help="print the answer as the /ask JSON")
+    p.set_defaults(run=_ask)
+
+    p = sub.add_parser(
+        "extract",
+        help="write statement predictions for a JSONL of articles (no index needed)",
+        description="Read {doc_id, text} lines, write predictions in the eval format.",
+    )
+    p.add_argument("input", type=Path, metavar="IN.jsonl")
+    p.add_argument("--out", type=Path, required=True, metavar="PRED.jsonl")
+    p.set_defaults(run=_extract)
+
+    p = sub.add_parser("serve", help="serve the HTTP API and the demo page (development server)", epilog=EPILOG)
+    p.add_argument("--host", default=None, help="bind address (default: server.host)")
+    p.add_argument("--port", type=int, default=None, help="port (default: server.port)")
+    p.set_defaults(run=_serve)
+    return parser
+
+
+def _services() -> Any:
+    from bot.services import build_services
+    from bot.settings import load_settings
+
+    return build_services(load_settings())
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from retrieval.loaders import iter_files
+
+    svc = _services()
+    try:
+        total = len(iter_files(args.paths))
+    except QuotebotError:
+        total = 0  # the ingest reports the missing path by name
+    # A bar only for more than a few files, and only on a terminal.
+    with tqdm(total=total, unit="file", disable=total <= 3 or not sys.stderr.isatty(), file=sys.stderr) as bar:
+        report = svc.ingestor.ingest_paths(args.paths, progress=bar.update)
+    counts = svc.store.counts().to_dict()
+    if args.json:
+        print(json.dumps({**report.to_dict(), "counts": counts}, indent=2))
+    else:
+        print(
+            f"added {report.articles} articles ({report.chunks} chunks, {report.statements} statements); "
+            f"{report.unchanged} unchanged; {len(report.failed)} failed"
+        )
+        for name, reason in report.failed:
+            print(f"  failed: {name}: {reason}")
+        print("index: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 1 if report.failed else 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from bot.chat import AskParams, Chat
+
+    svc = _services()
+    top_k = args.top_k or svc.settings["ask"]["top_k"]
+    if not 1 <= top_k <= svc.settings["ask"]["max_top_k"]:
+        print(f"quotebot: error: --top-k must be between 1 and {svc.settings['ask']['max_top_k']}", file=sys.stderr)
+        return 2
+    answer = Chat(svc.searcher).ask(AskParams(args.question, top_k))
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print()
+    for c in answer.citations:
+        meta = ", ".join(x for x in (c.title, c.source, c.published) if x)
+        print(f"[{c.n}] {meta} (article {c.article_id}, chars {c.start}-{c.end})")
+    return 0
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from retrieval.quotes.evaluate import predict_file
+
+    n = predict_file(args.input, args.out)
+    print(f"wrote predictions for {n} articles to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from bot import create_app
+
+    app = create_app()
+    server = app.extensions["quotebot"].settings["server"]
+    app.run(host=args.host or server["host"], port=args.port or server["port"], threaded=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

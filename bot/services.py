@@ -1,0 +1,46 @@
+"""The heavy objects of one process (model, store, searcher), built once from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.settings import Settings
+from retrieval.embedding import Embedder, SentenceTransformerEmbedder
+from retrieval.ingest import IngestOptions, Ingestor
+from retrieval.search import Searcher
+from retrieval.store import Store
+
+
+@dataclass
+class Services:
+    """Everything a request needs, shared by all requests of a process."""
+
+    settings: Settings
+    store: Store
+    embedder: Embedder
+    searcher: Searcher
+    ingestor: Ingestor
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """Return the configured embedder (the model is loaded once per process)."""
+    emb = settings["embedding"]
+    return SentenceTransformerEmbedder(emb["model"], device=emb["device"], batch_size=emb["batch_size"])
+
+
+def open_store(settings: Settings) -> Store:
+    """Return the configured store: the Chroma server at store.url, else the embedded index at store.path."""
+    st = settings["store"]
+    return Store.open(
+        path=str(Path(st["path"]).expanduser()), url=st["url"], prefix=st["prefix"], timeout=st["timeout"]
+    )
+
+
+def build_services(settings: Settings, *, embedder: Embedder | None = None, store: Store | None = None) -> Services:
+    """Build every service from settings; pass `embedder` or `store` to share existing ones."""
+    embedder = embedder or build_embedder(settings)
+    store = store or open_store(settings)
+    ing = settings["ingest"]
+    options = IngestOptions(ing["chunk_size"], ing["chunk_overlap"], ing["max_file_bytes"])
+    return Services(settings, store, embedder, Searcher(store, embedder), Ingestor(store, embedder, options))

@@ -1,0 +1,1 @@
+"""quotebot: the knowledge layer (no Flask, no HTTP)."""

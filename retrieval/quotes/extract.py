@@ -1,0 +1,134 @@
+"""Statement extraction: combine quotations and reported speech into resolved `Statement`s."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from retrieval.models import Statement, StatementKind, content_id
+from retrieval.quotes.direct import Parsed, attribute_quotes
+from retrieval.quotes.marks import find_quotes, single_quoted, split_paragraphs
+from retrieval.quotes.parsing import parse
+from retrieval.quotes.reported import find_reported
+from retrieval.quotes.spans import Attribution, Span, contains, overlap
+from retrieval.quotes.speakers import resolve, speaker_id
+
+
+def extract_statements(text: str, article_id: str = "") -> list[Statement]:
+    """Return every attributed statement in an article, with verbatim spans and resolved speakers."""
+    return next(extract_many([(text, article_id)]))
+
+
+def extract_many(articles: Iterable[tuple[str, str]], batch_size: int = 64) -> Iterator[list[Statement]]:
+    """Yield the statements of each (text, article_id), parsing all paragraphs in batches."""
+    items = list(articles)
+    layouts = [split_paragraphs(text) for text, _ in items]
+    chunks = (text[p.start : p.end] for (text, _), paras in zip(items, layouts) for p in paras)
+    docs = parse(chunks, batch_size=batch_size)
+    for (text, article_id), paras in zip(items, layouts):
+        parsed = [Parsed(p, next(docs)) for p in paras]
+        yield _statements(text, article_id, parsed)
+
+
+def _statements(text: str, article_id: str, parsed: list[Parsed]) -> list[Statement]:
+    """Return the statements of one parsed article."""
+    quotes = find_quotes(text, [p.para for p in parsed])
+    inside: list[Span] = [(q.open_mark, q.close_mark if q.close_mark is not None else q.end) for q in quotes]
+    quoted_atts, used = attribute_quotes(text, quotes, parsed)
+    reported: list[Attribution] = []
+    for p in parsed:
+        for tok_i, att in find_reported(p.doc, p.para.start, inside):
+            if (p.para.index, tok_i) not in used:
+                reported.append(att)
+    atts = _merge(text, quoted_atts, reported, [(q.start, q.end) for q in quotes])
+    atts.sort(key=lambda a: (a.start, -a.end))
+    resolved = resolve(text, atts)
+    out: list[Statement] = []
+    for a, r in zip(atts, resolved):
+        start, end = a.start, a.end
+        quoted = tuple(sorted(set(a.quoted)))
+        mention = r.mention
+        out.append(
+            Statement(
+                id=content_id(article_id, str(start), str(end)),
+                article_id=article_id,
+                kind=_kind(text, a),
+                start=start,
+                end=end,
+                text=text[start:end],
+                fragments=tuple(a.fragments),
+                quoted=quoted,
+                speaker=r.name,
+                speaker_id=speaker_id(r.name),
+                speaker_kind=r.kind,
+                mention=text[mention[0] : mention[1]] if mention else None,
+                mention_start=mention[0] if mention else None,
+                mention_end=mention[1] if mention else None,
+                cue=text[a.cue[0] : a.cue[1]] if a.cue else None,
+                cue_start=a.cue[0] if a.cue else None,
+                cue_end=a.cue[1] if a.cue else None,
+                confidence=a.confidence,
+            )
+        )
+    return out
+
+
+def _merge(text: str, quoted: list[Attribution], reported: list[Attribution], quotes: list[Span]) -> list[Attribution]:
+    """Fold quotations inside reported content into it (mixed) and drop reported duplicates of quotations."""
+    keep: list[Attribution] = []
+    absorbed: set[Span] = set()
+    _cut_coordinated(text, reported)
+    for r in reported:
+        _close_open_marks(text, r)
+        span = (r.start, r.end)
+        if any(overlap(span, (q.start, q.end)) * 2 > (span[1] - span[0]) for q in quoted):
+            continue  # a clause parsed inside a quotation the quotation finder already attributed
+        parts = [q for q in quotes if contains(span, q)]
+        parts += [s for s in single_quoted(text, span[0], span[1]) if not any(contains(q, s) for q in parts)]
+        r.quoted = parts
+        absorbed.update(parts)
+        keep.append(r)
+    for q in quoted:
+        # a floating quotation that sits inside someone's reported speech is part of it, not a new statement
+        if q.source == "floating" and all(f in absorbed for f in q.fragments):
+            continue
+        keep.append(q)
+    return keep
+
+
+def _close_open_marks(text: str, a: Attribution) -> None:
+    """Extend a content over the closing mark of a quotation it opened ("for ‘crimes of aggression’")."""
+    s, e = a.fragments[-1]
+    chunk = text[s:e]
+    for opener, closer in (("‘", "’"), ("“", "”")):
+        if chunk.count(opener) > chunk.count(closer) - chunk.count(closer + "s") and text[e : e + 1] == closer:
+            a.fragments[-1] = (s, e + 1)
+            return
+        if chunk.count('"') % 2 == 1 and text[e : e + 1] == '"':
+            a.fragments[-1] = (s, e + 1)
+            return
+
+
+def _cut_coordinated(text: str, reported: list[Attribution]) -> None:
+    """End a content before a coordinated attribution it swallowed ("X suggesting A and Y saying B")."""
+    for a in reported:
+        for b in reported:
+            if b is a or b.mention is None or b.cue is None or len(a.fragments) != 1:
+                continue
+            if a.start < b.mention[0] and b.cue[1] <= a.end and b.end <= a.end and a.cue and a.cue[1] <= a.start:
+                end = b.mention[0]
+                head = text[a.start : end].rstrip()
+                for tail in (" and", " but", ",", ";"):
+                    head = head.removesuffix(tail).rstrip()
+                if len(head) >= 15:
+                    a.fragments = [(a.start, a.start + len(head))]
+
+
+def _kind(text: str, a: Attribution) -> StatementKind:
+    """Classify a statement by how much of it lies inside quotation marks."""
+    if a.source in {"quote", "floating"}:
+        return "direct"
+    if not a.quoted:
+        return "indirect"
+    letters = sum(ch.isalnum() for s, e in a.fragments for ch in text[s:e])
+    inside = sum(ch.isalnum() for s, e in a.quoted for ch in text[s:e])
+    return "partial" if letters and inside >= 0.9 * letters else "mixed"

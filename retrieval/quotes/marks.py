@@ -1,0 +1,128 @@
+"""Quotation-mark scanning: find the spans inside double quotation marks, paragraph by paragraph."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+OPENERS = "“„«"
+CLOSERS = "”»"
+TOGGLES = '"'
+SINGLE_OPEN = "‘"
+SINGLE_CLOSE = "’"
+
+_PARAGRAPH = re.compile(r"[^\n]+")
+_MARK = re.compile(r"[\"“”„«»]")
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A run of words inside double quotation marks (offsets exclude the marks)."""
+
+    start: int
+    end: int
+    open_mark: int  # offset of the opening mark
+    close_mark: int | None  # offset of the closing mark; None when the paragraph ended first
+    paragraph: int
+    continues: bool = False  # the next paragraph reopens the same quotation
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One line of the article body with its offsets."""
+
+    index: int
+    start: int
+    end: int
+
+
+def split_paragraphs(text: str) -> list[Paragraph]:
+    """Return the non-blank lines of `text` as paragraphs."""
+    out: list[Paragraph] = []
+    for m in _PARAGRAPH.finditer(text):
+        if m.group().strip():
+            out.append(Paragraph(len(out), m.start(), m.end()))
+    return out
+
+
+def _is_opening(text: str, i: int, open_now: bool) -> bool:
+    """Decide whether the mark at `i` opens a quotation."""
+    ch = text[i]
+    if ch in OPENERS:
+        return True
+    if ch in CLOSERS:
+        # a closer glued to a following word at the start of a quote is a typo'd opener ("”What is")
+        return not open_now and (i + 1 < len(text) and text[i + 1].isalnum()) and (
+            i == 0 or not text[i - 1].isalnum()
+        )
+    return not open_now
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a span so it neither starts nor ends with whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def find_quotes(text: str, paragraphs: list[Paragraph] | None = None) -> list[Quote]:
+    """Return every double-quoted span, closing an unclosed quote at the end of its paragraph."""
+    paragraphs = paragraphs if paragraphs is not None else split_paragraphs(text)
+    quotes: list[Quote] = []
+    for para in paragraphs:
+        open_at: int | None = None
+        for m in _MARK.finditer(text, para.start, para.end):
+            i = m.start()
+            if open_at is None:
+                if _is_opening(text, i, False):
+                    open_at = i
+                continue
+            if text[i] in OPENERS:
+                # a second opener: the first was never closed; restart here
+                open_at = i
+                continue
+            s, e = _trim(text, open_at + 1, i)
+            if e > s:
+                quotes.append(Quote(s, e, open_at, i, para.index))
+            open_at = None
+        if open_at is not None:
+            s, e = _trim(text, open_at + 1, para.end)
+            if e > s:
+                quotes.append(Quote(s, e, open_at, None, para.index))
+    return _mark_continuations(text, quotes, paragraphs)
+
+
+def _mark_continuations(text: str, quotes: list[Quote], paragraphs: list[Paragraph]) -> list[Quote]:
+    """Flag unclosed quotes whose next paragraph starts with an opening mark (multi-paragraph quotes)."""
+    starts = {p.index: p.start for p in paragraphs}
+    out: list[Quote] = []
+    for q in quotes:
+        nxt = starts.get(q.paragraph + 1)
+        if q.close_mark is None and nxt is not None and text[nxt] in OPENERS + TOGGLES:
+            q = Quote(q.start, q.end, q.open_mark, None, q.paragraph, continues=True)
+        out.append(q)
+    return out
+
+
+def single_quoted(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Return spans inside curly single quotes within [start, end) (nested or partial quotes)."""
+    out: list[tuple[int, int]] = []
+    i = start
+    while True:
+        i = text.find(SINGLE_OPEN, i, end)
+        if i < 0:
+            return out
+        j = i + 1
+        # a closing ’ followed by a letter is an apostrophe ("Putin’s"), not the end of the quote
+        while True:
+            j = text.find(SINGLE_CLOSE, j, end)
+            if j < 0 or j + 1 >= len(text) or not text[j + 1].isalpha():
+                break
+            j += 1
+        if j < 0:
+            return out
+        if j > i + 1:
+            out.append((i + 1, j))
+        i = j + 1

@@ -1,0 +1,91 @@
+"""Mention finding: the words that name a cue's speaker in a dependency parse."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from retrieval.quotes.spans import Span
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+SUBJECT_DEPS = {"nsubj", "nsubjpass"}
+# participles and clauses that borrow the subject of the verb they hang from ("…, saying that …")
+BORROWING_DEPS = {"advcl", "xcomp", "conj", "pcomp", "acl"}
+RELATIVE = {"who", "which", "that"}
+MENTION_DEPS = {"compound", "amod", "det", "poss", "case", "nmod", "nummod", "quantmod", "punct", "preconj"}
+
+
+def subject_of(tok: Token) -> tuple[Token | None, Token | None]:
+    """Return the subject of a cue verb and, for a relative pronoun subject, the noun it stands for."""
+    cur = tok
+    for _ in range(3):
+        subj = next((c for c in cur.children if c.dep_ in SUBJECT_DEPS), None)
+        if subj is not None:
+            if subj.pos_ in {"VERB", "AUX"} or subj.dep_ == "nsubjpass" and subj.lower_ in {"it"}:
+                return None, None  # a clausal or dummy subject names nobody
+            if subj.lower_ in RELATIVE and cur.dep_ == "relcl":
+                return subj, cur.head
+            return subj, None
+        if cur.dep_ in {"acl", "relcl"}:
+            # participles hung off a noun are often misparsed; the noun phrase just before the cue is the speaker
+            return left_subject(cur), None
+        if cur.dep_ not in BORROWING_DEPS or cur.head is cur:
+            return None, None
+        cur = cur.head
+    return None, None
+
+
+def left_subject(tok: Token) -> Token | None:
+    """Return the head noun written just before a cue, skipping one comma-delimited parenthetical."""
+    doc = tok.doc
+    i = tok.i - 1
+    while i >= 0 and doc[i].dep_ in {"aux", "advmod", "neg", "auxpass"}:
+        i -= 1
+    if i >= 0 and doc[i].text == ",":
+        j = i - 1
+        while j >= max(0, i - 15) and doc[j].text != "," and not doc[j].is_sent_start:
+            j -= 1
+        if j < 0 or doc[j].text != ",":
+            return None
+        i = j - 1
+    if i < 0 or doc[i].pos_ not in {"NOUN", "PROPN", "PRON"}:
+        return None
+    return doc[i]
+
+
+def mention_span(tok: Token, base: int) -> Span:
+    """Return the character span naming the speaker: the head noun and its left modifiers."""
+    lo = tok.i
+    for left in reversed(list(tok.lefts)):
+        if left.dep_ not in MENTION_DEPS:
+            break
+        lo = min(lo, left.left_edge.i)
+    doc = tok.doc
+    hi = tok.i
+    # keep "of State" in "Secretary of State John Kerry" style heads but not relative clauses or appositions
+    for right in tok.rights:
+        if right.is_punct:
+            continue
+        if right.dep_ == "prep" and right.lower_ == "of" and right.i == hi + 1:
+            hi = right.right_edge.i
+        elif right.dep_ == "appos" and right.pos_ == "PROPN" and tok.pos_ == "NOUN" and right.left_edge.i <= hi + 2:
+            hi = right.i  # "the minister, Anna Berg, said": the apposition carries the name
+        else:
+            break
+    while lo < tok.i and doc[lo].is_punct:
+        lo += 1
+    while hi > tok.i and doc[hi].is_punct:
+        hi -= 1
+    return base + doc[lo].idx, base + doc[hi].idx + len(doc[hi].text)
+
+
+def subject_near(tokens: list[Token]) -> Token | None:
+    """Return a likely speaker among tokens with no cue: a proper noun or pronoun head."""
+    for t in tokens:
+        if t.pos_ == "PROPN" and t.dep_ not in {"compound"}:
+            return t
+    for t in tokens:
+        if t.pos_ == "PRON" and t.lower_ in {"he", "she", "they", "i", "we"}:
+            return t
+    return None

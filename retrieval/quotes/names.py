@@ -1,0 +1,125 @@
+"""Name analysis: split a speaker mention into role and name, and tell persons from organisations and groups."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from retrieval.models import SpeakerKind
+
+PRONOUNS = {"he", "she", "i", "we", "they", "it", "who", "which", "that", "you", "him", "her", "them", "us_"}
+PERSON_PRONOUNS = {"he", "she", "i", "him", "her", "who"}
+GROUP_PRONOUNS = {"they", "we", "them"}
+DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "other", "some", "many", "several", "both"}
+TITLES = {
+    "mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "professor", "president", "presidents",
+    "vice", "senator", "sen", "rep", "representative", "gov", "governor", "secretary", "minister", "prime",
+    "chancellor", "mayor", "judge", "justice", "chairman", "chairwoman", "chair", "ceo", "director", "general",
+    "gen", "col", "capt", "lt", "adm", "admiral", "speaker", "leader", "spokesman", "spokeswoman", "spokesperson",
+    "attorney", "candidate", "nominee", "press", "state", "deputy", "senior", "adviser", "advisor", "aide",
+    "former", "chief", "pope", "king", "queen", "prince", "rev", "reverend", "sheriff", "commissioner",
+    "ambassador", "congressman", "congresswoman", "democrat", "republican", "gop", "first", "executive",
+    "national", "security", "white", "house", "campaign", "manager", "of",
+}
+ORG_WORDS = {
+    "office", "department", "ministry", "party", "committee", "campaign", "times", "post", "news", "journal",
+    "court", "council", "agency", "association", "institute", "university", "company", "inc", "corp", "network",
+    "kremlin", "pentagon", "congress", "senate", "government", "administration", "foundation", "center",
+    "centre", "commission", "bureau", "service", "police", "fbi", "cia", "un", "nato", "eu", "bbc", "cnn", "ap",
+    "reuters", "politifact", "board", "group", "union", "church", "bank", "fund", "imf", "organization",
+    "organisation", "house", "club", "network", "magazine", "tribune", "press", "herald", "daily", "gazette",
+    "review", "report", "poll", "survey", "study", "statement", "website", "cbs", "nbc", "abc", "fox", "msnbc",
+    "breitbart", "politico", "cabinet", "army", "navy", "caucus", "coalition", "council", "clinic", "hospital",
+    "school", "college", "state", "states", "county", "city", "republic", "federation", "embassy",
+}
+COUNTRIES = {
+    "us": "United States", "u.s.": "United States", "usa": "United States", "u.s.a.": "United States",
+    "america": "United States", "united states": "United States", "uk": "United Kingdom",
+    "u.k.": "United Kingdom", "britain": "United Kingdom", "russia": "Russia", "ukraine": "Ukraine",
+    "china": "China", "iran": "Iran", "israel": "Israel", "france": "France", "germany": "Germany",
+    "moscow": "Russia", "kyiv": "Ukraine", "kiev": "Ukraine", "washington": "United States",
+    "beijing": "China", "mexico": "Mexico", "canada": "Canada", "japan": "Japan", "india": "India",
+    "syria": "Syria", "turkey": "Turkey", "north korea": "North Korea", "south korea": "South Korea",
+}
+
+_WORD = re.compile(r"[\w.'’\-]+")
+
+
+@dataclass(frozen=True)
+class MentionParts:
+    """A mention split into role words and the name proper, with its kind."""
+
+    name: str  # canonical-looking name ("John Kirby", "United States", "US officials")
+    role: str  # words before the name ("spokesman", "Ukrainian President")
+    kind: SpeakerKind
+    proper: bool  # the name is a proper name (capitalised), so aliases can be matched
+
+
+def _core(word: str) -> str:
+    """Return a word lower-cased without trailing dots or possessive."""
+    return re.sub(r"(['’]s)$", "", word).strip(".").lower()
+
+
+def is_capitalised(word: str) -> bool:
+    """Return whether a word starts with an upper-case letter."""
+    return word[:1].isupper()
+
+
+def analyse(mention: str) -> MentionParts:
+    """Split a speaker mention into role and name and guess its kind."""
+    words = _WORD.findall(mention)
+    while words and words[0].lower() in DETERMINERS:
+        words = words[1:]
+    text = " ".join(words)
+    if not words:
+        return MentionParts(mention.strip(), "", "person", False)
+    low = text.lower()
+    if low in COUNTRIES:
+        return MentionParts(COUNTRIES[low], "", "organisation", True)
+    head = words[-1]
+    if not is_capitalised(head):
+        kind: SpeakerKind = "group" if head.lower().endswith("s") and not head.endswith("ss") else "person"
+        if _core(head) in ORG_WORDS:
+            kind = "organisation"
+        return MentionParts(text, "", kind, False)
+    # the trailing run of capitalised words is the name; lower-case words before it are the role
+    k = len(words)
+    while k > 0 and (is_capitalised(words[k - 1]) or words[k - 1].lower() in {"of", "de", "van", "von", "al"}):
+        k -= 1
+    run = words[k:]
+    role_words = words[:k]
+    if any(_core(w) in ORG_WORDS for w in run) or any(w.endswith(("’s", "'s")) for w in run[:-1]):
+        return MentionParts(" ".join(run).replace("’", "'"), " ".join(role_words), "organisation", True)
+    if len(run) == 1 and head.endswith("s") and not head.endswith("ss") and head.lower() not in COUNTRIES:
+        if head[:-1].lower() in {"republican", "democrat", "american", "conservative", "liberal", "russian"}:
+            return MentionParts(head, " ".join(role_words), "group", True)
+    # move leading titles and capitalised modifiers before the last title into the role
+    last_title = -1
+    for i, w in enumerate(run[:-1]):
+        if _core(w) in TITLES:
+            last_title = i
+    role_words += run[: last_title + 1]
+    run = run[last_title + 1 :]
+    name = " ".join(run)
+    if name.lower() in COUNTRIES:
+        return MentionParts(COUNTRIES[name.lower()], " ".join(role_words), "organisation", True)
+    return MentionParts(name, " ".join(role_words), "person", True)
+
+
+def surname(name: str) -> str:
+    """Return the last word of a name, lower-cased."""
+    parts = name.split()
+    return _core(parts[-1]) if parts else ""
+
+
+_FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?(?:[ \t]+[A-Z][a-zA-Z’'\-]+){1,3}\b")
+
+
+def full_names(text: str) -> list[str]:
+    """Return capitalised multi-word names in a text, with leading titles stripped."""
+    out: list[str] = []
+    for m in _FULL_NAME.finditer(text):
+        parts = analyse(m.group())
+        if parts.kind == "person" and len(parts.name.split()) >= 2 and not parts.name.endswith(("’s", "'s")):
+            out.append(parts.name)
+    return out

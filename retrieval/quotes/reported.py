@@ -1,0 +1,133 @@
+"""Reported speech: cue verbs with a clausal or nominal complement in a dependency parse."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from retrieval.quotes.cues import Cue, cue_for
+from retrieval.quotes.spans import Attribution, Span
+from retrieval.quotes.mentions import mention_span, subject_of
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+CLAUSE_DEPS = {"ccomp", "parataxis"}
+OBJECT_DEPS = {"dobj", "oprd", "attr", "acomp", "npadvmod"}
+EDGE_PUNCT = set(",.;:!?—–-()[]") | {"--"}
+MIN_OBJECT_TOKENS = 3
+LEADING_SKIP = {"that", "as", ",", ":", "—", "–", "-"}
+
+
+def cue_lemma(tok: Token) -> str:
+    """Return the lemma the lexicon is keyed by (spaCy's, falling back to the lower-cased form)."""
+    return tok.lemma_.lower() or tok.lower_
+
+
+def _trim(doc: Doc, i: int, j: int) -> tuple[int, int]:
+    """Shrink a token range [i, j] to drop leading complementisers and edge punctuation."""
+    while i <= j and (doc[i].lower_ in LEADING_SKIP or doc[i].text in EDGE_PUNCT):
+        i += 1
+    while j >= i and doc[j].text in EDGE_PUNCT:
+        j -= 1
+    return i, j
+
+
+def _char_span(doc: Doc, i: int, j: int, base: int) -> Span:
+    """Return absolute character offsets of tokens i..j inclusive."""
+    return base + doc[i].idx, base + doc[j].idx + len(doc[j].text)
+
+
+def _content_tokens(tok: Token, cue: Cue) -> tuple[int, int] | None:
+    """Return the token range of the content a cue verb introduces, if it has one."""
+    kids = [c for c in tok.children if c.dep_ in CLAUSE_DEPS and c.pos_ in {"VERB", "AUX"}]
+    if not kids and cue.takes_object:
+        # "labelled it as ludicrous": what follows "as" is the content; else the object(s) are
+        for prep in (c for c in tok.children if c.dep_ == "prep" and c.lower_ == "as" and c.i > tok.i):
+            kids.extend(prep.children)
+        if not kids:
+            kids = [c for c in tok.children if c.dep_ in OBJECT_DEPS and c.i > tok.i]
+            # a bare object ("denies responsibility", "blamed Ukraine") is an action, not a statement
+            if kids and max(k.right_edge.i for k in kids) - min(k.left_edge.i for k in kids) < MIN_OBJECT_TOKENS - 1:
+                return None
+    if not kids:
+        return None
+    lo = min(k.left_edge.i for k in kids)
+    hi = max(k.right_edge.i for k in kids)
+    # a content that swallows the cue is a parse error ("said" inside its own complement)
+    if lo <= tok.i <= hi:
+        if kids[0].i > tok.i:
+            lo = tok.i + 1
+        else:
+            hi = tok.i - 1
+    return (lo, hi) if hi >= lo else None
+
+
+def _according_to(doc: Doc, tok: Token, base: int) -> Attribution | None:
+    """Read "according to X" as: the rest of the sentence is X's content."""
+    nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+    if nxt is None or nxt.lower_ != "to":
+        return None
+    objs = [c for c in nxt.children if c.dep_ == "pobj"]
+    if not objs:
+        return None
+    sent = tok.sent
+    phrase_lo, phrase_hi = tok.i, max(tok.right_edge.i, objs[0].right_edge.i)
+    before = _trim(doc, sent.start, phrase_lo - 1)
+    after = _trim(doc, phrase_hi + 1, sent.end - 1)
+    frags = [r for r in (before, after) if r[1] - r[0] >= 2]
+    if not frags:
+        return None
+    return Attribution(
+        fragments=[_char_span(doc, i, j, base) for i, j in frags],
+        cue=_char_span(doc, tok.i, nxt.i, base),
+        mention=mention_span(objs[0], base),
+        confidence=0.7,
+    )
+
+
+def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, Attribution]]:
+    """Return (cue token index, attribution) for each reported-speech cue in a parsed paragraph."""
+    out: list[tuple[int, Attribution]] = []
+    for tok in doc:
+        pos = base + tok.idx
+        if any(s <= pos < e for s, e in quoted):
+            continue  # a cue inside someone's quoted words is theirs, not the article's
+        if tok.lower_ == "according":
+            att = _according_to(doc, tok, base)
+            if att:
+                out.append((tok.i, att))
+            continue
+        if tok.pos_ not in {"VERB", "AUX"}:
+            continue
+        cue = cue_for(cue_lemma(tok))
+        if cue is None or cue.names_source:
+            continue
+        rng = _content_tokens(tok, cue)
+        if rng is None:
+            continue
+        i, j = _trim(doc, *rng)
+        if j < i:
+            continue
+        subj, antecedent = subject_of(tok)
+        if subj is None:
+            continue
+        att = Attribution(
+            fragments=[_char_span(doc, i, j, base)],
+            cue=_cue_span(doc, tok, base),
+            mention=mention_span(subj, base),
+            antecedent=mention_span(antecedent, base) if antecedent is not None else None,
+            confidence=0.8 if cue.strong else 0.6,
+        )
+        out.append((tok.i, att))
+    return out
+
+
+def _cue_span(doc: Doc, tok: Token, base: int) -> Span:
+    """Return the cue span, widened over a particle or auxiliary chain ("has said", "pointed out")."""
+    lo = hi = tok.i
+    for c in tok.children:
+        if c.dep_ in {"aux", "auxpass", "neg"} and c.i == lo - 1:
+            lo = c.i
+        if c.dep_ == "prt" and c.i == hi + 1:
+            hi = c.i
+    return _char_span(doc, lo, hi, base)

@@ -1,0 +1,85 @@
+"""Ingest on both Chroma backends: idempotent, a bad file reported while the good ones land, delete by id."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.services import Services
+from tests.conftest import SEED_FILE
+
+pytestmark = pytest.mark.parametrize("store_kind", ["embedded", "server"])
+
+
+def _corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(SEED_FILE, folder / "seed.txt")
+    (folder / "second.json").write_text(
+        '{"title": "Budget row", "source": "Example News", "published": "2024-02-01", '
+        '"text": "The minister said the budget was \\"a disgrace\\". Critics disagreed, officials said."}',
+        encoding="utf-8",
+    )
+    (folder / "corrupt.txt").write_bytes(b"\xff\xfe\x00binary\x00junk")
+    (folder / "empty.md").write_text("", encoding="utf-8")
+    return folder
+
+
+def test_ingest_twice_changes_no_count(services: Services, tmp_path: Path) -> None:
+    folder = _corpus(tmp_path)
+    first = services.ingestor.ingest_paths([folder])
+    counts = services.store.counts()
+    second = services.ingestor.ingest_paths([folder])
+    assert services.store.counts() == counts
+    assert first.articles == 2 and second.articles == 0 and second.unchanged == 2
+    assert counts.articles == 2 and counts.chunks >= 3
+
+
+def test_bad_files_are_reported_by_name_and_good_ones_land(services: Services, tmp_path: Path) -> None:
+    report = services.ingestor.ingest_paths([_corpus(tmp_path)])
+    failed = {Path(name).name: reason for name, reason in report.failed}
+    assert set(failed) == {"corrupt.txt", "empty.md"}
+    assert report.articles == 2
+    assert services.store.counts().articles == 2
+
+
+def test_changed_article_replaces_its_chunks(services: Services, tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text('{"id": "art-1", "text": "First version. It is short."}', encoding="utf-8")
+    services.ingestor.ingest_paths([path])
+    path.write_text('{"id": "art-1", "text": "Second version, quite different."}', encoding="utf-8")
+    report = services.ingestor.ingest_paths([path])
+    assert report.articles == 1
+    article = services.store.get_article("art-1")
+    assert article is not None and article.text.startswith("Second")
+    hits = services.searcher.passages("version", 10)
+    assert [h.text for h in hits] == ["Second version, quite different."]
+
+
+def test_delete_removes_article_chunks_and_statements(services: Services) -> None:
+    report = services.ingestor.ingest_paths([SEED_FILE])
+    (article_id,) = report.article_ids
+    assert services.store.delete_article(article_id)
+    counts = services.store.counts()
+    assert (counts.articles, counts.chunks, counts.statements) == (0, 0, 0)
+    assert not services.store.delete_article(article_id)
+
+
+def test_interrupted_write_leaves_orphans_that_a_rerun_removes(services: Services) -> None:
+    """A crash after the chunks but before the article record converges on the next run."""
+    from retrieval.chunking import split
+    from retrieval.loaders import load_file
+
+    (article,) = load_file(SEED_FILE)
+    chunks = split(article)
+    services.store.chunks.upsert(
+        ids=[c.id + "-stale" for c in chunks],
+        embeddings=services.embedder.embed_documents([c.text for c in chunks]),
+        documents=[c.text for c in chunks],
+        metadatas=[{"article_id": article.id, "start": c.start, "end": c.end} for c in chunks],
+    )
+    services.ingestor.ingest_paths([SEED_FILE])
+    clean = len(split(article))
+    assert services.store.counts().chunks == clean
