@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterator
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -12,7 +13,7 @@ from retrieval.models import Article, Chunk, content_id
 logger = logging.getLogger(__name__)
 
 # Regexes, coarsest first. The sentence rule also splits after closing quotes ("... walls.” He"), which the
-# plain ". " separator would miss in news text; keep_separator="end" leaves each mark on its own sentence.
+# plain ". " separator would miss in news text; keep_separator="end" keeps each mark with its sentence.
 SEPARATORS = (
     r"\n\n",
     r"\n",
@@ -29,13 +30,13 @@ def split(article: Article, *, chunk_size: int = 800, chunk_overlap: int = 100) 
     if chunk_size <= 0:
         raise ValueError(f"chunk_size must be positive, got {chunk_size}")
     if not 0 <= chunk_overlap < chunk_size:
-        raise ValueError(f"chunk_overlap must be in [0, chunk_size), got {chunk_overlap} for size {chunk_size}")
+        raise ValueError(f"chunk_overlap must be in [0, {chunk_size}), got {chunk_overlap}")
     text = article.text
     pieces = _splitter(chunk_size, chunk_overlap).split_text(text)
     starts = _place(text, pieces, chunk_overlap) if pieces else []
     chunks: list[Chunk] = []
     last = (-1, -1)
-    for piece, start in zip(pieces, starts):
+    for piece, start in zip(pieces, starts, strict=True):
         begin = start + len(piece) - len(piece.lstrip())
         end = start + len(piece.rstrip())
         if begin >= end or (last[0] <= begin and end <= last[1]):
@@ -43,7 +44,7 @@ def split(article: Article, *, chunk_size: int = 800, chunk_overlap: int = 100) 
         last = (begin, end)
         body = text[begin:end]
         chunk_id = content_id(article.id, str(begin), str(end), body)
-        chunks.append(Chunk(id=chunk_id, article_id=article.id, index=len(chunks), start=begin, end=end, text=body))
+        chunks.append(Chunk(chunk_id, article.id, index=len(chunks), start=begin, end=end, text=body))
     return chunks
 
 
@@ -65,32 +66,47 @@ def _splitter(chunk_size: int, chunk_overlap: int) -> RecursiveCharacterTextSpli
 def _place(text: str, pieces: list[str], overlap: int) -> list[int]:
     """Return the start offset of each piece in `text`, consistent with how the splitter builds them."""
     # The splitter's pieces are contiguous slices in order: the first starts at 0, the last ends the text, and
-    # each next piece starts inside the last `overlap` characters of the previous one (or right at its end) and
-    # reaches past it. Repeated text can make a piece fit several places, so we track every start that is
-    # consistent so far (nearly always exactly one) and walk back from one that ends the text.
-    layers: list[dict[int, int]] = [{0: -1}] if text.startswith(pieces[0]) else [{}]
-    for previous, piece in zip(pieces, pieces[1:]):
-        reachable: dict[int, int] = {}
-        for start in layers[-1]:
-            end = start + len(previous)
-            lowest = max(start + 1, end - overlap, end - len(piece) + 1)
-            found = text.find(piece, lowest, end + len(piece))
-            while found != -1:
-                reachable.setdefault(found, start)
-                found = text.find(piece, found + 1, end + len(piece))
-        layers.append(reachable)
-    finals = [s for s in layers[-1] if s + len(pieces[-1]) == len(text)]
-    if not finals:
-        logger.warning("splitter pieces do not tile the text; falling back to a plain search")
+    # each next piece starts within the last `overlap` characters of the previous one (or right at its end)
+    # and reaches past it. Repeated text can make a piece fit several places, so this is a depth-first search,
+    # earliest place first (the splitter keeps the longest overlap it can), remembering dead ends. On real
+    # text the first candidate always fits and this costs one str.find per piece.
+    if not text.startswith(pieces[0]):
         return _search(text, pieces)
-    starts = [finals[0]]
-    for layer in reversed(layers[1:]):
-        starts.append(layer[starts[-1]])
-    return starts[::-1]
+    if len(pieces) == 1:
+        return [0] if len(pieces[0]) == len(text) else _search(text, pieces)
+    starts = [0]
+    stack = [_candidates(text, 0, pieces[0], pieces[1], overlap)]  # stack[i]: places left for piece i + 1
+    dead: set[tuple[int, int]] = set()
+    while stack:
+        index = len(starts)
+        start = next((s for s in stack[-1] if (index, s) not in dead), None)
+        if start is None:  # no place left for this piece: the previous one is misplaced
+            stack.pop()
+            dead.add((index - 1, starts.pop()))
+            continue
+        starts.append(start)
+        if index + 1 < len(pieces):
+            stack.append(_candidates(text, start, pieces[index], pieces[index + 1], overlap))
+        elif start + len(pieces[index]) == len(text):
+            return starts
+        else:
+            dead.add((index, starts.pop()))
+    logger.warning("splitter pieces do not tile the text; falling back to a plain search")
+    return _search(text, pieces)
+
+
+def _candidates(text: str, start: int, piece: str, following: str, overlap: int) -> Iterator[int]:
+    """Yield, earliest first, where `following` may begin given that `piece` begins at `start`."""
+    end = start + len(piece)
+    limit = end + len(following)  # so that it begins at or before `end`: nothing is skipped
+    found = text.find(following, max(start + 1, end - overlap, end - len(following) + 1), limit)
+    while found != -1:
+        yield found
+        found = text.find(following, found + 1, limit)
 
 
 def _search(text: str, pieces: list[str]) -> list[int]:
-    """Return each piece's first occurrence at or after the previous one's start (exact, maybe not covering)."""
+    """Return where each piece first occurs after the previous one begins (exact, maybe leaving gaps)."""
     starts: list[int] = []
     cursor = 0
     for piece in pieces:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import frontmatter
+import trafilatura
 import yaml
 
 from retrieval.errors import LoadError
@@ -18,6 +19,7 @@ from retrieval.models import Article, content_id
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
 DEFAULT_MAX_BYTES = 5_000_000
+_TOO_BIG = "file is too large: {:,} bytes, over the limit of {:,} bytes"
 
 _ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 # The seed's header line: " date 2023-05-06 By David Laycork • 06 May 2023 • 9:39".
@@ -26,20 +28,17 @@ _TXT_HEADER = re.compile(r"date\s+(?P<date>\S+)(?:\s+by\s+(?P<byline>[^•]*?))?
 _CAPTION = re.compile(r"[^\n]{0,400}?\bCredit:[ \t]*[^\n]{1,120}")
 _MD_HEADING = re.compile(r"#[ \t]+(?P<title>[^\n]+?)[ \t#]*(?:\n|$)")
 _SENTENCE_END = re.compile(r"[.?!…][”’\"')\]]*(?=\s|$)")
-_ABBREVIATIONS = frozenset(
-    ["mr", "mrs", "ms", "dr", "prof", "st", "gen", "gov", "sen", "rep", "lt", "col", "sgt", "capt", "jr", "sr", "no", "vs", "u.s", "u.k", "e.g", "i.e"]
+_ABBREVIATION = re.compile(
+    r"(?:Mr|Mrs|Ms|Dr|Prof|St|Gen|Gov|Sen|Rep|Lt|Col|Sgt|Capt|Jr|Sr|No|vs|U\.S|U\.K|e\.g|i\.e)", re.I
 )
 _TITLE_MAX = 100
 _DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%Y/%m/%d")
-# Record keys and the aliases we accept (PolNeAR-style dumps say doc_id, publisher, publication_date).
-_KEYS: dict[str, tuple[str, ...]] = {
+# Record keys that have aliases (PolNeAR-style dumps say doc_id, publisher, publication_date).
+_ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "doc_id"),
-    "title": ("title",),
-    "url": ("url",),
     "source": ("source", "publisher"),
     "published": ("published", "date", "publication_date"),
     "byline": ("byline", "author", "authors"),
-    "caption": ("caption",),
 }
 
 
@@ -59,7 +58,7 @@ def iter_files(paths: Iterable[str | Path]) -> list[Path]:
                 if child.is_file() and not hidden and child.suffix.lower() in SUPPORTED_SUFFIXES:
                     found.setdefault(child, None)
         elif path.is_file():
-            _suffix(path)  # a file named explicitly must be loadable: skipping it silently would hide a mistake
+            _suffix(path)  # named explicitly, so skipping it silently would hide a mistake
             found.setdefault(path, None)
         else:
             raise LoadError(path, "no such file or directory")
@@ -73,7 +72,7 @@ def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Article
     try:
         size = path.stat().st_size
         if size > max_bytes:  # refuse before reading a huge file into memory
-            raise LoadError(path, _too_big(size, max_bytes))
+            raise LoadError(path, _TOO_BIG.format(size, max_bytes))
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(path, f"cannot read the file: {exc.strerror or exc}") from exc
@@ -84,37 +83,30 @@ def load_bytes(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) ->
     """Load every article of uploaded bytes; `name` picks the format by its suffix and names errors."""
     parse = _PARSERS[_suffix(name)]
     if len(data) > max_bytes:
-        raise LoadError(name, _too_big(len(data), max_bytes))
+        raise LoadError(name, _TOO_BIG.format(len(data), max_bytes))
     return parse(_decode(data, name), name)
 
 
 def _suffix(name: str | Path) -> str:
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        shown = f"suffix {suffix!r}" if suffix else "no suffix"
-        raise LoadError(name, f"unsupported file type ({shown}); use one of {', '.join(SUPPORTED_SUFFIXES)}")
+        shown = repr(suffix) if suffix else "(no suffix)"
+        raise LoadError(name, f"unsupported file type {shown}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
     return suffix
 
 
-def _too_big(size: int, limit: int) -> str:
-    return f"file is too large: {size:,} bytes, over the limit of {limit:,} bytes"
-
-
 def _decode(data: bytes, name: str) -> str:
-    if not data:
-        raise LoadError(name, "empty file")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise LoadError(name, "UTF-16 text is not supported; save the file as UTF-8")
-    nul = data.find(b"\x00")
-    if nul != -1:
+    if (nul := data.find(b"\x00")) != -1:
         raise LoadError(name, f"binary file, not text (NUL byte at offset {nul})")
     try:
         text = data.decode("utf-8-sig")  # -sig drops a leading BOM
     except UnicodeDecodeError as exc:
-        byte = data[exc.start]
-        raise LoadError(name, f"not valid UTF-8: byte 0x{byte:02x} at offset {exc.start} ({exc.reason})") from exc
+        reason = f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} ({exc.reason})"
+        raise LoadError(name, reason) from exc
     if not text.strip():
-        raise LoadError(name, "empty file (only whitespace)")
+        raise LoadError(name, "empty file (only whitespace)" if data else "empty file")
     return _newlines(text)
 
 
@@ -135,12 +127,11 @@ def _parse_txt(text: str, name: str) -> list[Article]:
     if not body:
         raise LoadError(name, "no article text after the header")
     title = _title_from(body, Path(name).stem)
-    return [_article(body, "", title=title, published=published, byline=byline, caption=caption)]
+    return [Article(article_id_for(body), body, title, published=published, byline=byline, caption=caption)]
 
 
 def _split_captions(body: str) -> tuple[str, str]:
-    """Split leading one-line "... Credit: ..." paragraphs off the body."""
-    # Only leading captions are cut, so the body stays one contiguous slice of the file.
+    """Split leading one-line "... Credit: ..." paragraphs off the body; the rest stays one slice."""
     captions: list[str] = []
     while True:
         head, _, rest = body.partition("\n\n")
@@ -156,7 +147,8 @@ def _parse_markdown(text: str, name: str) -> list[Article]:
     except yaml.YAMLError as exc:
         reason = " ".join(str(exc).split())
         raise LoadError(name, f"invalid YAML front matter: {reason}") from exc
-    meta: Mapping[str, Any] = post.metadata if isinstance(post.metadata, dict) else {}
+    # YAML reads `title: 1984` as a number; front matter is hand-written, so numbers are taken as text.
+    meta = {k: str(v) if type(v) in (int, float) else v for k, v in dict(post.metadata).items()}
     body = post.content.strip()
     title = _string(meta, "title", name, "front matter")
     heading = _MD_HEADING.match(body)
@@ -169,14 +161,11 @@ def _parse_markdown(text: str, name: str) -> list[Article]:
 
 
 def _parse_json(text: str, name: str) -> list[Article]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LoadError(name, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+    data = _json(text, name)
     records = data if isinstance(data, list) else [data]
     if not records:
         raise LoadError(name, "no records (the JSON list is empty)")
-    return _unique([(f"record {i}", _json_record(r, name, f"record {i}")) for i, r in enumerate(records, 1)], name)
+    return _unique([_json_record(record, name, f"record {i}") for i, record in enumerate(records, 1)], name)
 
 
 def _parse_jsonl(text: str, name: str) -> list[Article]:
@@ -184,15 +173,21 @@ def _parse_jsonl(text: str, name: str) -> list[Article]:
     for lineno, line in enumerate(text.split("\n"), 1):  # not splitlines(): U+2028 may sit inside a string
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise LoadError(name, f"invalid JSON on line {lineno}, column {exc.colno}: {exc.msg}") from exc
-        pairs.append((f"line {lineno}", _json_record(record, name, f"line {lineno}")))
+        pairs.append(_json_record(_json(line, name, lineno), name, f"line {lineno}"))
     return _unique(pairs, name)
 
 
-def _json_record(record: object, name: str, where: str) -> Article:
+def _json(text: str, name: str, line: int | None = None) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        at = f"on line {line}" if line else f"at line {exc.lineno}"
+        raise LoadError(name, f"invalid JSON {at}, column {exc.colno}: {exc.msg}") from exc
+    except RecursionError as exc:  # "[[[[..." some thousands deep
+        raise LoadError(name, "invalid JSON: nested too deeply") from exc
+
+
+def _json_record(record: object, name: str, where: str) -> tuple[str, Article]:
     if not isinstance(record, dict):
         raise LoadError(name, f"{where}: expected a JSON object, got {_json_type(record)}")
     text = record.get("text")
@@ -200,7 +195,7 @@ def _json_record(record: object, name: str, where: str) -> Article:
         raise LoadError(name, f"{where}: 'text' must be a string, not {_json_type(text)}")
     if not text or not text.strip():
         raise LoadError(name, f"{where}: missing or empty 'text'")
-    return _from_record(record, text, name, where, title=_string(record, "title", name, where))
+    return where, _from_record(record, text, name, where, title=_string(record, "title", name, where))
 
 
 def _unique(pairs: list[tuple[str, Article]], name: str) -> list[Article]:
@@ -214,8 +209,6 @@ def _unique(pairs: list[tuple[str, Article]], name: str) -> list[Article]:
 
 
 def _parse_html(text: str, name: str) -> list[Article]:
-    import trafilatura  # imported here: only HTML needs it
-
     doc = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False, include_images=False)
     body = _newlines(getattr(doc, "text", None) or "").strip()
     title = (getattr(doc, "title", None) or "").strip()
@@ -224,44 +217,28 @@ def _parse_html(text: str, name: str) -> list[Article]:
         body = rest.strip()  # trafilatura repeats the <h1> headline as the first line
     if not body:
         raise LoadError(name, "no article text could be extracted from the HTML")
-    return [
-        _article(
-            body,
-            (getattr(doc, "url", None) or "").strip(),
-            title=title or _title_from(body, Path(name).stem),
-            source=(getattr(doc, "sitename", None) or "").strip(),
-            published=_normalise_date(getattr(doc, "date", None)),
-            byline=(getattr(doc, "author", None) or "").strip(),
-        )
-    ]
+    url, source, byline = ((getattr(doc, key, None) or "").strip() for key in ("url", "sitename", "author"))
+    published = _normalise_date(getattr(doc, "date", None))
+    title = title or _title_from(body, Path(name).stem)
+    return [Article(article_id_for(body, url), body, title, url, source, published, byline)]
 
 
 def _from_record(meta: Mapping[str, Any], body: str, name: str, where: str, *, title: str) -> Article:
     text = _newlines(body).strip()
-    url = _string(meta, "url", name, where)
-    return _article(
-        text,
-        url,
-        id_=_record_id(meta, text, url, name, where),
-        title=title or _title_from(text, Path(name).stem),
-        source=_string(meta, "source", name, where),
-        published=_normalise_date(_value(meta, "published")),
-        byline=_string(meta, "byline", name, where),
-        caption=_string(meta, "caption", name, where),
-    )
-
-
-def _article(text: str, url: str, *, id_: str = "", **fields: str) -> Article:
-    return Article(id=id_ or article_id_for(text, url), text=text, url=url, **fields)
+    fields = {field: _string(meta, field, name, where) for field in ("url", "source", "byline", "caption")}
+    published = _normalise_date(_value(meta, "published"))
+    title = title or _title_from(text, Path(name).stem)
+    article_id = _record_id(meta, text, fields["url"], name, where)
+    return Article(id=article_id, text=text, title=title, published=published, **fields)
 
 
 def _value(meta: Mapping[str, Any], field: str) -> Any:
-    return next((meta[key] for key in _KEYS[field] if meta.get(key) not in (None, "")), None)
+    return next((meta[key] for key in _ALIASES.get(field, (field,)) if meta.get(key) not in (None, "")), None)
 
 
 def _string(meta: Mapping[str, Any], field: str, name: str, where: str) -> str:
     value = _value(meta, field)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+    if field == "byline" and isinstance(value, list) and all(isinstance(v, str) for v in value):
         value = ", ".join(v.strip() for v in value)  # several authors
     if value is not None and not isinstance(value, str):
         raise LoadError(name, f"{where}: {field!r} must be a string, not {_json_type(value)}")
@@ -272,7 +249,8 @@ def _record_id(meta: Mapping[str, Any], text: str, url: str, name: str, where: s
     raw = _value(meta, "id")
     if raw is None:
         return article_id_for(text, url)
-    value = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw  # YAML reads `id: 42` as int
+    # A JSON `"id": 42` means "42".
+    value = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
     if not isinstance(value, str) or not _ID.fullmatch(value):
         raise LoadError(name, f"{where}: invalid id {raw!r}: use 1-64 characters of A-Z a-z 0-9 _ . -")
     return value
@@ -285,22 +263,15 @@ def _json_type(value: object) -> str:
 
 def _normalise_date(value: object) -> str:
     """Return `value` as an ISO date (YYYY-MM-DD), or "" when it is not a recognisable date."""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
+    if isinstance(value, dt.date):  # YAML front matter gives dates and datetimes
+        return value.isoformat()[:10]
     if not isinstance(value, str) or not value.strip():
         return ""
     text = value.strip()
-    iso = re.match(r"(\d{4})-(\d{2})-(\d{2})(?!\d)", text)  # also covers timestamps: 2023-05-06T09:39:00Z
-    if iso:
+    iso = re.match(r"\d{4}-\d{2}-\d{2}(?!\d)", text)  # also takes timestamps: 2023-05-06T09:39:00Z
+    for candidate, fmt in [(iso[0], "%Y-%m-%d")] if iso else [(text, fmt) for fmt in _DATE_FORMATS]:
         try:
-            return dt.date(*(int(part) for part in iso.groups())).isoformat()
-        except ValueError:
-            return ""
-    for fmt in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date().isoformat()
+            return dt.datetime.strptime(candidate, fmt).date().isoformat()
         except ValueError:
             continue
     try:
@@ -313,8 +284,8 @@ def _title_from(body: str, fallback: str) -> str:
     """Return the body's first sentence, cut to about 100 characters at a word boundary, as a title."""
     line = body.strip().split("\n", 1)[0].strip()
     for end in _SENTENCE_END.finditer(line):
-        words = line[: end.start()].split()
-        if words and words[-1].lower().strip("(“\"'") in _ABBREVIATIONS:
+        words = line[: end.start()].split() or [""]
+        if _ABBREVIATION.fullmatch(words[-1].lstrip("(“\"'")):
             continue  # "Mr. Putin" does not end a sentence
         line = line[: end.end()]
         break
@@ -323,12 +294,6 @@ def _title_from(body: str, fallback: str) -> str:
     return line.removesuffix(".") or fallback
 
 
-_PARSERS: dict[str, Callable[[str, str], list[Article]]] = {
-    ".txt": _parse_txt,
-    ".md": _parse_markdown,
-    ".markdown": _parse_markdown,
-    ".html": _parse_html,
-    ".htm": _parse_html,
-    ".json": _parse_json,
-    ".jsonl": _parse_jsonl,
-}
+_PARSERS: dict[str, Callable[[str, str], list[Article]]] = {".txt": _parse_txt, ".json": _parse_json}
+_PARSERS |= {".jsonl": _parse_jsonl, ".md": _parse_markdown, ".markdown": _parse_markdown}
+_PARSERS |= {".html": _parse_html, ".htm": _parse_html}
