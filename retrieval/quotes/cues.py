@@ -41,3 +41,57 @@ def lexicon() -> dict[str, Cue]:
 def cue_for(lemma: str) -> Cue | None:
     """Return the lexicon entry for a verb lemma, if any."""
     return lexicon().get(lemma.lower())
+
+
+IRREGULAR = {
+    "said": "say",
+    "told": "tell",
+    "wrote": "write",
+    "written": "write",
+    "thought": "think",
+    "found": "find",
+    "shown": "show",
+    "saw": "see",
+    "seen": "see",
+    "knew": "know",
+    "known": "know",
+    "felt": "feel",
+    "meant": "mean",
+    "put": "put",
+    "read": "read",
+    "spoke": "speak",
+    "spoken": "speak",
+    "says": "say",
+    "denies": "deny",
+    "denied": "deny",
+}
+
+
+def _inflections(lemma: str) -> set[str]:
+    """Return the regular verb forms of a lemma (says, said-style irregulars live in IRREGULAR)."""
+    stem = lemma[:-1] if lemma.endswith("e") else lemma
+    forms = {lemma, lemma + "s", lemma + "es", lemma + "d", lemma + "ed", stem + "ing", stem + "ed"}
+    forms |= {lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"}
+    if lemma.endswith("y"):
+        forms |= {lemma[:-1] + "ied", lemma[:-1] + "ies"}
+    return forms
+
+
+@lru_cache(maxsize=1)
+def forms() -> dict[str, str]:
+    """Return a table from inflected form to lexicon lemma."""
+    table: dict[str, str] = {}
+    for lemma in lexicon():
+        if " " not in lemma:
+            for f in _inflections(lemma):
+                table.setdefault(f, lemma)
+    for form, lemma in IRREGULAR.items():
+        if lemma in lexicon():
+            table[form] = lemma
+    return table
+
+
+def lemma_of(word: str) -> str:
+    """Return the lexicon lemma of an inflected verb form, or the word lower-cased."""
+    low = word.lower()
+    return forms().get(low, low)

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from retrieval.quotes.cues import cue_for
 from retrieval.quotes.marks import Paragraph, Quote
-from retrieval.quotes.mentions import mention_span, subject_near, subject_of
+from retrieval.quotes.mentions import mention_span, sentence_subject, subject_near, subject_of
+from retrieval.quotes.parsing import coarse
 from retrieval.quotes.reported import cue_lemma
 from retrieval.quotes.spans import Attribution
 
@@ -18,6 +19,8 @@ DASHES = {"―", "—", "–", "--"}
 MAX_AFTER_TOKENS = 12  # '"…," Josh Earnest, the White House press secretary, said on Monday'
 MAX_GAP_TOKENS = 6  # tokens allowed between a cue and the opening mark ('said on Monday that')
 MAX_SPLIT_CHARS = 90  # '"A," she said in a statement, "B."'
+MIN_EMBEDDED_WORDS = 4  # shorter quotations inside a sentence are mostly scare quotes and titles
+MINOR_WORDS = {"a", "an", "the", "of", "and", "in", "on", "for", "to", "with", "at", "by"}
 
 
 @dataclass
@@ -39,10 +42,9 @@ def group_quotes(text: str, quotes: list[Quote]) -> list[list[Quote]]:
     for q in quotes:
         if groups:
             last = groups[-1][-1]
-            if last.continues and q.paragraph == last.paragraph + 1 and not groups[-1][-1] is q:
-                if _first_in_paragraph(text, q):
-                    groups[-1].append(q)
-                    continue
+            if last.continues and q.paragraph == last.paragraph + 1 and _first_in_paragraph(text, q):
+                groups[-1].append(q)
+                continue
             if _split_by_attribution(text, last, q):
                 groups[-1].append(q)
                 continue
@@ -70,7 +72,7 @@ def _cue_tokens(tokens: list[Token]) -> list[Token]:
     """Return the tokens in a window that are lexicon speech verbs."""
     out = []
     for t in tokens:
-        if t.pos_ in {"VERB", "AUX"} or t.tag_.startswith("VB"):
+        if coarse(t) in {"VERB", "AUX"}:
             cue = cue_for(cue_lemma(t))
             if cue is not None and not cue.names_source:
                 out.append(t)
@@ -101,17 +103,17 @@ def _after(parsed: Parsed, text: str, group: list[Quote]) -> tuple[Attribution, 
     """Find '”, X said' / '”, said X' / '” ― X' right after a closing mark of the group."""
     for q in group:
         if q.paragraph == parsed.para.index:
-            found = _after_one(parsed, q, group)
+            found = _after_one(parsed, text, q, group)
             if found is not None:
                 return found
     return None
 
 
-def _after_one(parsed: Parsed, last: Quote, group: list[Quote]) -> tuple[Attribution, Token] | None:
+def _after_one(parsed: Parsed, text: str, last: Quote, group: list[Quote]) -> tuple[Attribution, Token] | None:
     """Find the attribution right after one quote's closing mark."""
     if last.close_mark is None:
         return None
-    window = []
+    window: list[Token] = []
     for t in parsed.tokens_between(last.close_mark + 1, parsed.para.end):
         if t.text in {'"', "“", "”"} or len(window) >= MAX_AFTER_TOKENS:
             break
@@ -132,10 +134,28 @@ def _after_one(parsed: Parsed, last: Quote, group: list[Quote]) -> tuple[Attribu
             )
             return att, window[0]
     for cue in _cue_tokens(window):
-        att = _attribution(parsed, cue, group)
-        if att is not None:
-            return att, cue
+        by_cue = _attribution(parsed, cue, group)
+        if by_cue is not None and _fits_after(parsed, text, cue, by_cue, window, group, last):
+            return by_cue, cue
     return None
+
+
+def _fits_after(
+    parsed: Parsed, text: str, cue: Token, att: Attribution, window: list[Token], group: list[Quote], last: Quote
+) -> bool:
+    """Check a cue after a quotation really attributes it, repairing a speaker misparsed inside the quotation."""
+    ended = text[last.start : last.end].rstrip().endswith(".")
+    if ended and any(c.dep_ == "ccomp" and c.i > cue.i for c in cue.children):
+        return False  # '"…." Reid said both …': a new sentence with its own content
+    if att.mention is None or last.close_mark is None or att.mention[0] >= last.close_mark:
+        return True
+    if att.mention[0] < group[0].open_mark:
+        return False  # the quotation sits inside the cue's own sentence: the cue before it reads it
+    name = subject_near([t for t in window if t is not cue])  # '"Anybody who …," said Louise Sunshine'
+    if name is None:
+        return False
+    att.mention, att.antecedent = mention_span(name, parsed.para.start), None
+    return True
 
 
 def _before(parsed: Parsed, text: str, group: list[Quote]) -> tuple[Attribution, Token] | None:
@@ -155,16 +175,20 @@ def _before(parsed: Parsed, text: str, group: list[Quote]) -> tuple[Attribution,
     cues = _cue_tokens(window)
     for cue in reversed(cues):
         gap = window[-1].i - cue.i
-        if gap <= MAX_GAP_TOKENS or colon and window[-1].text == ":":
+        if gap <= MAX_GAP_TOKENS or (colon and window[-1].text == ":"):
             att = _attribution(parsed, cue, group)
-            if att is None:
-                continue
+            if att is None or (att.mention is not None and att.mention[0] < parsed.para.start + window[0].idx):
+                # the subject was misparsed inside an earlier quotation ('“…,” Kilfoyle said. “…'): name it anew
+                name = subject_near([t for t in window if t.i < cue.i])
+                if att is None or name is None:
+                    continue
+                att.mention, att.antecedent = mention_span(name, parsed.para.start), None
             lead = [t for t in window if t.i > cue.i and not t.is_punct and t.lower_ != "that"]
             if lead and not colon:
                 # 'labelled the plan “reckless”': the quotation is only part of what is reported
-                first = _content_start(cue, lead)
+                start_tok = _content_start(cue, lead)
                 base = parsed.para.start
-                att.fragments = [(base + first.idx, group[-1].end)] + att.fragments[1:]
+                att.fragments = [(base + start_tok.idx, group[-1].end), *att.fragments[1:]]
                 att.source = "partial"
             return att, cue
     return None
@@ -172,7 +196,7 @@ def _before(parsed: Parsed, text: str, group: list[Quote]) -> tuple[Attribution,
 
 def _content_start(cue: Token, lead: list[Token]) -> Token:
     """Return the first token of the content a partial quotation sits in (after objects like 'reporters')."""
-    if cue.lemma_ == "tell":
+    if cue_lemma(cue) == "tell":
         rest = [t for t in lead if not (t.dep_ in {"dobj", "dative"} and t.head is cue)]
         rest = [t for t in rest if not (t.head.dep_ in {"dobj", "dative"} and t.head.head is cue)]
         if rest:
@@ -211,7 +235,10 @@ def attribute_quotes(
             used.add((_para_of(parsed, cue), cue.i))
             out.append(att)
             continue
-        if _is_floating(text, group, out):
+        embedded = _embedded(here, group)
+        if embedded is not None:
+            out.append(embedded)
+        elif _is_floating(text, group, out):
             out.append(
                 Attribution(
                     fragments=[(q.start, q.end) for q in group],
@@ -234,10 +261,32 @@ def _para_of(parsed: list[Parsed], tok: Token) -> int:
 
 def _is_floating(text: str, group: list[Quote], previous: list[Attribution]) -> bool:
     """Return whether a quote with no cue continues the previous quotation's speaker."""
-    if not previous or previous[-1].source == "floating" and not previous[-1].mention:
-        pass
     if not previous:
         return False
     gap = text[previous[-1].end : group[0].open_mark]
     # the previous quotation ended in this or the preceding paragraph, with no other text paragraph between
     return gap.count("\n") <= 2 and len(gap) < 400 and previous[-1].source in {"quote", "floating"}
+
+
+def _embedded(parsed: Parsed, group: list[Quote]) -> Attribution | None:
+    """Read a quotation inside a sentence with no cue ('X ticked off … “crumbling infrastructure”') as its subject's."""
+    first = group[0]
+    words = [w for q in group for w in parsed.doc.text[q.start - parsed.para.start : q.end - parsed.para.start].split()]
+    if len(words) < MIN_EMBEDDED_WORDS or all(w[:1].isupper() or w in MINOR_WORDS for w in words):
+        return None  # a scare quote, a nickname or a title ("Parks and Recreation")
+    before = parsed.tokens_between(parsed.para.start, first.open_mark)
+    if not before:
+        return None
+    sent = before[-1].sent
+    if sum(1 for t in before if t.i >= sent.start and not t.is_punct) < 2:
+        return None
+    subj = sentence_subject(sent, first.open_mark - parsed.para.start)
+    if subj is None:
+        return None
+    return Attribution(
+        fragments=[(q.start, q.end) for q in group],
+        quoted=[(q.start, q.end) for q in group],
+        mention=mention_span(subj, parsed.para.start),
+        source="floating",
+        confidence=0.6,
+    )

@@ -25,12 +25,12 @@ def prediction(st: Statement) -> dict[str, Any]:
 
 
 def predict_file(in_path: Path, out_path: Path) -> int:
-    """Extract statements for every article in a JSONL file and write predictions; return the article count."""
+    """Write scorer predictions for every article of a JSONL file; return the article count."""
     with open(in_path, encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh if line.strip()]
     results = extract_many((row["text"], str(row["doc_id"])) for row in rows)
     with open(out_path, "w", encoding="utf-8") as out:
-        for row, statements in zip(rows, results):
+        for row, statements in zip(rows, results, strict=True):
             record = {"doc_id": row["doc_id"], "quotes": [prediction(s) for s in statements]}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return len(rows)

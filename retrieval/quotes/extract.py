@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 
 from retrieval.models import Statement, StatementKind, content_id
 from retrieval.quotes.direct import Parsed, attribute_quotes
-from retrieval.quotes.marks import find_quotes, single_quoted, split_paragraphs
+from retrieval.quotes.marks import find_quotes, normalize_marks, single_quoted, split_paragraphs
 from retrieval.quotes.parsing import parse
 from retrieval.quotes.reported import find_reported
 from retrieval.quotes.spans import Attribution, Span, contains, overlap
 from retrieval.quotes.speakers import resolve, speaker_id
+
+PARALLEL_FROM = 200  # articles
 
 
 def extract_statements(text: str, article_id: str = "") -> list[Statement]:
@@ -18,19 +21,26 @@ def extract_statements(text: str, article_id: str = "") -> list[Statement]:
     return next(extract_many([(text, article_id)]))
 
 
-def extract_many(articles: Iterable[tuple[str, str]], batch_size: int = 64) -> Iterator[list[Statement]]:
+def extract_many(
+    articles: Iterable[tuple[str, str]], batch_size: int = 64, n_process: int | None = None
+) -> Iterator[list[Statement]]:
     """Yield the statements of each (text, article_id), parsing all paragraphs in batches."""
     items = list(articles)
-    layouts = [split_paragraphs(text) for text, _ in items]
-    chunks = (text[p.start : p.end] for (text, _), paras in zip(items, layouts) for p in paras)
-    docs = parse(chunks, batch_size=batch_size)
-    for (text, article_id), paras in zip(items, layouts):
+    if n_process is None:
+        # worker start-up (a model load each) only pays off on a corpus, not on one article
+        n_process = min(2, os.cpu_count() or 1) if len(items) >= PARALLEL_FROM else 1
+    # read typewriter '' quotation marks as double quotes; offsets stay those of the original text
+    norms = [normalize_marks(text) for text, _ in items]
+    layouts = [split_paragraphs(text) for text in norms]
+    chunks = (text[p.start : p.end] for text, paras in zip(norms, layouts, strict=True) for p in paras)
+    docs = parse(chunks, batch_size=batch_size, n_process=n_process)
+    for (original, article_id), text, paras in zip(items, norms, layouts, strict=True):
         parsed = [Parsed(p, next(docs)) for p in paras]
-        yield _statements(text, article_id, parsed)
+        yield _statements(text, article_id, parsed, original)
 
 
-def _statements(text: str, article_id: str, parsed: list[Parsed]) -> list[Statement]:
-    """Return the statements of one parsed article."""
+def _statements(text: str, article_id: str, parsed: list[Parsed], original: str) -> list[Statement]:
+    """Return the statements of one parsed article (`text` with normalised marks, spans into `original`)."""
     quotes = find_quotes(text, [p.para for p in parsed])
     inside: list[Span] = [(q.open_mark, q.close_mark if q.close_mark is not None else q.end) for q in quotes]
     quoted_atts, used = attribute_quotes(text, quotes, parsed)
@@ -43,7 +53,7 @@ def _statements(text: str, article_id: str, parsed: list[Parsed]) -> list[Statem
     atts.sort(key=lambda a: (a.start, -a.end))
     resolved = resolve(text, atts)
     out: list[Statement] = []
-    for a, r in zip(atts, resolved):
+    for a, r in zip(atts, resolved, strict=True):
         start, end = a.start, a.end
         quoted = tuple(sorted(set(a.quoted)))
         mention = r.mention
@@ -54,16 +64,16 @@ def _statements(text: str, article_id: str, parsed: list[Parsed]) -> list[Statem
                 kind=_kind(text, a),
                 start=start,
                 end=end,
-                text=text[start:end],
+                text=original[start:end],
                 fragments=tuple(a.fragments),
                 quoted=quoted,
                 speaker=r.name,
                 speaker_id=speaker_id(r.name),
                 speaker_kind=r.kind,
-                mention=text[mention[0] : mention[1]] if mention else None,
+                mention=original[mention[0] : mention[1]] if mention else None,
                 mention_start=mention[0] if mention else None,
                 mention_end=mention[1] if mention else None,
-                cue=text[a.cue[0] : a.cue[1]] if a.cue else None,
+                cue=original[a.cue[0] : a.cue[1]] if a.cue else None,
                 cue_start=a.cue[0] if a.cue else None,
                 cue_end=a.cue[1] if a.cue else None,
                 confidence=a.confidence,

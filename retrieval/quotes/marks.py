@@ -13,6 +13,7 @@ SINGLE_CLOSE = "’"
 
 _PARAGRAPH = re.compile(r"[^\n]+")
 _MARK = re.compile(r"[\"“”„«»]")
+_TWO_APOSTROPHES = re.compile(r"''")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,18 @@ def split_paragraphs(text: str) -> list[Paragraph]:
     return out
 
 
+def normalize_marks(text: str) -> str:
+    """Rewrite typewriter '' quotation marks as a straight double quote plus a space, keeping every offset."""
+    if "''" not in text:
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        nxt = text[m.end() : m.end() + 1]
+        return ' "' if nxt.isalnum() else '" '
+
+    return _TWO_APOSTROPHES.sub(one, text)
+
+
 def _is_opening(text: str, i: int, open_now: bool) -> bool:
     """Decide whether the mark at `i` opens a quotation."""
     ch = text[i]
@@ -52,9 +65,7 @@ def _is_opening(text: str, i: int, open_now: bool) -> bool:
         return True
     if ch in CLOSERS:
         # a closer glued to a following word at the start of a quote is a typo'd opener ("”What is")
-        return not open_now and (i + 1 < len(text) and text[i + 1].isalnum()) and (
-            i == 0 or not text[i - 1].isalnum()
-        )
+        return not open_now and (i + 1 < len(text) and text[i + 1].isalnum()) and (i == 0 or not text[i - 1].isalnum())
     return not open_now
 
 

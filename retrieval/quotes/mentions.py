@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from retrieval.quotes.parsing import coarse
 from retrieval.quotes.spans import Span
 
 if TYPE_CHECKING:
+    from spacy.tokens import Span as Span_
     from spacy.tokens import Token
 
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
@@ -22,13 +24,13 @@ def subject_of(tok: Token) -> tuple[Token | None, Token | None]:
     for _ in range(3):
         subj = next((c for c in cur.children if c.dep_ in SUBJECT_DEPS), None)
         if subj is not None:
-            if subj.pos_ in {"VERB", "AUX"} or subj.dep_ == "nsubjpass" and subj.lower_ in {"it"}:
+            if coarse(subj) in {"VERB", "AUX"} or (subj.dep_ == "nsubjpass" and subj.lower_ in {"it"}):
                 return None, None  # a clausal or dummy subject names nobody
             if subj.lower_ in RELATIVE and cur.dep_ == "relcl":
                 return subj, cur.head
             return subj, None
         if cur.dep_ in {"acl", "relcl"}:
-            # participles hung off a noun are often misparsed; the noun phrase just before the cue is the speaker
+            # participles hung off a noun are often misparsed; the noun phrase before the cue is the speaker
             return left_subject(cur), None
         if cur.dep_ not in BORROWING_DEPS or cur.head is cur:
             return None, None
@@ -49,7 +51,7 @@ def left_subject(tok: Token) -> Token | None:
         if j < 0 or doc[j].text != ",":
             return None
         i = j - 1
-    if i < 0 or doc[i].pos_ not in {"NOUN", "PROPN", "PRON"}:
+    if i < 0 or coarse(doc[i]) not in {"NOUN", "PROPN", "PRON"}:
         return None
     return doc[i]
 
@@ -69,7 +71,9 @@ def mention_span(tok: Token, base: int) -> Span:
             continue
         if right.dep_ == "prep" and right.lower_ == "of" and right.i == hi + 1:
             hi = right.right_edge.i
-        elif right.dep_ == "appos" and right.pos_ == "PROPN" and tok.pos_ == "NOUN" and right.left_edge.i <= hi + 2:
+        elif (
+            right.dep_ == "appos" and coarse(right) == "PROPN" and coarse(tok) == "NOUN" and right.left_edge.i <= hi + 2
+        ):
             hi = right.i  # "the minister, Anna Berg, said": the apposition carries the name
         else:
             break
@@ -83,9 +87,24 @@ def mention_span(tok: Token, base: int) -> Span:
 def subject_near(tokens: list[Token]) -> Token | None:
     """Return a likely speaker among tokens with no cue: a proper noun or pronoun head."""
     for t in tokens:
-        if t.pos_ == "PROPN" and t.dep_ not in {"compound"}:
+        if coarse(t) == "PROPN" and t.dep_ not in {"compound"}:
             return t
     for t in tokens:
-        if t.pos_ == "PRON" and t.lower_ in {"he", "she", "they", "i", "we"}:
+        if coarse(t) == "PRON" and t.lower_ in {"he", "she", "they", "i", "we"}:
             return t
+    return None
+
+
+def sentence_subject(sent: Span_, before: int) -> Token | None:
+    """Return the subject of a sentence's main verb (or its passive agent), if written before a char offset."""
+    root = sent.root
+    cands = [c for c in root.children if c.dep_ in SUBJECT_DEPS]
+    if cands and cands[0].dep_ == "nsubjpass":
+        agents = [g for c in root.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+        cands = agents or cands
+    if not cands:
+        cands = [t for t in sent if t.dep_ == "nsubj"][:1]
+    for subj in cands:
+        if subj.idx < before and coarse(subj) in {"NOUN", "PROPN", "PRON"} and subj.lower_ not in RELATIVE | {"it"}:
+            return subj
     return None

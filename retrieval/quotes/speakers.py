@@ -1,11 +1,11 @@
-"""Speaker resolution within an article: pronouns, aliases ("Mr Putin" -> "Vladimir Putin"), roles and kinds."""
+"""Speaker resolution in an article: pronouns, aliases ("Mr Putin" -> "Vladimir Putin"), roles, kinds."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
 
-from retrieval.models import SpeakerKind, Speaker, Statement, slugify
+from retrieval.models import Speaker, SpeakerKind, Statement, slugify
 from retrieval.quotes.names import (
     GROUP_PRONOUNS,
     PERSON_PRONOUNS,
@@ -77,13 +77,15 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
         if a.antecedent is not None:
             name, kind = _name_of(text[a.antecedent[0] : a.antecedent[1]], index)
             return Resolved(name, kind, a.mention)
-        wanted: set[SpeakerKind] = {"person"} if low in PERSON_PRONOUNS else (
-            {"group", "organisation"} if low in GROUP_PRONOUNS else {"organisation"}
+        wanted: set[SpeakerKind] = (
+            {"person"}
+            if low in PERSON_PRONOUNS
+            else ({"group", "organisation"} if low in GROUP_PRONOUNS else {"organisation"})
         )
         prev = next((r for r in reversed(done) if r.name and r.kind in wanted), None)
         if prev is None and low in PERSON_PRONOUNS:
-            name = _last_person_named(text, a.mention[0], index)
-            return Resolved(name, "person" if name else None, a.mention)
+            named = _last_person_named(text, a.mention[0], index)
+            return Resolved(named, "person" if named else None, a.mention)
         return Resolved(prev.name if prev else None, prev.kind if prev else None, a.mention)
     name, kind = _name_of(mention, index)
     return Resolved(name, kind, a.mention)
@@ -124,15 +126,17 @@ def article_speakers(statements: list[Statement]) -> list[Speaker]:
         counts[sid] += 1
         if st.mention and st.mention.strip().lower() not in PRONOUNS:
             parts = analyse(st.mention)
-            alias = parts.name if parts.role.lower() not in {"mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms."} else (
-                f"{parts.role} {parts.name}"
+            alias = (
+                parts.name
+                if parts.role.lower() not in {"mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms."}
+                else (f"{parts.role} {parts.name}")
             )
             for a in (alias, parts.name):
                 if a and a not in aliases[sid]:
                     aliases[sid].append(a)
-            if parts.role and parts.role.lower().rstrip(".") not in {"mr", "mrs", "ms", "dr"}:
-                if parts.role not in roles[sid]:
-                    roles[sid].append(parts.role)
+            honorific = parts.role.lower().rstrip(".") in {"mr", "mrs", "ms", "dr"}
+            if parts.role and not honorific and parts.role not in roles[sid]:
+                roles[sid].append(parts.role)
     return [
         Speaker(
             id=sid,

@@ -1,0 +1,55 @@
+"""Score the statement extractor on the shared PolNeAR dev split and the seed gold, and time it on train."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "eval"
+sys.path.insert(0, str(REPO))
+
+from retrieval.quotes.evaluate import predict_file  # noqa: E402
+
+
+def score(gold: Path, pred: Path) -> None:
+    """Run the official scorer and print its table."""
+    print(f"\n### {gold.name}")
+    subprocess.run([sys.executable, str(SHARED / "score.py"), "--gold", str(gold), "--pred", str(pred)], check=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Predict, score and time; return a process exit code."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--skip-train", action="store_true", help="do not time extraction on polnear_train")
+    ap.add_argument("--out", type=Path, default=None, help="folder for prediction files (default: a temp dir)")
+    args = ap.parse_args(argv)
+    if not (SHARED / "score.py").exists():
+        print(f"shared evaluation data not found at {SHARED}; nothing to do")
+        return 0
+    out = args.out or Path(tempfile.mkdtemp(prefix="quotes-eval-"))
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("seed_gold", "polnear_dev"):
+        gold = SHARED / f"{name}.jsonl"
+        if not gold.exists():
+            print(f"missing {gold}; skipped")
+            continue
+        pred = out / f"{name}.pred.jsonl"
+        t0 = time.perf_counter()
+        n = predict_file(gold, pred)
+        print(f"{name}: {n} articles extracted in {time.perf_counter() - t0:.1f}s -> {pred}")
+        score(gold, pred)
+    train = SHARED / "polnear_train.jsonl"
+    if not args.skip_train and train.exists():
+        t0 = time.perf_counter()
+        n = predict_file(train, out / "polnear_train.pred.jsonl")
+        print(f"\nextraction time on polnear_train: {n} articles in {time.perf_counter() - t0:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

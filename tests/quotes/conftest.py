@@ -1,0 +1,24 @@
+"""Shared fixtures for the statement-extraction tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED_EVAL = REPO.parent / "shared" / "eval"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """Return the repository root."""
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def shared_eval() -> Path:
+    """Return the shared evaluation folder, skipping when it is absent."""
+    if not (SHARED_EVAL / "score.py").exists():
+        pytest.skip(f"shared evaluation data not found at {SHARED_EVAL}")
+    return SHARED_EVAL

@@ -1,0 +1,235 @@
+"""Extraction behaviours, one table each: quotation shapes, reported speech, speaker resolution."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.models import Statement
+from retrieval.quotes import article_speakers, extract_statements
+
+
+def _only(text: str, needle: str) -> Statement:
+    """Return the single statement whose text contains `needle`."""
+    found = [st for st in extract_statements(text, "t") if needle in st.text]
+    assert len(found) == 1, [st.text for st in extract_statements(text, "t")]
+    st = found[0]
+    assert st.text == text[st.start : st.end]
+    return st
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "second", "speaker"),
+    [
+        (
+            '"We will win," she said, "and we will do it soon."',
+            "We will win,",
+            "and we will do it soon.",
+            None,
+        ),
+        (
+            "“The plan is dead,” Tom Cotton told reporters, “and nobody will revive it.”",
+            "The plan is dead,",
+            "and nobody will revive it.",
+            "Tom Cotton",
+        ),
+    ],
+)
+def test_split_quote_is_one_statement_with_two_fragments(
+    text: str, first: str, second: str, speaker: str | None
+) -> None:
+    st = _only(text, first)
+    assert [text[s:e] for s, e in st.fragments] == [first, second]
+    assert st.kind == "direct"
+    if speaker:
+        assert st.speaker == speaker
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'John Smith said on Monday:\n\n"We have to act now.\n\n"Nobody else will do it for us."\n',
+        "John Smith said on Monday:\n“We have to act now.\n“Nobody else will do it for us.”\n",
+    ],
+)
+def test_multi_paragraph_quote_is_one_statement(text: str) -> None:
+    st = _only(text, "We have to act now.")
+    assert len(st.fragments) == 2
+    assert text[st.fragments[1][0] : st.fragments[1][1]].startswith("Nobody else")
+    assert st.speaker == "John Smith"
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "speaker"),
+    [
+        (
+            "Jane Doe wrote:\n\n“The vote was rigged from the start.\n\nThe court later disagreed.\n",
+            "The vote was rigged from the start.",
+            "Jane Doe",
+        ),
+        (
+            'Jane Doe has posted a video, stating:\n\n"The vote was rigged.\n\nOthers disagree.\n',
+            "The vote was rigged.",
+            "Jane Doe",
+        ),
+    ],
+)
+def test_missing_closing_mark_ends_at_paragraph(text: str, content: str, speaker: str) -> None:
+    st = _only(text, content)
+    assert st.text == content
+    assert st.speaker == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted", "speaker"),
+    [
+        ('The minister, Anna Berg, labelled the plan "reckless" on Monday.', "reckless", "Anna Berg"),
+        (
+            "Volodymyr Zelensky said that Russia should be held to account for ‘crimes of aggression’.",
+            "crimes of aggression",
+            "Volodymyr Zelensky",
+        ),
+        ("Clinton called half of Donald Trump’s supporters “deplorables.”", "deplorables", "Clinton"),
+    ],
+)
+def test_partial_quote_is_kept_inside_its_statement(text: str, quoted: str, speaker: str) -> None:
+    st = _only(text, quoted)
+    assert st.kind in {"partial", "mixed"}
+    assert any(quoted in text[s:e] for s, e in st.quoted)
+    assert st.speaker == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "inner"),
+    [
+        ("\"He told me 'never again' and left,\" Mary Jones said.", "'never again'"),
+        ("“He told me ‘never again’ and left,” Mary Jones said.", "‘never again’"),
+    ],
+)
+def test_nested_single_quotes_stay_inside_the_quote(text: str, inner: str) -> None:
+    st = _only(text, inner)
+    assert st.kind == "direct"
+    assert st.speaker == "Mary Jones"
+    assert len(st.fragments) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "mention", "cue"),
+    [
+        (
+            "Senator Tom Cotton said that the deal was a mistake.",
+            "the deal was a mistake",
+            "Senator Tom Cotton",
+            "said",
+        ),
+        ("The deal was a mistake, Cotton said.", "The deal was a mistake", "Cotton", "said"),
+        (
+            "The deal was a mistake, according to Tom Cotton.",
+            "The deal was a mistake",
+            "Tom Cotton",
+            "according to",
+        ),
+        ("Tom Cotton told reporters the deal was a mistake.", "the deal was a mistake", "Tom Cotton", "told"),
+        (
+            "The White House denied that the meeting took place.",
+            "the meeting took place",
+            "The White House",
+            "denied",
+        ),
+        (
+            "Critics attacked the plan on Monday, suggesting that it would fail.",
+            "it would fail",
+            "Critics",
+            "suggesting",
+        ),
+        ("Jane Doe labelled the claim as ludicrous.", "ludicrous", "Jane Doe", "labelled"),
+        ("Jane Doe called the proposal a disgrace.", "the proposal a disgrace", "Jane Doe", "called"),
+        ('"The deal is dead," said Tom Cotton.', "The deal is dead,", "Tom Cotton", "said"),
+    ],
+)
+def test_reported_speech_pattern(text: str, content: str, mention: str, cue: str) -> None:
+    st = _only(text, content)
+    assert st.text == content
+    assert st.mention == mention
+    assert st.cue is not None and cue in st.cue
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "mention", "speaker"),
+    [
+        (
+            "Volodymyr Zelensky said the war must end. He added that Russia must pay.",
+            "Russia must pay",
+            "He",
+            "Volodymyr Zelensky",
+        ),
+        (
+            "Angela Merkel said talks would resume. She said that a deal was close.",
+            "a deal was close",
+            "She",
+            "Angela Merkel",
+        ),
+    ],
+)
+def test_pronoun_resolves_to_last_speaker(text: str, needle: str, mention: str, speaker: str) -> None:
+    st = _only(text, needle)
+    assert st.mention == mention
+    assert st.speaker == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "speaker"),
+    [
+        (
+            "Russian President Vladimir Putin spoke on Monday. Mr Putin said the attack was staged.",
+            "staged",
+            "Vladimir Putin",
+        ),
+        ("John Kirby spoke to the press. The claim is ludicrous, Kirby said.", "ludicrous", "John Kirby"),
+    ],
+)
+def test_alias_resolves_to_full_name(text: str, needle: str, speaker: str) -> None:
+    st = _only(text, needle)
+    assert st.speaker == speaker
+    assert st.speaker_id == speaker.lower().replace(" ", "-")
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "name", "role"),
+    [
+        (
+            "Spokesman John Kirby said the claim was ludicrous.",
+            "Spokesman John Kirby",
+            "John Kirby",
+            "Spokesman",
+        ),
+        (
+            "White House spokesman Josh Earnest said the bill would fail.",
+            "White House spokesman Josh Earnest",
+            "Josh Earnest",
+            "White House spokesman",
+        ),
+    ],
+)
+def test_role_is_kept_apart_from_name(text: str, mention: str, name: str, role: str) -> None:
+    statements = extract_statements(text, "t")
+    assert [st.mention for st in statements] == [mention]
+    assert statements[0].speaker == name
+    (speaker,) = article_speakers(statements)
+    assert role in speaker.roles
+    assert name in speaker.aliases
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "kind"),
+    [
+        ("Putin’s Office stated: “There were no victims.”", "Putin's Office", "organisation"),
+        ("The US has denied that it planned the strike.", "United States", "organisation"),
+        ("US officials said that the strike was not theirs.", "US officials", "group"),
+        ("Other commentators said that Russia staged it.", "commentators", "group"),
+        ("The New York Times reported that the files were leaked.", "New York Times", "organisation"),
+    ],
+)
+def test_organisation_and_group_speakers_have_their_kind(text: str, name: str, kind: str) -> None:
+    (st,) = extract_statements(text, "t")
+    assert st.speaker_kind == kind
+    assert st.speaker is not None and name.lower() in st.speaker.lower()
