@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 
-from bot.chat import AskParams, Chat
+from bot.chat import AskParams
 from bot.errors import InvalidRequest, UnsupportedMediaType
-from bot.schemas import AskRequest
+from bot.render import Renderer
+from bot.schemas import AskRequest, VerifyRequest
 from bot.services import Services
 from retrieval.errors import NotFoundError
+from retrieval.models import Answer
 from retrieval.search import Filters
 
 bp = Blueprint("api", __name__)
@@ -63,22 +67,87 @@ def ask() -> ResponseReturnValue:
             extra={"errors": [{"field": "top_k", "message": f"at most {limits['max_top_k']}"}]},
         )
     f = body.filters
+    speaker_id = None
+    if f and f.speaker:
+        found = svc.speakers.resolve(f.speaker)
+        if found is None:
+            raise InvalidRequest(f"filters.speaker: no known speaker matches {f.speaker!r}; see GET /speakers?q=")
+        speaker_id = found.id
     filters = Filters(
         article_id=f.article_id if f else None,
         since=f.since.isoformat() if f and f.since else None,
         until=f.until.isoformat() if f and f.until else None,
+        speaker_id=speaker_id,
     )
-    answer = Chat(svc.searcher).ask(AskParams(body.question, top_k, filters, body.context))
+    answer = svc.chat.ask(AskParams(body.question, top_k, filters, body.context))
+    if request.accept_mimetypes.best_match(["application/json", "text/event-stream"]) == "text/event-stream":
+        return Response(
+            stream_with_context(_stream(answer)),
+            mimetype="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
     return jsonify(answer.to_dict())
+
+
+def _event(name: str, data: object) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _stream(answer: Answer) -> Iterator[str]:
+    """Yield the answer as typed SSE events: start, token..., done (the full JSON answer)."""
+    yield _event("start", {"intent": answer.intent, "speaker": answer.speaker})
+    words = answer.text.split(" ")
+    for i in range(0, len(words), 4):
+        piece = " ".join(words[i : i + 4]) + (" " if i + 4 < len(words) else "")
+        yield _event("token", {"text": piece})
+    yield _event("done", answer.to_dict())
+
+
+@bp.post("/verify")
+def verify() -> ResponseReturnValue:
+    """Check a claimed quote against the sources."""
+    svc = services()
+    body = parse_json(VerifyRequest)
+    _check_length("quote", body.quote, svc.settings["verify"]["max_quote_chars"])
+    return jsonify(svc.verifier.verify_claim(body.quote, body.speaker).to_dict())
+
+
+@bp.get("/speakers")
+def list_speakers() -> ResponseReturnValue:
+    """List speakers with statement counts, optionally those matching ?q=."""
+    svc = services()
+    q = (request.args.get("q") or "").strip()
+    if len(q) > 200:
+        raise InvalidRequest("q is too long; use at most 200 characters")
+    found = (svc.speakers.candidates(q) or svc.speakers.suggest(q, 10)) if q else svc.speakers.all()
+    return jsonify({"speakers": [sp.to_dict() for sp in found[:100]]})
+
+
+@bp.get("/speakers/<speaker_id>")
+def get_speaker(speaker_id: str) -> ResponseReturnValue:
+    """Return one speaker with their statements, each cited verbatim."""
+    svc = services()
+    speaker = svc.store.get_speaker(speaker_id)
+    if speaker is None:
+        raise NotFoundError("speaker", speaker_id)
+    passages = svc.store.get_statements({"speaker_id": speaker_id})
+    renderer = Renderer(svc.store)
+    statements = []
+    for n, p in enumerate(passages, start=1):
+        assert p.statement is not None
+        statements.append({**p.statement.to_dict(), "citation": renderer.citation(n, p).to_dict()})
+    return jsonify({**speaker.to_dict(), "statements": statements})
 
 
 @bp.get("/articles/<article_id>")
 def get_article(article_id: str) -> ResponseReturnValue:
     """Return an article's stored text (what citations index into) and metadata."""
-    article = services().store.get_article(article_id)
+    store = services().store
+    article = store.get_article(article_id)
     if article is None:
         raise NotFoundError("article", article_id)
-    return jsonify(article.to_dict())
+    statements = [p.statement.to_dict() for p in store.get_statements({"article_id": article_id}) if p.statement]
+    return jsonify({**article.to_dict(), "statements": statements})
 
 
 @bp.get("/health")

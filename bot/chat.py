@@ -2,11 +2,65 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrieval.models import Answer, Citation, Passage
+from bot.intents import Intent, detect
+from bot.render import Renderer, excerpt
+from retrieval.models import Answer, Passage, Speaker, Verdict
 from retrieval.search import Filters, Searcher
+from retrieval.speakers import SpeakerIndex
+from retrieval.verification import Verifier
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "as",
+        "is",
+        "was",
+        "were",
+        "be",
+        "been",
+        "that",
+        "this",
+        "it",
+        "its",
+        "their",
+        "his",
+        "her",
+        "they",
+        "he",
+        "she",
+        "who",
+        "what",
+        "which",
+        "claim",
+        "said",
+        "say",
+        "says",
+        "called",
+        "call",
+        "about",
+        "over",
+    ]
+)
+SHOWN_LIMIT = 200  # statement ids remembered in the context
 
 
 @dataclass(frozen=True)
@@ -19,41 +73,197 @@ class AskParams:
     context: dict[str, Any] | None = None
 
 
-def excerpt(text: str, limit: int = 300) -> tuple[str, bool]:
-    """Return a verbatim prefix of `text` of about `limit` characters ending at a word, and whether it was cut."""
-    text = text.strip()
-    if len(text) <= limit:
-        return text, False
-    cut = text[:limit].rsplit(" ", 1)[0].rstrip()
-    return cut, True
-
-
 class Chat:
-    """Answers questions extractively from the index; every claim carries a citation."""
+    """Answers who-said-what questions extractively; every sentence rests on a verbatim citation."""
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, speakers: SpeakerIndex, verifier: Verifier) -> None:
         self.searcher = searcher
+        self.store = searcher.store
+        self.speakers = speakers
+        self.verifier = verifier
 
     def ask(self, params: AskParams) -> Answer:
         """Answer one question."""
-        passages = self.searcher.passages(params.question, params.top_k, params.filters)
-        return self._search_answer(params, passages)
+        intent = detect(params.question)
+        ctx = dict(params.context or {})
+        if intent.name == "speaker_statements":
+            return self._speaker_statements(intent, params, ctx)
+        if intent.name == "who_said":
+            return self._who_said(intent, params, ctx)
+        if intent.name == "verify":
+            return self._verify(intent, params, ctx)
+        if intent.name == "when":
+            return self._when(params, ctx)
+        return self._search(params, ctx)
 
-    def _search_answer(self, params: AskParams, passages: list[Passage]) -> Answer:
+    # ---- intents -----------------------------------------------------------------------------------------
+
+    def _speaker(self, intent: Intent, ctx: dict[str, Any]) -> Speaker | None:
+        if intent.pronoun and ctx.get("speaker"):
+            return self.store.get_speaker(str(ctx["speaker"]))
+        return self.speakers.resolve(intent.speaker or "")
+
+    def _unknown_speaker(self, intent: Intent, name: str, ctx: dict[str, Any]) -> Answer:
+        near = self.speakers.suggest(name) if name.lower() not in {"he", "she", "they"} else []
+        text = f"I found no statements by {name} in the indexed articles."
+        if intent.pronoun and not ctx.get("speaker"):
+            text = f"I don't know who “{name}” refers to; ask about someone by name."
+        if near:
+            text += " Closest known speakers: " + ", ".join(s.name for s in near) + "."
+        return Answer(text, intent.name, context=_context(ctx, topic=intent.topic))
+
+    def _speaker_statements(self, intent: Intent, params: AskParams, ctx: dict[str, Any]) -> Answer:
+        speaker = self._speaker(intent, ctx)
+        if speaker is None:
+            return self._unknown_speaker(intent, intent.speaker or "", ctx)
+        same = ctx.get("speaker") == speaker.id
+        shown: list[str] = list(ctx.get("shown", [])) if same else []
+        filters = Filters(params.filters.article_id, params.filters.since, params.filters.until, speaker.id)
+        topic = intent.topic or (ctx.get("topic") if intent.more and same else None)
+        if topic:
+            found = self.searcher.statements(topic, params.top_k + len(shown), filters)
+        else:
+            found = self.store.get_statements(filters.where(statements=True))
+        fresh = [p for p in found if p.statement and p.statement.id not in shown][: params.top_k]
+        if not fresh:
+            if shown:
+                text = f"I have nothing more from {speaker.name} beyond the statements already shown."
+            else:
+                about = f" about {topic}" if topic else ""
+                text = f"I found no statements by {speaker.name}{about} in the indexed articles."
+            return Answer(
+                text,
+                "speaker_statements",
+                speaker=speaker.name,
+                context=_context(ctx, speaker=speaker, topic=topic, shown=shown, last=[]),
+            )
+        renderer = Renderer(self.store)
+        n = len(fresh)
+        lead = f"{speaker.name}: {n} {'more ' if shown else ''}statement{'s' if n != 1 else ''} found."
+        text, citations = renderer.statements(lead, fresh)
+        ids = [p.statement.id for p in fresh if p.statement]
+        return Answer(
+            text,
+            "speaker_statements",
+            tuple(citations),
+            speaker=speaker.name,
+            context=_context(ctx, speaker=speaker, topic=topic, shown=shown + ids, last=ids),
+        )
+
+    def _who_said(self, intent: Intent, params: AskParams, ctx: dict[str, Any]) -> Answer:
+        claim = intent.claim or ""
+        words = [w for w in re.findall(r"[\w’'-]+", claim.lower()) if w not in STOPWORDS and len(w) > 2]
+        pool: dict[str, Passage] = {}
+        for word in sorted(words, key=len, reverse=True)[:3]:
+            for variant in {word, word.capitalize()}:
+                for p in self.store.get_statements(params.filters.where(statements=True), contains=variant, limit=50):
+                    pool.setdefault(p.statement.id if p.statement else p.text, p)
+        dense = self.searcher.statements(claim or params.question, max(params.top_k, 10), params.filters)
+        sims = {p.statement.id: p.score for p in dense if p.statement}
+        for p in dense:
+            pool.setdefault(p.statement.id if p.statement else p.text, p)
+        renderer = Renderer(self.store)
+
+        def score(p: Passage) -> float:
+            st = p.statement
+            haystack = renderer.context_text(p).lower()
+            hit = sum(1 for w in words if w in haystack) / max(1, len(words))
+            return hit + 0.5 * sims.get(st.id if st else "", 0.0)
+
+        ranked = sorted((p for p in pool.values() if p.statement and p.statement.speaker), key=score, reverse=True)
+        ranked = [p for p in ranked if score(p) >= 0.5][: min(params.top_k, 3)]
+        if not ranked:
+            return Answer(
+                f"I found no statement in the indexed articles that says {claim}.",
+                "who_said",
+                context=_context(ctx, topic=claim),
+            )
+        top = ranked[0].statement
+        assert top is not None
+        text, citations = renderer.statements(f"{top.speaker}, according to the sources.", ranked)
+        speaker = self.store.get_speaker(top.speaker_id or "")
+        ids = [p.statement.id for p in ranked if p.statement]
+        return Answer(
+            text,
+            "who_said",
+            tuple(citations),
+            speaker=top.speaker,
+            context=_context(ctx, speaker=speaker, topic=claim, shown=ids, last=ids),
+        )
+
+    def _verify(self, intent: Intent, params: AskParams, ctx: dict[str, Any]) -> Answer:
+        speaker_name = intent.speaker
+        if intent.pronoun and ctx.get("speaker"):
+            known = self.store.get_speaker(str(ctx["speaker"]))
+            speaker_name = known.name if known else speaker_name
+        claim = intent.claim or ""
+        verdict = self.verifier.verify_claim(claim, speaker_name)
+        if verdict.label != "verified" and not intent.quoted:
+            # An unquoted claim often opens with the subject ("Putin deserves ..."): try the words after it.
+            words = claim.split()
+            for drop in range(1, min(4, len(words) - 2)):
+                shorter = self.verifier.verify_claim(" ".join(words[drop:]), speaker_name)
+                if shorter.label == "verified":
+                    verdict = shorter
+                    break
+        text = Renderer(self.store).verdict(verdict, speaker_name)
+        speaker = self.speakers.resolve(speaker_name or "") if speaker_name else None
+        ids = [c.statement_id for c in verdict.evidence if c.statement_id]
+        return Answer(
+            text,
+            "verify",
+            verdict.evidence,
+            (verdict,),
+            speaker=verdict.claimed_speaker,
+            context=_context(ctx, speaker=speaker, topic=claim, shown=ids, last=ids),
+        )
+
+    def _when(self, params: AskParams, ctx: dict[str, Any]) -> Answer:
+        last = [str(i) for i in ctx.get("last", [])]
+        passages = self.store.statements_by_ids(last)
         if not passages:
-            return Answer("I found nothing in the indexed articles about that.", "search", context=_context(params))
-        citations: list[Citation] = []
+            return Answer(
+                "I can't tell which statement you mean; ask about a speaker first.", "when", context=_context(ctx)
+            )
+        text, citations = Renderer(self.store).dates(passages)
+        return Answer(text, "when", tuple(citations), speaker=ctx.get("speaker_name"), context=_context(ctx))
+
+    def _search(self, params: AskParams, ctx: dict[str, Any]) -> Answer:
+        passages = self.searcher.passages(params.question, params.top_k, params.filters)
+        if not passages:
+            return Answer(
+                "I found nothing in the indexed articles about that.",
+                "search",
+                context=_context(ctx, topic=params.question[:200]),
+            )
+        citations = [p.cite(n) for n, p in enumerate(passages, start=1)]
         lines = ["The most relevant passages:"]
-        for n, passage in enumerate(passages, start=1):
-            citations.append(passage.cite(n))
-            where = passage.source.title or passage.source.article_id
-            shown, cut = excerpt(passage.text)
+        for c in citations:
+            shown, cut = excerpt(c.text)
             # Only verbatim words go inside quotation marks; the ellipsis stays outside them.
-            lines.append(f"- {where}: “{shown}”{' …' if cut else ''} [{n}]")
-        return Answer("\n".join(lines), "search", tuple(citations), context=_context(params))
+            lines.append(f"- {c.title or c.article_id}: “{shown}”{' …' if cut else ''} [{c.n}]")
+        return Answer("\n".join(lines), "search", tuple(citations), context=_context(ctx, topic=params.question[:200]))
 
 
-def _context(params: AskParams) -> dict[str, Any]:
-    ctx = dict(params.context or {})
-    ctx["last_question"] = params.question[:200]
-    return ctx
+def _context(
+    ctx: dict[str, Any],
+    *,
+    speaker: Speaker | None = None,
+    topic: str | None = None,
+    shown: Sequence[str] | None = None,
+    last: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Return the context the client sends back with its next question (the API keeps no state)."""
+    out = dict(ctx)
+    if speaker is not None:
+        out["speaker"], out["speaker_name"] = speaker.id, speaker.name
+    if topic is not None:
+        out["topic"] = topic
+    if shown is not None:
+        out["shown"] = list(shown)[-SHOWN_LIMIT:]
+    if last is not None:
+        out["last"] = list(last)
+    return out
+
+
+__all__ = ["AskParams", "Chat", "Verdict"]

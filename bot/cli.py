@@ -102,14 +102,14 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from bot.chat import AskParams, Chat
+    from bot.chat import AskParams
 
     svc = _services()
     top_k = args.top_k or svc.settings["ask"]["top_k"]
     if not 1 <= top_k <= svc.settings["ask"]["max_top_k"]:
         print(f"quotebot: error: --top-k must be between 1 and {svc.settings['ask']['max_top_k']}", file=sys.stderr)
         return 2
-    answer = Chat(svc.searcher).ask(AskParams(args.question, top_k))
+    answer = svc.chat.ask(AskParams(args.question, top_k))
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return 0
@@ -119,6 +119,49 @@ def _ask(args: argparse.Namespace) -> int:
     for c in answer.citations:
         meta = ", ".join(x for x in (c.title, c.source, c.published) if x)
         print(f"[{c.n}] {meta} (article {c.article_id}, chars {c.start}-{c.end})")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    if bool(args.quote) == bool(args.jsonl):
+        print("quotebot: error: give either a QUOTE or --jsonl CLAIMS.jsonl", file=sys.stderr)
+        return 2
+    svc = _services()
+    if args.jsonl:
+        bad = 0
+        with args.jsonl.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    claim = json.loads(line)
+                    quote, speaker = str(claim["quote"]), claim.get("speaker")
+                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                    print(json.dumps({"line": lineno, "error": f'expected {{"quote", "speaker"?}}: {exc}'}))
+                    bad += 1
+                    continue
+                print(json.dumps(svc.verifier.verify_claim(quote, speaker).to_dict(), ensure_ascii=False))
+        return 1 if bad else 0
+    verdict = svc.verifier.verify_claim(args.quote, args.speaker)
+    if args.json:
+        print(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print(
+        f"{verdict.label.upper().replace('_', ' ')}: {verdict.claim!r}"
+        + (f" (claimed speaker: {verdict.claimed_speaker})" if verdict.claimed_speaker else "")
+    )
+    if verdict.actual_speaker and verdict.label == "misattributed":
+        print(f"  the sources attribute it to {verdict.actual_speaker}")
+    for note in verdict.notes:
+        print(f"  note: {note}")
+    changed = [d for d in verdict.diff if d.op != "equal"]
+    for d in changed:
+        print(f"  {d.op}: source {d.source!r} -> claim {d.claim!r}")
+    for c in verdict.evidence:
+        print(
+            f"  [{c.n}] {c.speaker or '?'}: {c.text!r} ({c.title}, {c.published}; article {c.article_id} "
+            f"chars {c.start}-{c.end})"
+        )
     return 0
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.chat import Chat
 from bot.settings import Settings
 from retrieval.embedding import Embedder, SentenceTransformerEmbedder
 from retrieval.ingest import IngestOptions, Ingestor
 from retrieval.search import Searcher
+from retrieval.speakers import SpeakerIndex
 from retrieval.store import Store
+from retrieval.verification import Verifier
 
 
 @dataclass
@@ -21,6 +24,9 @@ class Services:
     embedder: Embedder
     searcher: Searcher
     ingestor: Ingestor
+    speakers: SpeakerIndex
+    verifier: Verifier
+    chat: Chat
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -43,4 +49,9 @@ def build_services(settings: Settings, *, embedder: Embedder | None = None, stor
     store = store or open_store(settings)
     ing = settings["ingest"]
     options = IngestOptions(ing["chunk_size"], ing["chunk_overlap"], ing["max_file_bytes"])
-    return Services(settings, store, embedder, Searcher(store, embedder), Ingestor(store, embedder, options))
+    searcher = Searcher(store, embedder)
+    ingestor = Ingestor(store, embedder, options)
+    speakers = ingestor.speakers  # one speaker index per process, refreshed after each ingest
+    verifier = Verifier(store, embedder, speakers)
+    chat = Chat(searcher, speakers, verifier)
+    return Services(settings, store, embedder, searcher, ingestor, speakers, verifier, chat)

@@ -27,6 +27,8 @@ _UNIT_DIM = 1
 
 def _units(n: int) -> Vectors:
     return np.ones((n, _UNIT_DIM), dtype=np.float32)
+
+
 _COSINE = {"hnsw:space": "cosine"}
 
 
@@ -195,6 +197,18 @@ class Store:
             for i, m, d in zip(res["ids"], res["metadatas"] or [], res["documents"] or [], strict=True)
         ]
         return sorted(hits, key=lambda p: (p.source.published, p.source.article_id, p.start))
+
+    def statements_by_ids(self, ids: Sequence[str]) -> list[Passage]:
+        """Return the statements with these ids, in the order given (missing ones left out)."""
+        if not ids:
+            return []
+        with _reachable("reading statements"):
+            res = self.statements.get(ids=list(ids), include=["metadatas", "documents"])
+        found = {
+            i: _statement_passage(i, m, d or "", 1.0)
+            for i, m, d in zip(res["ids"], res["metadatas"] or [], res["documents"] or [], strict=True)
+        }
+        return [found[i] for i in ids if i in found]
 
     def get_speaker(self, speaker_id: str) -> Speaker | None:
         """Return one speaker from the speaker index, or None."""

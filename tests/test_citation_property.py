@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.chat import AskParams, Chat
+from bot.chat import AskParams
 from bot.services import Services, build_services
 from bot.settings import load_settings
 from retrieval.embedding import Embedder
@@ -17,6 +17,12 @@ from retrieval.search import Filters
 
 WORDS = st.sampled_from(
     [
+        "John Kirby said",
+        "“We will",
+        "win,” she said.",
+        "He added that",
+        "according to officials",
+        "told reporters",
         "Kirby",
         "said",
         "the",
@@ -58,10 +64,16 @@ def shared_services(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 def test_citations_are_verbatim_for_arbitrary_text(shared_services: Services, text: str, query: str) -> None:
     article = Article(id=f"prop-{abs(hash(text)) % 10**12}", text=text, title="t")
     shared_services.ingestor.ingest_articles([article])
-    answer = Chat(shared_services.searcher).ask(AskParams(query, 5, Filters(article_id=article.id)))
+    only_this = Filters(article_id=article.id)
+    answers = [shared_services.chat.ask(AskParams(query, 5, only_this))]
+    speakers = {p.statement.speaker for p in shared_services.store.get_statements({"article_id": article.id})
+                if p.statement and p.statement.speaker}
+    # Statement answers widen citations to whole sentences: check those offsets too.
+    answers += [shared_services.chat.ask(AskParams(f"what did {name} say?", 5, only_this)) for name in speakers]
     stored = shared_services.store.get_article(article.id)
     assert stored is not None and stored.text == text
-    assert answer.citations
-    for c in answer.citations:
-        assert stored.text[c.start : c.end] == c.text
-        assert f"[{c.n}]" in answer.text
+    assert answers[0].citations
+    for answer in answers:
+        for c in answer.citations:
+            assert stored.text[c.start : c.end] == c.text
+            assert f"[{c.n}]" in answer.text

@@ -1,0 +1,385 @@
+"""Check a claimed quote against the stored statements: verified, altered, misattributed, reported or not_found."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from retrieval.embedding import Embedder
+from retrieval.models import Article, Citation, DiffOp, Passage, Statement, Verdict, VerdictLabel
+from retrieval.speakers import SpeakerIndex
+from retrieval.store import Store
+from retrieval.verification.align import Alignment, align, find_in_order
+from retrieval.verification.diff import describe, word_diff
+from retrieval.verification.normalise import Claim, Token, parse_claim, phrase_probes, tokenize
+
+# A claim this close to a statement (2 * shared words / all words) is that statement with edits, not a new one:
+# one changed word in a six-word quote scores 0.83, a shuffled or invented sentence far less.
+ALTERED_MIN = 0.7
+TOP_K = 8  # dense neighbours per query (one unfiltered, one by the claimed speaker)
+MAX_PROBES = 6  # exact-phrase store queries per claim
+PHRASE_LIMIT = 50  # statements per phrase query: a distinctive phrase rarely occurs more often
+SPEAKER_LIMIT = 300  # statements read for one claimed speaker
+ALIGN_LIMIT = 12  # candidates aligned word by word, picked by shared words
+MAX_EVIDENCE = 5
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)|\n")
+
+
+@dataclass
+class _Candidate:
+    """A statement with its words, which of them are quoted, and its dense score if a query returned it."""
+
+    passage: Passage
+    st: Statement
+    tokens: list[Token]
+    quoted: list[bool]
+    dense: float | None = None
+    words: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, passage: Passage, dense: float | None) -> _Candidate:
+        """Return the candidate for a statement passage."""
+        st = passage.statement
+        assert st is not None
+        tokens = tokenize(st.text, st.start)
+        quoted = [any(q0 <= t.start and t.end <= q1 for q0, q1 in st.quoted) for t in tokens]
+        return cls(passage, st, tokens, quoted, dense, [t.norm for t in tokens])
+
+
+@dataclass(frozen=True)
+class _Exact:
+    cand: _Candidate
+    quoted: bool  # all claimed words inside the speaker's quoted words
+    spans: list[tuple[int, int]]  # token ranges of each claim segment
+
+
+class Verifier:
+    """Turns a claimed quote (and optional speaker) into a Verdict with verbatim evidence."""
+
+    def __init__(self, store: Store, embedder: Embedder, speakers: SpeakerIndex) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.speakers = speakers
+
+    def verify_claim(self, quote: str, speaker: str | None = None) -> Verdict:
+        """Return the verdict on whether `speaker` (or anyone) said `quote`."""
+        claim = parse_claim(quote)
+        named = bool(speaker and speaker.strip())
+        claimed, ids = self._resolve(speaker) if named else (None, frozenset[str]())
+        if not claim.segments:
+            return Verdict("not_found", quote.strip(), claimed, notes=("the claim holds no words",))
+        return _Judgement(self, claim, claimed, ids, named).run()
+
+    def _resolve(self, speaker: str | None) -> tuple[str | None, frozenset[str]]:
+        """Return the claimed speaker's display name and every speaker id the name may mean.
+
+        "Clinton" may mean Hillary or Bill: both count as the claimed speaker, so either one's words verify it.
+        """
+        name = (speaker or "").strip()
+        for key in name_variants(name):
+            found = self.speakers.candidates(key)
+            if found:
+                best = self.speakers.resolve(key)
+                return (best.name if best else name), frozenset(sp.id for sp in found)
+        return name, frozenset()
+
+    def candidates(self, claim: Claim, ids: frozenset[str], *, dense: bool) -> dict[str, _Candidate]:
+        """Return statements that may hold the claim: phrase hits, the claimed speaker's, and dense neighbours."""
+        found: dict[str, _Candidate] = {}
+        for probe in phrase_probes(claim)[:MAX_PROBES]:
+            self._add(found, self.store.get_statements(contains=probe, limit=PHRASE_LIMIT))
+        where = _speaker_where(ids)
+        if where:
+            self._add(found, self.store.get_statements(where, limit=SPEAKER_LIMIT))
+        if dense:
+            self.add_dense(found, claim, ids)
+        return found
+
+    def add_dense(self, found: dict[str, _Candidate], claim: Claim, ids: frozenset[str]) -> None:
+        """Add the statements nearest the claim in meaning, overall and by the claimed speaker."""
+        vector = self.embedder.embed_query(" ".join(t.raw for t in claim.tokens))
+        self._add(found, self.store.query_statements(vector, TOP_K), dense=True)
+        where = _speaker_where(ids)
+        if where:
+            self._add(found, self.store.query_statements(vector, TOP_K, where), dense=True)
+
+    @staticmethod
+    def _add(found: dict[str, _Candidate], passages: Sequence[Passage], *, dense: bool = False) -> None:
+        for p in passages:
+            if p.statement is None:
+                continue
+            have = found.get(p.statement.id)
+            if have is None:
+                found[p.statement.id] = _Candidate.of(p, p.score if dense else None)
+            elif dense and have.dense is None:
+                have.dense = p.score
+
+
+class _Judgement:
+    """One claim being judged: the candidates, the decision and the evidence."""
+
+    def __init__(self, verifier: Verifier, claim: Claim, claimed: str | None, ids: frozenset[str], named: bool) -> None:
+        self.v = verifier
+        self.claim = claim
+        self.claimed = claimed
+        self.ids = ids
+        self.named = named
+        self.segments = [[t.norm for t in seg] for seg in claim.segments]
+        self.articles: dict[str, Article | None] = {}
+
+    def mine(self, c: _Candidate) -> bool:
+        """Return whether a statement is by the claimed speaker (anyone's, when no speaker is claimed)."""
+        return c.st.speaker_id in self.ids if self.named else True
+
+    def run(self) -> Verdict:
+        """Decide the label and gather the evidence."""
+        found = self.v.candidates(self.claim, self.ids, dense=False)
+        exact = self.exact(found.values())
+        if not exact:
+            # Only when no statement holds the words verbatim do we need neighbours in meaning.
+            self.v.add_dense(found, self.claim, self.ids)
+            exact = self.exact(found.values())
+        if exact:
+            verdict = self.from_exact(exact)
+            if verdict:
+                return verdict
+        franken = self.frankenquote(list(found.values()))
+        return franken or self.from_alignment(list(found.values()))
+
+    def exact(self, cands: Any) -> list[_Exact]:
+        """Return every candidate holding the claim verbatim, quoted matches marked."""
+        out = []
+        for c in cands:
+            spans = find_in_order(self.segments, c.words, c.quoted) if any(c.quoted) else None
+            if spans:
+                out.append(_Exact(c, True, spans))
+                continue
+            spans = find_in_order(self.segments, c.words)
+            if spans:
+                out.append(_Exact(c, False, spans))
+        # Quoted before reported, attributed before anonymous, then corpus order for stable evidence.
+        return sorted(out, key=lambda e: (not e.quoted, e.cand.st.speaker is None, _order(e.cand)))
+
+    def from_exact(self, exact: list[_Exact]) -> Verdict | None:
+        """Return verified, reported or misattributed for verbatim hits (None: only unattributed ones)."""
+        mine = [e for e in exact if self.mine(e.cand)]
+        if mine and mine[0].quoted:
+            hits = [e for e in mine if e.quoted]
+            return self.verdict("verified", hits, actual=hits[0].cand.st.speaker or self.claimed)
+        if mine:
+            return self.verdict("reported", mine, actual=mine[0].cand.st.speaker or self.claimed)
+        others = [e for e in exact if e.cand.st.speaker]
+        if not others:
+            return self.verdict(
+                "not_found", exact, actual=None, notes=("the words appear in the sources, but no speaker is named",)
+            )
+        pool = [e for e in others if e.quoted] or others
+        who = Counter(e.cand.st.speaker for e in pool).most_common(1)[0][0]
+        hits = [e for e in pool if e.cand.st.speaker == who] + [e for e in pool if e.cand.st.speaker != who]
+        return self.verdict("misattributed", hits, actual=who)
+
+    def verdict(
+        self, label: VerdictLabel, hits: list[_Exact], *, actual: str | None, notes: tuple[str, ...] = ()
+    ) -> Verdict:
+        """Return a verdict citing verbatim hits, with the (trivial) diff against the first."""
+        cites = [self.cite_exact(e) for e in hits[:MAX_EVIDENCE]]
+        first = hits[0]
+        return Verdict(
+            label=label,
+            claim=self.claim.text,
+            claimed_speaker=self.claimed,
+            evidence=_number(cites),
+            actual_speaker=actual,
+            diff=_exact_diff(first, self.claim),
+            notes=notes,
+            similarity=1.0,
+        )
+
+    def cite_exact(self, e: _Exact) -> Citation | None:
+        """Cite the matched words, or for reported speech the whole sentence that reports it."""
+        c = e.cand
+        start, end = c.tokens[e.spans[0][0]].start, c.tokens[e.spans[-1][1] - 1].end
+        if not e.quoted:
+            st = c.st
+            lo = min(x for x in (start, st.mention_start, st.cue_start) if x is not None)
+            hi = max(x for x in (end, st.mention_end, st.cue_end) if x is not None)
+            article = self.article(st.article_id)
+            if article is not None:
+                start, end = _sentence(article.text, lo, hi)
+        return self.cite(c, start, end, 1.0)
+
+    def frankenquote(self, cands: list[_Candidate]) -> Verdict | None:
+        """Return altered when each ellipsis segment is real but they do not come in order from one statement."""
+        if len(self.segments) < 2:
+            return None
+        placed: list[tuple[_Candidate, tuple[int, int]]] = []
+        for seg in self.segments:
+            hits = [(c, spans[0]) for c in cands if (spans := find_in_order([seg], c.words))]
+            if not hits:
+                return None
+            hits.sort(key=lambda h: (not self.mine(h[0]), not h[0].quoted[h[1][0]], _order(h[0])))
+            placed.append(hits[0])
+        same = len({c.st.id for c, _ in placed}) == 1
+        note = "segments appear out of order" if same else "segments joined from different statements"
+        cites = [self.cite(c, c.tokens[i].start, c.tokens[j - 1].end, 1.0) for c, (i, j) in placed]
+        best = self.best_alignment(cands, mine_only=False)
+        diff = word_diff(self.claim.tokens, best[0].tokens, best[1].opcodes) if best else ()
+        speakers = [c.st.speaker for c, _ in placed if c.st.speaker]
+        return Verdict(
+            label="altered",
+            claim=self.claim.text,
+            claimed_speaker=self.claimed,
+            evidence=_number(cites),
+            actual_speaker=speakers[0] if len(set(speakers)) == 1 else None,
+            diff=diff,
+            notes=(note,),
+            similarity=best[1].ratio if best else 0.0,
+        )
+
+    def best_alignment(self, cands: list[_Candidate], *, mine_only: bool) -> tuple[_Candidate, Alignment] | None:
+        """Return the candidate whose best window is closest to the claim, with that window."""
+        ranked = self.aligned(cands, mine_only=mine_only)
+        return ranked[0] if ranked else None
+
+    def aligned(self, cands: list[_Candidate], *, mine_only: bool) -> list[tuple[_Candidate, Alignment]]:
+        """Return candidates aligned with the claim, closest first (only those sharing most words are tried)."""
+        words = [t.norm for t in self.claim.tokens]
+        bag = set(words)
+        pool = [c for c in cands if self.mine(c)] if mine_only else cands
+        pool = sorted(pool, key=lambda c: (-len(bag.intersection(c.words)), -(c.dense or 0.0)))[:ALIGN_LIMIT]
+        out = [(c, al) for c in pool if (al := align(words, c.words, self.claim.boundaries))]
+        return sorted(out, key=lambda x: (-x[1].ratio, -(x[0].dense or 0.0), _order(x[0])))
+
+    def from_alignment(self, cands: list[_Candidate]) -> Verdict:
+        """Return altered when a statement is close enough, else not_found with the closest statements."""
+        own = self.aligned(cands, mine_only=True) if self.named else []
+        everyone = self.aligned(cands, mine_only=False)
+        best = own[0] if own and own[0][1].ratio >= ALTERED_MIN else None
+        if best is None and everyone and everyone[0][1].ratio >= ALTERED_MIN:
+            best = everyone[0]
+        if best is not None:
+            c, al = best
+            notes = describe(self.claim.tokens, c.tokens, al.opcodes, self.claim.boundaries)
+            if self.named and not self.mine(c):
+                notes = (*notes, f"the sources attribute these words to {c.st.speaker or 'an unnamed speaker'}")
+            cite = self.cite(c, c.tokens[al.start].start, c.tokens[al.end - 1].end, al.ratio)
+            return Verdict(
+                label="altered",
+                claim=self.claim.text,
+                claimed_speaker=self.claimed,
+                evidence=_number([cite]),
+                actual_speaker=c.st.speaker,
+                diff=word_diff(self.claim.tokens, c.tokens, al.opcodes),
+                notes=notes,
+                similarity=al.ratio,
+            )
+
+        # Closest by the claimed speaker first, then overall; ranked by words and meaning together.
+        def closeness(x: tuple[_Candidate, Alignment]) -> float:
+            return (x[1].ratio + (x[0].dense or 0.0)) / 2
+
+        picks: dict[str, tuple[_Candidate, Alignment]] = {}
+        for group, n in ((own, 2), (everyone, MAX_EVIDENCE)):
+            for item in sorted(group, key=closeness, reverse=True)[:n]:
+                if len(picks) < MAX_EVIDENCE:
+                    picks.setdefault(item[0].st.id, item)
+        cites = [self.cite(c, c.st.start, c.st.end, round(closeness((c, al)), 4)) for c, al in picks.values()]
+        top = everyone[0] if everyone else None
+        if own:
+            top = own[0]
+        return Verdict(
+            label="not_found",
+            claim=self.claim.text,
+            claimed_speaker=self.claimed,
+            evidence=_number(cites),
+            diff=word_diff(self.claim.tokens, top[0].tokens, top[1].opcodes) if top else (),
+            notes=("no statement in the sources holds these words",),
+            similarity=top[1].ratio if top else 0.0,
+        )
+
+    def article(self, article_id: str) -> Article | None:
+        """Return an article, read once per claim."""
+        if article_id not in self.articles:
+            self.articles[article_id] = self.v.store.get_article(article_id)
+        return self.articles[article_id]
+
+    def cite(self, c: _Candidate, start: int, end: int, score: float) -> Citation | None:
+        """Cite article.text[start:end] with the statement's metadata; None if the article is gone."""
+        article = self.article(c.st.article_id)
+        if article is None or not 0 <= start < end <= len(article.text):
+            return None
+        # The article text is the authority: citing its slice keeps every citation verbatim by construction.
+        passage = Passage(c.passage.source, start, end, article.text[start:end], score, c.st)
+        return passage.cite(0)
+
+
+def _number(cites: Sequence[Citation | None]) -> tuple[Citation, ...]:
+    """Return the citations that exist, numbered 1.. and without duplicate spans."""
+    out: list[Citation] = []
+    seen: set[tuple[str, int, int]] = set()
+    for c in cites:
+        if c is None or (c.article_id, c.start, c.end) in seen:
+            continue
+        seen.add((c.article_id, c.start, c.end))
+        out.append(Citation(**{**c.to_dict(), "n": len(out) + 1}))
+    return tuple(out)
+
+
+def _exact_diff(e: _Exact, claim: Claim) -> tuple[DiffOp, ...]:
+    """Return the diff of a verbatim hit: equal segments, with the words an ellipsis skipped as deletions."""
+    ops: list[DiffOp] = []
+    for k, (i, j) in enumerate(e.spans):
+        if k:
+            gap = e.cand.tokens[e.spans[k - 1][1] : i]
+            if gap:
+                ops.append(DiffOp("delete", " ".join(t.raw for t in gap), ""))
+        source = " ".join(t.raw for t in e.cand.tokens[i:j])
+        ops.append(DiffOp("equal", source, " ".join(t.raw for t in claim.segments[k])))
+    return tuple(ops)
+
+
+def _sentence(text: str, start: int, end: int, reach: int = 400) -> tuple[int, int]:
+    """Return [start, end) widened to the sentence(s) around it, at most `reach` characters each way."""
+    lo = max(0, start - reach)
+    cuts = [m.end() for m in _SENTENCE_END.finditer(text, lo, start)]
+    left = cuts[-1] if cuts else lo
+    m = _SENTENCE_END.search(text, end, min(len(text), end + reach))
+    right = m.end() if m and m.group() != "\n" else (m.start() if m else min(len(text), end + reach))
+    while left < start and text[left].isspace():
+        left += 1
+    return left, max(right, end)
+
+
+def name_variants(name: str) -> list[str]:
+    """Return the name as typed, then shorter forms that may be an alias: without the description after a comma
+    or parenthesis ("Daryl Kimball, executive director of ..."), without a lowercase role before it ("spokesman
+    John Kirby"), and its runs of capitalised words, last first ("IMF chief economist Maury Obstfeld")."""
+    out = [name]
+    head = re.split(r"[,(]", name, maxsplit=1)[0].strip()
+    words = head.split()
+    while len(words) > 1 and words[0][:1].islower():
+        words = words[1:]
+    out += [head, " ".join(words)]
+    runs: list[list[str]] = [[]]
+    for word in head.split():
+        if word[:1].isupper():
+            runs[-1].append(word)
+        elif runs[-1]:
+            runs.append([])
+    out += [" ".join(r) for r in reversed(runs) if r]
+    return [v for v in dict.fromkeys(out) if v]
+
+
+def _speaker_where(ids: frozenset[str]) -> dict[str, Any] | None:
+    if not ids:
+        return None
+    if len(ids) == 1:
+        return {"speaker_id": next(iter(ids))}
+    return {"speaker_id": {"$in": sorted(ids)}}
+
+
+def _order(c: _Candidate) -> tuple[str, str, int]:
+    return (c.passage.source.published, c.st.article_id, c.st.start)
