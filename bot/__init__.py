@@ -12,7 +12,7 @@ from bot.services import Services
 
 def create_app(config: Mapping[str, Any] | None = None, *, services: Services | None = None) -> Flask:
     """Build the app: settings from config/default.toml, the environment and `config`; services built once."""
-    from bot import api, errors
+    from bot import api, errors, web
     from bot.services import build_services
     from bot.settings import load_settings
 
@@ -23,4 +23,5 @@ def create_app(config: Mapping[str, Any] | None = None, *, services: Services | 
     app.extensions["quotebot"] = services if services is not None else build_services(settings)
     errors.register(app)
     app.register_blueprint(api.bp)
+    web.init_app(app, settings["server"]["cors_origins"])
     return app
