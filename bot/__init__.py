@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # importing bot (e.g. the pytest plugin) must stay cheap: heavy imports happen in create_app
+    from flask import Flask
 
-from bot.services import Services
+    from bot.services import Services
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, services: Services | None = None) -> Flask:
     """Build the app: settings from config/default.toml, the environment and `config`; services built once."""
+    from flask import Flask
+
     from bot import api, errors, web
     from bot.services import build_services
     from bot.settings import load_settings

@@ -60,6 +60,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, metavar="PRED.jsonl")
     p.set_defaults(run=_extract)
 
+    p = sub.add_parser(
+        "eval", help="score a golden file of questions: citation recall/precision, speakers, verdicts", epilog=EPILOG
+    )
+    p.add_argument("golden", type=Path, metavar="GOLDEN.yaml")
+    p.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        metavar="PATH",
+        help="build a temporary index from these files (repeatable); default: the golden file's corpus",
+    )
+    p.add_argument("--url", help="evaluate a live server instead of an in-process app")
+    p.add_argument("--json", type=Path, metavar="REPORT.json", help="also write the metrics as JSON")
+    p.set_defaults(run=_eval)
+
     p = sub.add_parser("serve", help="serve the HTTP API and the demo page (development server)", epilog=EPILOG)
     p.add_argument("--host", default=None, help="bind address (default: server.host)")
     p.add_argument("--port", type=int, default=None, help="port (default: server.port)")
@@ -171,6 +186,17 @@ def _extract(args: argparse.Namespace) -> int:
     n = predict_file(args.input, args.out)
     print(f"wrote predictions for {n} articles to {args.out}", file=sys.stderr)
     return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from bot.testing.runner import run_eval
+
+    table, report = run_eval(args.golden, args.corpus, args.url)
+    print(table)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    failed = report.get("failed", 0) if isinstance(report, dict) else 0
+    return 1 if failed else 0
 
 
 def _serve(args: argparse.Namespace) -> int:

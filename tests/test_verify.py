@@ -10,6 +10,7 @@ from retrieval.speakers import SpeakerIndex
 from retrieval.verification.align import align, find_in_order
 from retrieval.verification.diff import describe, word_diff
 from retrieval.verification.normalise import parse_claim, phrase_probes, strip_claim, tokenize
+from retrieval.verification.verify import name_variants
 from retrieval.verify import Verifier
 
 SENTENCED = "deserves to be sentenced for criminal actions in the capital of international law"
@@ -78,6 +79,25 @@ def test_phrase_probes_are_plain_word_runs_in_a_few_casings() -> None:
     assert probes[0] == "President of Russia was injured"
     assert "president of russia was injured" in probes
     assert all("," not in p for p in probes)
+
+
+@pytest.mark.parametrize(
+    ("typed", "variants"),
+    [
+        ("Kirby", ["Kirby"]),
+        ("spokesman John Kirby", ["spokesman John Kirby", "John Kirby"]),
+        ("Daryl Kimball, executive director of the Arms Control Association", ["Daryl Kimball"]),
+        ("Rep. Jim Clyburn (D-S.C.), the assistant leader", ["Rep. Jim Clyburn"]),
+        ("IMF chief economist Maury Obstfeld", ["Maury Obstfeld"]),
+        ("The piece", ["piece"]),
+        ("Obama's former campaign strategist", []),
+        ("Putin's Office", []),
+    ],
+)
+def test_name_variants_try_shorter_forms_of_a_typed_speaker(typed: str, variants: list[str]) -> None:
+    got = name_variants(typed)
+    assert got[0] == typed
+    assert got[1:] == [v for v in variants if v != typed]
 
 
 # ---- alignment, diff and notes ------------------------------------------------------------------------------------

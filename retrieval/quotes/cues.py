@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+
+FLAGS = {"obj", "source", "strong", "inf"}
 
 
 @dataclass(frozen=True)
@@ -15,6 +18,7 @@ class Cue:
     takes_object: bool = False  # the noun object is the content ("called it a disgrace")
     names_source: bool = False  # the prepositional object is the speaker ("according to X")
     strong: bool = False  # a speech verb proper ("said"), safe to attach a quotation to
+    infinitive: bool = False  # a to-infinitive is the content too: "wants to build a wall"
 
 
 def parse_lexicon(lines: list[str]) -> dict[str, Cue]:
@@ -25,9 +29,9 @@ def parse_lexicon(lines: list[str]) -> dict[str, Cue]:
         if not line:
             continue
         words = line.split()
-        flags = {w for w in words if w in {"obj", "source", "strong"}}
+        flags = {w for w in words if w in FLAGS}
         lemma = " ".join(w for w in words if w not in flags).rstrip(".").lower()
-        out[lemma] = Cue(lemma, "obj" in flags, "source" in flags, "strong" in flags)
+        out[lemma] = Cue(lemma, "obj" in flags, "source" in flags, "strong" in flags, "inf" in flags)
     return out
 
 
@@ -95,3 +99,15 @@ def lemma_of(word: str) -> str:
     """Return the lexicon lemma of an inflected verb form, or the word lower-cased."""
     low = word.lower()
     return forms().get(low, low)
+
+
+_WORD = re.compile(r"[a-z]+")
+_MARKS = re.compile(r"[\"“”„«»:]")
+
+
+def may_attribute(paragraph: str) -> bool:
+    """Return whether a paragraph has a quotation mark, a colon or a cue word form, i.e. may hold a statement."""
+    if _MARKS.search(paragraph):
+        return True
+    table = forms()
+    return any(w in table or w == "according" for w in _WORD.findall(paragraph.lower()))

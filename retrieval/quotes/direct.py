@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from retrieval.quotes.cues import cue_for
-from retrieval.quotes.marks import Paragraph, Quote
-from retrieval.quotes.mentions import mention_span, sentence_subject, subject_near, subject_of
+from retrieval.quotes.marks import Paragraph, Quote, scare_quote
+from retrieval.quotes.mentions import embedded_subject, mention_span, noun_after, subject_near, subject_of
 from retrieval.quotes.parsing import coarse
 from retrieval.quotes.reported import cue_lemma
 from retrieval.quotes.spans import Attribution
@@ -19,8 +19,6 @@ DASHES = {"―", "—", "–", "--"}
 MAX_AFTER_TOKENS = 12  # '"…," Josh Earnest, the White House press secretary, said on Monday'
 MAX_GAP_TOKENS = 6  # tokens allowed between a cue and the opening mark ('said on Monday that')
 MAX_SPLIT_CHARS = 90  # '"A," she said in a statement, "B."'
-MIN_EMBEDDED_WORDS = 4  # shorter quotations inside a sentence are mostly scare quotes and titles
-MINOR_WORDS = {"a", "an", "the", "of", "and", "in", "on", "for", "to", "with", "at", "by"}
 
 
 @dataclass
@@ -137,6 +135,15 @@ def _after_one(parsed: Parsed, text: str, last: Quote, group: list[Quote]) -> tu
         by_cue = _attribution(parsed, cue, group)
         if by_cue is not None and _fits_after(parsed, text, cue, by_cue, window, group, last):
             return by_cue, cue
+    if text[last.start : last.end].rstrip()[-1:] in {",", "?", "!"} and window and window[-1].text == ".":
+        # '“France will always be France,” an angry Hollande retaliated.': any verb with its subject after
+        for verb in (t for t in window if coarse(t) == "VERB" and t.dep_ == "ROOT"):
+            subj = next((c for c in verb.children if c.dep_ == "nsubj" and c.i in {w.i for w in window}), None)
+            if subj is not None and coarse(subj) in {"NOUN", "PROPN", "PRON"}:
+                loose = _attribution(parsed, verb, group)
+                if loose is not None:
+                    loose.confidence = 0.7
+                    return loose, verb
     return None
 
 
@@ -151,7 +158,8 @@ def _fits_after(
         return True
     if att.mention[0] < group[0].open_mark:
         return False  # the quotation sits inside the cue's own sentence: the cue before it reads it
-    name = subject_near([t for t in window if t is not cue])  # '"Anybody who …," said Louise Sunshine'
+    # '"Anybody who …," said Louise Sunshine' / '"One guy came in and said …," said the woman'
+    name = subject_near([t for t in window if t is not cue]) or noun_after([t for t in window if t.i > cue.i])
     if name is None:
         return False
     att.mention, att.antecedent = mention_span(name, parsed.para.start), None
@@ -235,10 +243,10 @@ def attribute_quotes(
             used.add((_para_of(parsed, cue), cue.i))
             out.append(att)
             continue
-        embedded = _embedded(here, group)
+        embedded = _embedded(here, text, group)
         if embedded is not None:
             out.append(embedded)
-        elif _is_floating(text, group, out):
+        elif _is_floating(text, group, out) and (_first_in_paragraph(text, group[0]) or not scare_quote(text, group)):
             out.append(
                 Attribution(
                     fragments=[(q.start, q.end) for q in group],
@@ -268,19 +276,12 @@ def _is_floating(text: str, group: list[Quote], previous: list[Attribution]) -> 
     return gap.count("\n") <= 2 and len(gap) < 400 and previous[-1].source in {"quote", "floating"}
 
 
-def _embedded(parsed: Parsed, group: list[Quote]) -> Attribution | None:
+def _embedded(parsed: Parsed, text: str, group: list[Quote]) -> Attribution | None:
     """Read a quotation inside a sentence with no cue ('X ticked off … “crumbling infrastructure”') as its subject's."""
     first = group[0]
-    words = [w for q in group for w in parsed.doc.text[q.start - parsed.para.start : q.end - parsed.para.start].split()]
-    if len(words) < MIN_EMBEDDED_WORDS or all(w[:1].isupper() or w in MINOR_WORDS for w in words):
-        return None  # a scare quote, a nickname or a title ("Parks and Recreation")
-    before = parsed.tokens_between(parsed.para.start, first.open_mark)
-    if not before:
+    if scare_quote(text, group):
         return None
-    sent = before[-1].sent
-    if sum(1 for t in before if t.i >= sent.start and not t.is_punct) < 2:
-        return None
-    subj = sentence_subject(sent, first.open_mark - parsed.para.start)
+    subj = embedded_subject(parsed.tokens_between(parsed.para.start, first.open_mark))
     if subj is None:
         return None
     return Attribution(

@@ -6,9 +6,10 @@ import os
 from collections.abc import Iterable, Iterator
 
 from retrieval.models import Statement, StatementKind, content_id
+from retrieval.quotes.cues import may_attribute
 from retrieval.quotes.direct import Parsed, attribute_quotes
 from retrieval.quotes.marks import find_quotes, normalize_marks, single_quoted, split_paragraphs
-from retrieval.quotes.parsing import parse
+from retrieval.quotes.parsing import parse, tokenize
 from retrieval.quotes.reported import find_reported
 from retrieval.quotes.spans import Attribution, Span, contains, overlap
 from retrieval.quotes.speakers import resolve, speaker_id
@@ -32,8 +33,11 @@ def extract_many(
     # read typewriter '' quotation marks as double quotes; offsets stay those of the original text
     norms = [normalize_marks(text) for text, _ in items]
     layouts = [split_paragraphs(text) for text in norms]
-    chunks = (text[p.start : p.end] for text, paras in zip(norms, layouts, strict=True) for p in paras)
-    docs = parse(chunks, batch_size=batch_size, n_process=n_process)
+    chunks = [text[p.start : p.end] for text, paras in zip(norms, layouts, strict=True) for p in paras]
+    # a paragraph with no quotation mark, cue word or closing colon cannot hold a statement: tokenize it only
+    wanted = [may_attribute(c) for c in chunks]
+    parses = parse((c for c, w in zip(chunks, wanted, strict=True) if w), batch_size=batch_size, n_process=n_process)
+    docs = (next(parses) if w else tokenize(c) for c, w in zip(chunks, wanted, strict=True))
     for (original, article_id), text, paras in zip(items, norms, layouts, strict=True):
         parsed = [Parsed(p, next(docs)) for p in paras]
         yield _statements(text, article_id, parsed, original)

@@ -14,6 +14,8 @@ SINGLE_CLOSE = "’"
 _PARAGRAPH = re.compile(r"[^\n]+")
 _MARK = re.compile(r"[\"“”„«»]")
 _TWO_APOSTROPHES = re.compile(r"''")
+MIN_SPOKEN_WORDS = 4  # shorter quotations inside a sentence are mostly scare quotes and titles
+MINOR_WORDS = {"a", "an", "the", "of", "and", "in", "on", "for", "to", "with", "at", "by"}
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,13 @@ def split_paragraphs(text: str) -> list[Paragraph]:
 
 
 def normalize_marks(text: str) -> str:
-    """Rewrite typewriter '' quotation marks as a straight double quote plus a space, keeping every offset."""
+    """Rewrite typewriter '' quotation marks as a straight double quote and a space, keeping every offset."""
     if "''" not in text:
         return text
 
     def one(m: re.Match[str]) -> str:
         nxt = text[m.end() : m.end() + 1]
-        return ' "' if nxt.isalnum() else '" '
+        return '" ' if nxt.isalnum() else ' "'
 
     return _TWO_APOSTROPHES.sub(one, text)
 
@@ -137,3 +139,9 @@ def single_quoted(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if j > i + 1:
             out.append((i + 1, j))
         i = j + 1
+
+
+def scare_quote(text: str, quotes: list[Quote]) -> bool:
+    """Return whether quoted words look like a scare quote, a nickname or a title ("Parks and Recreation")."""
+    words = [w for q in quotes for w in text[q.start : q.end].split()]
+    return len(words) < MIN_SPOKEN_WORDS or all(w[:1].isupper() or w in MINOR_WORDS for w in words)

@@ -8,13 +8,16 @@ from retrieval.quotes.parsing import coarse
 from retrieval.quotes.spans import Span
 
 if TYPE_CHECKING:
-    from spacy.tokens import Span as Span_
+    from collections.abc import Callable
+
     from spacy.tokens import Token
 
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 # participles and clauses that borrow the subject of the verb they hang from ("…, saying that …")
 BORROWING_DEPS = {"advcl", "xcomp", "conj", "pcomp", "acl"}
 RELATIVE = {"who", "which", "that"}
+NOT_SPEAKERS = RELATIVE | {"it", "this", "there"}
+NESTING_DEPS = {"ccomp", "xcomp"}
 MENTION_DEPS = {"compound", "amod", "det", "poss", "case", "nmod", "nummod", "quantmod", "punct", "preconj"}
 
 
@@ -36,6 +39,20 @@ def subject_of(tok: Token) -> tuple[Token | None, Token | None]:
             return None, None
         cur = cur.head
     return None, None
+
+
+def outer_subject(tok: Token, is_cue: Callable[[Token], bool]) -> Token | None:
+    """Return the subject of the cue a nested cue's clause reports ("Devine said he does not think …" -> Devine)."""
+    cur = tok
+    for _ in range(3):
+        if cur.dep_ not in NESTING_DEPS or cur.head is cur:
+            return None
+        cur = cur.head
+        if is_cue(cur):
+            subj = next((c for c in cur.children if c.dep_ in SUBJECT_DEPS), None)
+            if subj is not None and coarse(subj) in {"NOUN", "PROPN", "PRON"} and subj.lower_ not in RELATIVE:
+                return subj
+    return None
 
 
 def left_subject(tok: Token) -> Token | None:
@@ -95,16 +112,31 @@ def subject_near(tokens: list[Token]) -> Token | None:
     return None
 
 
-def sentence_subject(sent: Span_, before: int) -> Token | None:
-    """Return the subject of a sentence's main verb (or its passive agent), if written before a char offset."""
-    root = sent.root
-    cands = [c for c in root.children if c.dep_ in SUBJECT_DEPS]
-    if cands and cands[0].dep_ == "nsubjpass":
-        agents = [g for c in root.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
-        cands = agents or cands
-    if not cands:
-        cands = [t for t in sent if t.dep_ == "nsubj"][:1]
+def embedded_subject(before: list[Token]) -> Token | None:
+    """Return the subject of the sentence a cue-less quotation sits in, written before it ('X ticked off … “…”')."""
+    if not before:
+        return None
+    sent = before[-1].sent
+    if sum(1 for t in before if t.i >= sent.start and not t.is_punct) < 2:
+        return None
+    root, end = sent.root, before[-1].i
+    cands = [c for c in root.children if c.dep_ in SUBJECT_DEPS and c.i <= end]
+    if cands and cands[0].dep_ == "nsubjpass":  # "Rubio was asked by the moderator whether …"
+        cands = [g for c in root.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"] or cands
+    # the main verb may sit inside the quotation ('X apologized: “I should have …”'): take the first subject
+    cands = cands or [t for t in sent if t.dep_ == "nsubj" and t.i <= end][:1]
     for subj in cands:
-        if subj.idx < before and coarse(subj) in {"NOUN", "PROPN", "PRON"} and subj.lower_ not in RELATIVE | {"it"}:
+        if coarse(subj) in {"NOUN", "PROPN", "PRON"} and subj.lower_ not in NOT_SPEAKERS:
             return subj
     return None
+
+
+def noun_after(tokens: list[Token]) -> Token | None:
+    """Return the head of the first noun phrase in a run of tokens ('said the woman, who …' -> woman)."""
+    head = None
+    for t in tokens:
+        if coarse(t) in {"NOUN", "PROPN"}:
+            head = t
+        elif head is not None or t.is_punct:
+            break
+    return head

@@ -48,3 +48,8 @@ def coarse(tok: Token) -> str:
 def parse(texts: Iterable[str], batch_size: int = 64, n_process: int = 1) -> Iterator[Doc]:
     """Yield a parsed Doc for each text, batched (in `n_process` worker processes for big corpora)."""
     yield from pipeline().pipe(texts, batch_size=batch_size, n_process=n_process)
+
+
+def tokenize(text: str) -> Doc:
+    """Return an unparsed Doc (tokens only) for text the rules need not read."""
+    return pipeline().make_doc(text)

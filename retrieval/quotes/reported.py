@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from retrieval.quotes.cues import Cue, cue_for, lemma_of
-from retrieval.quotes.mentions import mention_span, subject_of
+from retrieval.quotes.mentions import mention_span, outer_subject, subject_of
 from retrieval.quotes.parsing import coarse
 from retrieval.quotes.spans import Attribution, Span
 
@@ -16,6 +16,7 @@ CLAUSE_DEPS = {"ccomp", "parataxis"}
 OBJECT_DEPS = {"dobj", "oprd", "attr", "acomp", "npadvmod"}
 EDGE_PUNCT = set(",.;:!?—–-()[]") | {"--"}
 MIN_OBJECT_TOKENS = 3
+NESTED_PRONOUNS = {"he", "she", "they", "we", "i", "it"}
 LEADING_SKIP = {"that", "as", ",", ":", "—", "–", "-"}
 
 
@@ -41,6 +42,8 @@ def _char_span(doc: Doc, i: int, j: int, base: int) -> Span:
 def _content_tokens(tok: Token, cue: Cue) -> tuple[int, int] | None:
     """Return the token range of the content a cue verb introduces, if it has one."""
     kids = [c for c in tok.children if c.dep_ in CLAUSE_DEPS and coarse(c) in {"VERB", "AUX"}]
+    if not kids and cue.infinitive:
+        kids = [c for c in tok.children if c.dep_ == "xcomp" and coarse(c) == "VERB" and c.i > tok.i]
     if not kids and cue.takes_object:
         # "labelled it as ludicrous": what follows "as" is the content; else the object(s) are
         for prep in (c for c in tok.children if c.dep_ == "prep" and c.lower_ == "as" and c.i > tok.i):
@@ -112,6 +115,9 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
         subj, antecedent = subject_of(tok)
         if subj is None:
             continue
+        if subj.lower_ in NESTED_PRONOUNS:
+            # PolNeAR-style nesting: "X said he thinks Y" reports X's account of what he thinks
+            subj = outer_subject(tok, _is_cue) or subj
         att = Attribution(
             fragments=[_char_span(doc, i, j, base)],
             cue=_cue_span(doc, tok, base),
@@ -121,6 +127,12 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
         )
         out.append((tok.i, att))
     return out
+
+
+def _is_cue(tok: Token) -> bool:
+    """Return whether a token is a lexicon cue verb."""
+    cue = cue_for(cue_lemma(tok))
+    return coarse(tok) in {"VERB", "AUX"} and cue is not None and not cue.names_source
 
 
 def _cue_span(doc: Doc, tok: Token, base: int) -> Span:

@@ -79,12 +79,15 @@ class Verifier:
         "Clinton" may mean Hillary or Bill: both count as the claimed speaker, so either one's words verify it.
         """
         name = (speaker or "").strip()
+        display: str | None = None
+        ids: set[str] = set()
+        # Every shorter form of the typed name means the same person: a corpus may know them under any of them.
         for key in name_variants(name):
             found = self.speakers.candidates(key)
-            if found:
-                best = self.speakers.resolve(key)
-                return (best.name if best else name), frozenset(sp.id for sp in found)
-        return name, frozenset()
+            ids.update(sp.id for sp in found)
+            best = self.speakers.resolve(key) if found and display is None else None
+            display = best.name if best else display
+        return display or name, frozenset(ids)
 
     def candidates(self, claim: Claim, ids: frozenset[str], *, dense: bool) -> dict[str, _Candidate]:
         """Return statements that may hold the claim: phrase hits, the claimed speaker's, and dense neighbours."""
@@ -135,19 +138,26 @@ class _Judgement:
         return c.st.speaker_id in self.ids if self.named else True
 
     def run(self) -> Verdict:
-        """Decide the label and gather the evidence."""
+        """Decide the label and gather the evidence, embedding the claim only when words alone do not settle it."""
         found = self.v.candidates(self.claim, self.ids, dense=False)
-        exact = self.exact(found.values())
-        if not exact:
-            # Only when no statement holds the words verbatim do we need neighbours in meaning.
-            self.v.add_dense(found, self.claim, self.ids)
-            exact = self.exact(found.values())
-        if exact:
-            verdict = self.from_exact(exact)
-            if verdict:
-                return verdict
-        franken = self.frankenquote(list(found.values()))
-        return franken or self.from_alignment(list(found.values()))
+        verdict = self.decide(list(found.values()), final=False)
+        if verdict:
+            return verdict
+        # No verbatim hit and nothing close among phrase hits and the speaker's statements: ask for neighbours
+        # in meaning (the costly step: one model call), then decide for good.
+        self.v.add_dense(found, self.claim, self.ids)
+        verdict = self.decide(list(found.values()), final=True)
+        assert verdict is not None
+        return verdict
+
+    def decide(self, cands: list[_Candidate], *, final: bool) -> Verdict | None:
+        """Return the verdict these candidates support; before the final round, only a confident one."""
+        exact = self.exact(cands)
+        verdict = self.from_exact(exact) if exact else None
+        verdict = verdict or self.frankenquote(cands)
+        if verdict or not final:
+            return verdict or self.from_alignment(cands, altered_only=True)
+        return self.from_alignment(cands)
 
     def exact(self, cands: Any) -> list[_Exact]:
         """Return every candidate holding the claim verbatim, quoted matches marked."""
@@ -253,12 +263,13 @@ class _Judgement:
         out = [(c, al) for c in pool if (al := align(words, c.words, self.claim.boundaries))]
         return sorted(out, key=lambda x: (-x[1].ratio, -(x[0].dense or 0.0), _order(x[0])))
 
-    def from_alignment(self, cands: list[_Candidate]) -> Verdict:
+    def from_alignment(self, cands: list[_Candidate], *, altered_only: bool = False) -> Verdict | None:
         """Return altered when a statement is close enough, else not_found with the closest statements."""
         own = self.aligned(cands, mine_only=True) if self.named else []
         everyone = self.aligned(cands, mine_only=False)
         best = own[0] if own and own[0][1].ratio >= ALTERED_MIN else None
-        if best is None and everyone and everyone[0][1].ratio >= ALTERED_MIN:
+        # Someone else's close words settle it only once the claimed speaker's nearest statements are in too.
+        if best is None and everyone and everyone[0][1].ratio >= ALTERED_MIN and not (altered_only and self.named):
             best = everyone[0]
         if best is not None:
             c, al = best
@@ -276,6 +287,9 @@ class _Judgement:
                 notes=notes,
                 similarity=al.ratio,
             )
+
+        if altered_only:
+            return None
 
         # Closest by the claimed speaker first, then overall; ranked by words and meaning together.
         def closeness(x: tuple[_Candidate, Alignment]) -> float:
@@ -354,22 +368,27 @@ def _sentence(text: str, start: int, end: int, reach: int = 400) -> tuple[int, i
 
 
 def name_variants(name: str) -> list[str]:
-    """Return the name as typed, then shorter forms that may be an alias: without the description after a comma
-    or parenthesis ("Daryl Kimball, executive director of ..."), without a lowercase role before it ("spokesman
-    John Kirby"), and its runs of capitalised words, last first ("IMF chief economist Maury Obstfeld")."""
+    """Return the typed name, then shorter forms of it that may be a known alias."""
+    # Cut the description after a comma or parenthesis ("Daryl Kimball, executive director of ..."), an article or
+    # a lowercase role before the name ("The piece", "spokesman John Kirby"), and keep the last capitalised run
+    # ("IMF chief economist Maury Obstfeld").
     out = [name]
     head = re.split(r"[,(]", name, maxsplit=1)[0].strip()
     words = head.split()
-    while len(words) > 1 and words[0][:1].islower():
+    while len(words) > 1 and (words[0][:1].islower() or words[0].lower() in ("the", "a", "an")):
         words = words[1:]
     out += [head, " ".join(words)]
     runs: list[list[str]] = [[]]
-    for word in head.split():
+    for word in words:
         if word[:1].isupper():
             runs[-1].append(word)
         elif runs[-1]:
             runs.append([])
-    out += [" ".join(r) for r in reversed(runs) if r]
+    # A one-word run is too often a place or an outlet ("The Indiana governor"); a possessive names an owner, not
+    # the speaker ("Obama's former campaign strategist").
+    last = [r for r in runs if r]
+    if last and len(last[-1]) > 1 and not re.search(r"['’]s$", last[-1][-1]):
+        out.append(" ".join(last[-1]))
     return [v for v in dict.fromkeys(out) if v]
 
 

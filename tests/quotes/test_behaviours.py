@@ -233,3 +233,43 @@ def test_organisation_and_group_speakers_have_their_kind(text: str, name: str, k
     (st,) = extract_statements(text, "t")
     assert st.speaker_kind == kind
     assert st.speaker is not None and name.lower() in st.speaker.lower()
+
+
+def test_typewriter_double_apostrophes_are_quotation_marks() -> None:
+    text = "''We will not back down,'' Mayor Ann Lee said on Monday."
+    st = _only(text, "back down")
+    assert st.kind == "direct"
+    assert st.text == "We will not back down,"
+    assert st.mention == "Mayor Ann Lee"
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "mention"),
+    [
+        # the parser may take a word inside the quotation as the subject of the cue after it
+        ('"Anybody who attacks him will regret it," said Louise Park, a longtime friend.', "Anybody", "Louise Park"),
+        # a cue-less quotation inside a sentence belongs to the sentence's subject, not the previous speaker
+        (
+            '"Taxes are too high," Tom Reed said.\n\nThe senator ticked off the city\'s "crumbling roads and broken '
+            'bridges" in his speech.',
+            "crumbling",
+            "The senator",
+        ),
+    ],
+)
+def test_speaker_repairs(text: str, needle: str, mention: str) -> None:
+    assert _only(text, needle).mention == mention
+
+
+def test_nested_pronoun_cue_takes_the_outer_speaker() -> None:
+    # "X said he thinks Y" is X's account of what he thinks: PolNeAR annotates the outer source
+    found = extract_statements("Ned Devine said he does not think the contest will hurt the party.", "t")
+    inner = next(st for st in found if st.cue == "not think")
+    assert inner.text == "the contest will hurt the party"
+    assert inner.mention == "Ned Devine"
+
+
+def test_infinitive_cue_reports_a_pledge() -> None:
+    st = _only("The mayor promised to build a new bridge over the river.", "bridge")
+    assert st.text == "to build a new bridge over the river"
+    assert st.mention == "The mayor"
