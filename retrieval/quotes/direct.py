@@ -159,7 +159,7 @@ def _fits_after(
     if att.mention[0] < group[0].open_mark:
         return False  # the quotation sits inside the cue's own sentence: the cue before it reads it
     # '"Anybody who …," said Louise Sunshine' / '"One guy came in and said …," said the woman'
-    name = subject_near([t for t in window if t is not cue]) or noun_after([t for t in window if t.i > cue.i])
+    name = subject_near([t for t in window if t.i != cue.i]) or noun_after([t for t in window if t.i > cue.i])
     if name is None:
         return False
     att.mention, att.antecedent = mention_span(name, parsed.para.start), None

@@ -115,6 +115,12 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
         subj, antecedent = subject_of(tok)
         if subj is None:
             continue
+        if subj.dep_ == "nsubjpass" and subj.head.i == tok.i:
+            # "X was asked whether …" / "X was told that …": the subject heard it; the agent, if any, said it
+            agent = [g for c in tok.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+            if not agent:
+                continue
+            subj, antecedent = agent[0], None
         if subj.lower_ in NESTED_PRONOUNS:
             # PolNeAR-style nesting: "X said he thinks Y" reports X's account of what he thinks
             subj = outer_subject(tok, _is_cue) or subj

@@ -273,3 +273,8 @@ def test_infinitive_cue_reports_a_pledge() -> None:
     st = _only("The mayor promised to build a new bridge over the river.", "bridge")
     assert st.text == "to build a new bridge over the river"
     assert st.mention == "The mayor"
+
+
+def test_passive_cue_subject_is_the_listener_not_the_speaker() -> None:
+    found = extract_statements("Rubio was asked whether he would support the nominee.", "t")
+    assert all(st.mention != "Rubio" for st in found)
