@@ -15,7 +15,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, services: Services | 
     """Build the app: settings from config/default.toml, the environment and `config`; services built once."""
     from flask import Flask
 
-    from bot import api, errors, web
+    from bot import api, errors, logs, security, web
     from bot.services import build_services
     from bot.settings import load_settings
 
@@ -25,6 +25,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, services: Services | 
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["quotebot"] = services if services is not None else build_services(settings)
     errors.register(app)
+    logs.init_app(app)
     app.register_blueprint(api.bp)
+    security.init_app(app, settings)
     web.init_app(app, settings["server"]["cors_origins"])
     return app

@@ -8,18 +8,22 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 from flask.typing import ResponseReturnValue
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from bot.chat import AskParams
 from bot.errors import InvalidRequest, UnsupportedMediaType
 from bot.render import Renderer
-from bot.schemas import AskRequest, VerifyRequest
+from bot.schemas import ArticleIn, AskRequest, VerifyRequest
+from bot.security import require_key, require_key_for_reads
 from bot.services import Services
-from retrieval.errors import NotFoundError
-from retrieval.models import Answer
+from retrieval.errors import LoadError, NotFoundError, StoreUnavailableError
+from retrieval.ingest import IngestReport
+from retrieval.loaders import article_id_for, load_bytes
+from retrieval.models import Answer, Article
 from retrieval.search import Filters
 
 bp = Blueprint("api", __name__)
+_ARTICLES = TypeAdapter(list[ArticleIn])
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -54,6 +58,7 @@ def _check_length(field: str, value: str, limit: int) -> None:
 
 
 @bp.post("/ask")
+@require_key_for_reads
 def ask() -> ResponseReturnValue:
     """Answer a question with citations."""
     svc = services()
@@ -104,6 +109,7 @@ def _stream(answer: Answer) -> Iterator[str]:
 
 
 @bp.post("/verify")
+@require_key_for_reads
 def verify() -> ResponseReturnValue:
     """Check a claimed quote against the sources."""
     svc = services()
@@ -148,6 +154,78 @@ def get_article(article_id: str) -> ResponseReturnValue:
         raise NotFoundError("article", article_id)
     statements = [p.statement.to_dict() for p in store.get_statements({"article_id": article_id}) if p.statement]
     return jsonify({**article.to_dict(), "statements": statements})
+
+
+@bp.post("/articles")
+@require_key
+def post_articles() -> ResponseReturnValue:
+    """Ingest articles from a JSON body (one, a list, or {"articles": [...]}) or uploaded files."""
+    svc = services()
+    if request.mimetype == "multipart/form-data":
+        return jsonify(_ingest_uploads(svc).to_dict())
+    if not request.is_json:
+        raise UnsupportedMediaType("send articles as application/json or files as multipart/form-data")
+    body: Any = request.get_json(silent=True)
+    if body is None:
+        raise InvalidRequest("the body is not valid JSON")
+    if isinstance(body, dict) and set(body) == {"articles"}:
+        body = body["articles"]
+    records = body if isinstance(body, list) else [body]
+    if not records or not all(isinstance(r, dict) for r in records):
+        raise InvalidRequest('send an article object, a non-empty list of them, or {"articles": [...]}')
+    # Validate every record before writing any, so a bad one leaves nothing half-done.
+    parsed = _ARTICLES.validate_python(records)
+    articles = [
+        Article(
+            id=a.id or article_id_for(a.text, a.url),
+            text=a.text.strip(),
+            title=a.title,
+            url=a.url,
+            source=a.source,
+            published=a.published,
+            byline=a.byline,
+        )
+        for a in parsed
+    ]
+    return jsonify(svc.ingestor.ingest_articles(articles).to_dict())
+
+
+def _ingest_uploads(svc: Services) -> IngestReport:
+    """Load each uploaded file from memory (never a client-named path); a bad file is reported, the rest land."""
+    files = request.files.getlist("file") or list(request.files.values())
+    if not files:
+        raise InvalidRequest("attach one or more files in multipart fields named 'file'")
+    report = IngestReport()
+    limit = svc.settings["ingest"]["max_file_bytes"]
+    for upload in files:
+        name = (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1]
+        try:
+            articles = load_bytes(upload.read(limit + 1), name, max_bytes=limit)
+        except LoadError as exc:
+            report.failed.append((name, exc.reason))
+            continue
+        svc.ingestor.ingest_articles(articles, report)
+    return report
+
+
+@bp.delete("/articles/<article_id>")
+@require_key
+def delete_article(article_id: str) -> ResponseReturnValue:
+    """Remove an article with its chunks and statements."""
+    svc = services()
+    if not svc.store.delete_article(article_id):
+        raise NotFoundError("article", article_id)
+    svc.speakers.invalidate()
+    return jsonify({"deleted": True, "id": article_id})
+
+
+@bp.get("/ready")
+def ready() -> ResponseReturnValue:
+    """Say whether the store answers and the model is loaded (503 otherwise)."""
+    svc = services()
+    if not svc.store.ping():
+        raise StoreUnavailableError("the store did not answer a heartbeat")
+    return jsonify({"status": "ready", "store": True, "model": svc.embedder.dimension > 0})
 
 
 @bp.get("/health")

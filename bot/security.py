@@ -1,0 +1,105 @@
+"""API keys (from the environment only, compared in constant time) and per-client rate limits."""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, request
+
+from bot.errors import ApiError, Unauthorized
+from bot.settings import Settings
+
+KEYS_ENV = "QUOTEBOT_API_KEYS"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Forbidden(ApiError):
+    """A key was given but is not one of ours."""
+
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+class ApiKeys:
+    """The set of accepted keys; never logged, never echoed."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self._keys = [k.encode() for k in keys if k]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiKeys:
+        """Read comma-separated keys from QUOTEBOT_API_KEYS."""
+        env = os.environ if environ is None else environ
+        return cls([k.strip() for k in env.get(KEYS_ENV, "").split(",")])
+
+    def check(self, header: str | None) -> None:
+        """Raise 401 for a missing or malformed key, 403 for a wrong one."""
+        if not header or not header.startswith("Bearer ") or not header[7:].strip():
+            raise Unauthorized(
+                "send an API key as 'Authorization: Bearer <key>'",
+                headers={"WWW-Authenticate": 'Bearer realm="quotebot"'},
+            )
+        if not self._keys:
+            raise Forbidden(f"this server accepts no keys: set {KEYS_ENV} on the server to enable writes")
+        given = header[7:].strip().encode()
+        # Compare against every key so the time taken does not reveal which prefix matched.
+        matched = False
+        for key in self._keys:
+            matched |= hmac.compare_digest(given, key)
+        if not matched:
+            raise Forbidden("the API key is not valid")
+
+
+def keys() -> ApiKeys:
+    """Return the app's keys."""
+    found: ApiKeys = current_app.extensions["quotebot_keys"]
+    return found
+
+
+def require_key(view: F) -> F:
+    """Refuse the request unless it carries a valid key."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        keys().check(request.headers.get("Authorization"))
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def require_key_for_reads(view: F) -> F:
+    """Refuse the request without a valid key when server.require_key_for_reads is set."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_app.extensions["quotebot"].settings["server"]["require_key_for_reads"]:
+            keys().check(request.headers.get("Authorization"))
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def init_app(app: Flask, settings: Settings, environ: Mapping[str, str] | None = None) -> None:
+    """Install the keys and the rate limits on /ask and /verify."""
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    app.extensions["quotebot_keys"] = ApiKeys.from_env(environ)
+    server = settings["server"]
+    rate = server["rate_limit"]
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=server["rate_limit_storage"],
+        headers_enabled=True,
+        enabled=bool(rate),
+        # A broken limiter store must not take the API down: count in memory until it returns.
+        in_memory_fallback_enabled=True,
+        key_prefix=settings["store"]["prefix"],
+    )
+    if rate:
+        for endpoint in ("api.ask", "api.verify"):
+            app.view_functions[endpoint] = limiter.limit(rate)(app.view_functions[endpoint])  # type: ignore[assignment]
