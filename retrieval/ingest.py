@@ -16,7 +16,7 @@ from retrieval.loaders import iter_files, load_file
 from retrieval.models import Article, Chunk, Speaker, Statement, content_id
 from retrieval.quotes import article_speakers, extract_many
 from retrieval.speakers import SpeakerIndex
-from retrieval.store import Store
+from retrieval.store import ArticleWrite, Store
 
 # Bump when chunking or extraction changes what is stored, so re-ingesting refreshes old records.
 PIPELINE_VERSION = "1"
@@ -133,17 +133,19 @@ class Ingestor:
         return prepared
 
     def _write_group(self, group: Sequence[_Prepared], report: IngestReport) -> None:
-        """Embed a group's chunks and statements in one call, then write article by article."""
+        """Embed a group's chunks and statements in one call, then store the group in batched writes."""
         texts = [c.text for p in group for c in p.chunks] + [s.text for p in group for s in p.statements]
         vectors = self.embedder.embed_documents(texts) if texts else np.zeros((0, 0), dtype=np.float32)
-        n_chunks = sum(len(p.chunks) for p in group)
-        chunk_at, statement_at = 0, n_chunks
+        chunk_at, statement_at = 0, sum(len(p.chunks) for p in group)
+        writes = []
         for p in group:
             cv = vectors[chunk_at : chunk_at + len(p.chunks)]
             sv = vectors[statement_at : statement_at + len(p.statements)]
             chunk_at += len(p.chunks)
             statement_at += len(p.statements)
-            self.store.write_article(p.article, p.content_hash, p.chunks, cv, p.statements, sv, p.speakers)
+            writes.append(ArticleWrite(p.article, p.content_hash, p.chunks, cv, p.statements, sv, p.speakers))
+        self.store.write_articles(writes)
+        for p in group:
             report.articles += 1
             report.chunks += len(p.chunks)
             report.statements += len(p.statements)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -30,6 +31,19 @@ def _units(n: int) -> Vectors:
 
 
 _COSINE = {"hnsw:space": "cosine"}
+
+
+@dataclass(frozen=True)
+class ArticleWrite:
+    """One article with everything derived from it, ready to store."""
+
+    article: Article
+    content_hash: str
+    chunks: Sequence[Chunk]
+    chunk_vectors: Vectors
+    statements: Sequence[Statement] = ()
+    statement_vectors: Vectors = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    speakers: Sequence[Speaker] = ()
 
 
 @dataclass(frozen=True)
@@ -224,49 +238,53 @@ class Store:
 
     # ---- writes ------------------------------------------------------------------------------------------
 
-    def write_article(
-        self,
-        article: Article,
-        content_hash: str,
-        chunks: Sequence[Chunk],
-        chunk_vectors: Vectors,
-        statements: Sequence[Statement] = (),
-        statement_vectors: Vectors | None = None,
-        speakers: Sequence[Speaker] = (),
-    ) -> None:
-        """Write one article with its chunks and statements; the article record goes last as the commit mark.
+    def write_articles(self, items: Sequence[ArticleWrite]) -> None:
+        """Write articles with their chunks and statements in a few batched calls; article records go last.
 
-        A crash before the article record leaves only orphans that the next write of the same id removes first,
-        so a re-run converges to the same counts as a clean ingest.
+        The article record is the commit mark: a crash before it leaves only orphans, which the next write of the
+        same id removes first, so a re-run converges to the same counts as a clean ingest.
         """
-        source = Source.of(article)
-        with _reachable("writing an article"):
-            self._delete_children(article.id)
-            for start in range(0, len(chunks), self._batch()):
-                part = chunks[start : start + self._batch()]
-                self.chunks.upsert(
-                    ids=[c.id for c in part],
-                    embeddings=chunk_vectors[start : start + len(part)],
-                    documents=[c.text for c in part],
-                    metadatas=[_chunk_meta(c, source) for c in part],
-                )
-            if statements:
-                assert statement_vectors is not None and len(statement_vectors) == len(statements)
-                for start in range(0, len(statements), self._batch()):
-                    sts = statements[start : start + self._batch()]
-                    self.statements.upsert(
-                        ids=[s.id for s in sts],
-                        embeddings=statement_vectors[start : start + len(sts)],
-                        documents=[s.text for s in sts],
-                        metadatas=[_statement_meta(s, source) for s in sts],
-                    )
+        if not items:
+            return
+        ids = [item.article.id for item in items]
+        chunk_rows: list[tuple[str, Vectors, str, dict[str, Any]]] = []
+        statement_rows: list[tuple[str, Vectors, str, dict[str, Any]]] = []
+        for item in items:
+            source = Source.of(item.article)
+            chunk_rows += [
+                (c.id, v, c.text, _chunk_meta(c, source)) for c, v in zip(item.chunks, item.chunk_vectors, strict=True)
+            ]
+            statement_rows += [
+                (st.id, v, st.text, _statement_meta(st, source))
+                for st, v in zip(item.statements, item.statement_vectors, strict=True)
+            ]
+        with _reachable("writing articles"):
+            where: Any = {"article_id": {"$in": ids}}
+            self.chunks.delete(where=where)
+            self.statements.delete(where=where)
+            self._upsert(self.chunks, chunk_rows)
+            self._upsert(self.statements, statement_rows)
             self.articles.upsert(
-                ids=[article.id],
-                embeddings=_units(1),
-                documents=[article.text],
-                metadatas=[_article_meta(article, content_hash, len(chunks), len(statements))],
+                ids=ids,
+                embeddings=_units(len(items)),
+                documents=[item.article.text for item in items],
+                metadatas=[
+                    _article_meta(item.article, item.content_hash, len(item.chunks), len(item.statements))
+                    for item in items
+                ],
             )
-            self._refresh_speakers(speakers)
+            self._refresh_speakers([sp for item in items for sp in item.speakers])
+
+    def _upsert(self, collection: Collection, rows: Sequence[tuple[str, Vectors, str, dict[str, Any]]]) -> None:
+        step = self._batch()
+        for start in range(0, len(rows), step):
+            part = rows[start : start + step]
+            collection.upsert(
+                ids=[r[0] for r in part],
+                embeddings=np.asarray([r[1] for r in part], dtype=np.float32),
+                documents=[r[2] for r in part],
+                metadatas=[r[3] for r in part],
+            )
 
     def delete_article(self, article_id: str) -> bool:
         """Remove an article with its chunks and statements; return whether it existed."""
@@ -289,19 +307,29 @@ class Store:
         self.statements.delete(where={"article_id": article_id})
 
     def _refresh_speakers(self, speakers: Sequence[Speaker]) -> None:
-        """Merge speakers into the index and recount their statements; drop those left with none."""
-        if not speakers:
+        """Merge speakers into the index and recount their statements (one query); drop those left with none."""
+        incoming: dict[str, Speaker] = {}
+        for sp in speakers:
+            old = incoming.get(sp.id)
+            incoming[sp.id] = (
+                sp
+                if old is None
+                else replace(old, aliases=(*old.aliases, *sp.aliases), roles=(*old.roles, *sp.roles))
+            )
+        if not incoming:
             return
-        known = {s.id: s for s in self.list_speakers(ids=[s.id for s in speakers])}
+        known = {s.id: s for s in self.list_speakers(ids=list(incoming))}
+        where: Any = {"speaker_id": {"$in": list(incoming)}}
+        found = self.statements.get(where=where, include=["metadatas"])
+        counts = Counter(str(m["speaker_id"]) for m in found["metadatas"] or [])
         keep: list[Speaker] = []
         drop: list[Speaker] = []
-        for sp in speakers:
+        for sp in incoming.values():
             old = known.get(sp.id)
             aliases = tuple(sorted(set(sp.aliases) | set(old.aliases if old else ())))
             roles = tuple(sorted(set(sp.roles) | set(old.roles if old else ())))
-            count = len(self.statements.get(where={"speaker_id": sp.id}, include=[])["ids"])
-            merged = Speaker(sp.id, sp.name, aliases, roles, sp.kind, count)
-            (keep if count else drop).append(merged)
+            merged = Speaker(sp.id, sp.name, aliases, roles, sp.kind, counts[sp.id])
+            (keep if counts[sp.id] else drop).append(merged)
         if drop:
             self.speakers.delete(ids=[s.id for s in drop])
         if keep:
