@@ -165,13 +165,18 @@ class Chat:
         renderer = Renderer(self.store)
 
         def score(p: Passage) -> float:
+            # Rank on the statement's own words, mention and cue: fetching every candidate's article is too slow.
             st = p.statement
-            haystack = renderer.context_text(p).lower()
+            haystack = " ".join(x for x in (p.text, st.mention if st else "", st.cue if st else "") if x).lower()
             hit = sum(1 for w in words if w in haystack) / max(1, len(words))
             return hit + 0.5 * sims.get(st.id if st else "", 0.0)
 
-        ranked = sorted((p for p in pool.values() if p.statement and p.statement.speaker), key=score, reverse=True)
-        ranked = [p for p in ranked if score(p) >= 0.5][: min(params.top_k, 3)]
+        scored = sorted(
+            ((score(p), p) for p in pool.values() if p.statement and p.statement.speaker),
+            key=lambda sp: sp[0],
+            reverse=True,
+        )
+        ranked = [p for s, p in scored if s >= 0.5][: min(params.top_k, 3)]
         if not ranked:
             return Answer(
                 f"I found no statement in the indexed articles that says {claim}.",
