@@ -16,6 +16,7 @@ Prints a table and writes benchmarks/results/ingest_ask.json.
     python benchmarks/bench_ingest_ask.py --limit 100 --questions 50
     python benchmarks/bench_ingest_ask.py --keep /tmp/qb-index  # keep the index for other benchmarks
     python benchmarks/bench_ingest_ask.py --reuse /tmp/qb-index # skip ingest, only the ask part
+    python benchmarks/bench_ingest_ask.py --paired              # + baseline encoded group by group under the same load
     python benchmarks/bench_ingest_ask.py --profile             # also write pyinstrument profiles
 """
 
@@ -618,6 +619,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=RESULTS / "ingest_ask.json", help="JSON results file")
     args = ap.parse_args(argv)
 
+    if not args.reuse:
+        require_corpus(args.corpus)  # fail fast, before loading any model
     import_app()
     import torch
 

@@ -37,7 +37,10 @@ def init_app(app: Flask) -> None:
             "ms": round((time.perf_counter() - getattr(g, "started", time.perf_counter())) * 1000, 1),
             "client": request.remote_addr,
         }
-        if request.path == "/ask" and request.is_json:
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        # An oversized body was refused unread (413); reading it here would turn that into a 500.
+        fits = limit is None or (request.content_length or 0) <= limit
+        if request.path == "/ask" and request.is_json and fits:
             body = request.get_json(silent=True)
             if isinstance(body, dict) and isinstance(body.get("question"), str):
                 record["question"] = body["question"][:QUESTION_CHARS]

@@ -1,11 +1,15 @@
-"""Request models, validated once at the HTTP edge (unknown fields refused)."""
+"""Request models, validated once at the HTTP edge (unknown fields refused), and the response models the spec shows."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
+from pydantic.json_schema import JsonDict, SkipJsonSchema
+
+# Documents for the spec what the strip-then-min_length check refuses: a value that is only whitespace.
+NOT_BLANK: JsonDict = {"pattern": r"\S"}
 
 
 class _Strict(BaseModel):
@@ -24,7 +28,7 @@ class AskFilters(_Strict):
 class AskRequest(_Strict):
     """Body of POST /ask."""
 
-    question: str = Field(min_length=1, description="the question, in plain words")
+    question: str = Field(min_length=1, description="the question, in plain words", json_schema_extra=NOT_BLANK)
     context: dict[str, Any] | None = Field(default=None, description="the `context` of the previous answer")
     filters: AskFilters | None = None
     top_k: int | None = Field(default=None, ge=1, description="passages or statements to return")
@@ -40,7 +44,7 @@ class AskRequest(_Strict):
 class VerifyRequest(_Strict):
     """Body of POST /verify."""
 
-    quote: str = Field(min_length=1, description="the claimed words")
+    quote: str = Field(min_length=1, description="the claimed words", json_schema_extra=NOT_BLANK)
     speaker: str | None = Field(default=None, max_length=200, description="who supposedly said them")
 
 
@@ -53,4 +57,217 @@ class ArticleIn(_Strict):
     source: str = ""
     published: str = ""
     byline: str = ""
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, json_schema_extra=NOT_BLANK)
+
+
+class ArticlesIn(_Strict):
+    """Body of POST /articles in its wrapped form: {"articles": [...]}."""
+
+    articles: list[ArticleIn] = Field(min_length=1)
+
+
+class ArticlesBody(RootModel[ArticleIn | Annotated[list[ArticleIn], Field(min_length=1)] | ArticlesIn]):
+    """JSON body of POST /articles: one article, a non-empty list of them, or {"articles": [...]}."""
+
+
+# ---- responses: what the routes return, field for field (tests/test_openapi.py checks real responses) --------
+
+
+class _Out(BaseModel):
+    # Unknown keys are refused so a field added to a to_dict() without a model here fails the tests.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+Offset = Field(ge=0)
+Span = tuple[int, int]
+
+
+class CitationOut(_Out):
+    """A verbatim span of a stored article: article.text[start:end] == text."""
+
+    n: int = Field(ge=1, description="the [n] marker in the answer text")
+    article_id: str
+    start: int = Offset
+    end: int = Offset
+    text: str
+    title: str
+    url: str
+    source: str
+    published: str = Field(description="ISO date (YYYY-MM-DD) or empty")
+    speaker: str | None
+    statement_id: str | None
+    score: float
+
+
+class DiffOpOut(_Out):
+    """One word-level edit between the claim and the source."""
+
+    op: Literal["equal", "insert", "delete", "replace"]
+    source: str = Field(description='words in the source ("" for insert)')
+    claim: str = Field(description='words in the claim ("" for delete)')
+
+
+class VerdictOut(_Out):
+    """The outcome of checking a claimed quote (POST /verify)."""
+
+    label: Literal["verified", "altered", "misattributed", "reported", "not_found"]
+    claim: str
+    claimed_speaker: str | None
+    evidence: list[CitationOut]
+    actual_speaker: str | None
+    diff: list[DiffOpOut]
+    notes: list[str] = Field(description='e.g. "negation added", "number changed"')
+    similarity: float
+
+
+class AnswerOut(_Out):
+    """A reply to a question (POST /ask): text with [n] markers that resolve to citations."""
+
+    answer: str
+    intent: str
+    citations: list[CitationOut]
+    verdicts: list[VerdictOut]
+    speaker: str | None
+    context: dict[str, Any] = Field(description="send it back with the next question to follow up")
+
+
+class StatementOut(_Out):
+    """One attributed utterance with exact offsets into its article."""
+
+    id: str
+    article_id: str
+    kind: Literal["direct", "partial", "mixed", "indirect"]
+    start: int = Offset
+    end: int = Offset
+    text: str
+    fragments: list[Span] = Field(description="content pieces as [start, end] pairs")
+    quoted: list[Span] = Field(description="pieces inside quotation marks, as [start, end] pairs")
+    speaker: str | None
+    speaker_id: str | None
+    speaker_kind: Literal["person", "organisation", "group"] | None
+    mention: str | None
+    mention_start: int | None
+    mention_end: int | None
+    cue: str | None
+    cue_start: int | None
+    cue_end: int | None
+    confidence: float
+
+
+class CitedStatementOut(StatementOut):
+    """A statement with the citation that quotes its sentence."""
+
+    citation: CitationOut
+
+
+class ArticleOut(_Out):
+    """An article's stored text, metadata and statements (GET /articles/{article_id})."""
+
+    id: str
+    text: str = Field(description="the body every citation indexes into")
+    title: str
+    url: str
+    source: str
+    published: str
+    byline: str
+    caption: str
+    statements: list[StatementOut]
+
+
+class SpeakerOut(_Out):
+    """A person, organisation or group that statements are attributed to."""
+
+    id: str
+    name: str
+    aliases: list[str]
+    roles: list[str]
+    kind: Literal["person", "organisation", "group"]
+    statement_count: int = Field(ge=0)
+
+
+class SpeakerDetailOut(SpeakerOut):
+    """One speaker with their statements (GET /speakers/{speaker_id})."""
+
+    statements: list[CitedStatementOut]
+
+
+class SpeakersOut(_Out):
+    """Speakers with statement counts (GET /speakers)."""
+
+    speakers: list[SpeakerOut]
+
+
+class CountsOut(_Out):
+    """How many records each collection holds."""
+
+    articles: int = Field(ge=0)
+    chunks: int = Field(ge=0)
+    statements: int = Field(ge=0)
+    speakers: int = Field(ge=0)
+
+
+class HealthOut(_Out):
+    """Liveness with the index counts (GET /health)."""
+
+    status: Literal["ok"]
+    counts: CountsOut
+
+
+class ReadyOut(_Out):
+    """Readiness (GET /ready): the store answered and the model is loaded."""
+
+    status: Literal["ready"]
+    store: bool
+    model: bool
+
+
+class FailedFileOut(_Out):
+    """An uploaded file that could not be read, and why."""
+
+    file: str
+    reason: str
+
+
+class IngestOut(_Out):
+    """What one ingest did (POST /articles)."""
+
+    articles: int = Field(ge=0, description="articles added or changed")
+    chunks: int = Field(ge=0)
+    statements: int = Field(ge=0)
+    unchanged: int = Field(ge=0, description="articles already stored as sent")
+    failed: list[FailedFileOut]
+    article_ids: list[str]
+
+
+class DeleteOut(_Out):
+    """An article removed (DELETE /articles/{article_id})."""
+
+    deleted: Literal[True]
+    id: str
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+class FieldErrorOut(_Out):
+    """One invalid field and what to fix."""
+
+    field: str
+    message: str
+
+
+class Problem(_Out):
+    """An RFC 9457 problem: every error the API returns has this body, as application/problem+json."""
+
+    type: str
+    title: str
+    status: int = Field(ge=400, le=599)
+    detail: str = Field(description="what went wrong and what to do about it")
+    # Present only on some problems; SkipJsonSchema keeps `null` out of the spec, since it is never sent.
+    errors: list[FieldErrorOut] | SkipJsonSchema[None] = Field(
+        default=None, description="one entry per invalid field", json_schema_extra=_no_default
+    )
+    file: str | SkipJsonSchema[None] = Field(
+        default=None, description="the file that could not be read", json_schema_extra=_no_default
+    )

@@ -264,6 +264,8 @@ class Store:
             self.statements.delete(where=where)
             self._upsert(self.chunks, chunk_rows)
             self._upsert(self.statements, statement_rows)
+            # Speakers before the article records: a re-run skips committed articles, so it could not repair them.
+            self._refresh_speakers([sp for item in items for sp in item.speakers])
             self.articles.upsert(
                 ids=ids,
                 embeddings=_units(len(items)),
@@ -273,7 +275,6 @@ class Store:
                     for item in items
                 ],
             )
-            self._refresh_speakers([sp for item in items for sp in item.speakers])
 
     def _upsert(self, collection: Collection, rows: Sequence[tuple[str, Vectors, str, dict[str, Any]]]) -> None:
         step = self._batch()
