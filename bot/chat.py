@@ -123,7 +123,12 @@ class Chat:
         if topic:
             found = self.searcher.statements(topic, params.top_k + len(shown), filters)
         else:
-            found = self.store.get_statements(filters.where(statements=True))
+            # Newest first (a stable sort keeps each article's statements in text order), so top_k keeps the latest.
+            found = sorted(
+                self.store.get_statements(filters.where(statements=True)),
+                key=lambda p: p.source.published,
+                reverse=True,
+            )
         fresh = [p for p in found if p.statement and p.statement.id not in shown][: params.top_k]
         if not fresh:
             if shown:

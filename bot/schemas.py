@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, field_validator
 from pydantic.json_schema import JsonDict, SkipJsonSchema
 
 # Documents for the spec what the strip-then-min_length check refuses: a value that is only whitespace.
@@ -16,13 +17,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _iso_date(value: Any) -> Any:
+    """Accept only a YYYY-MM-DD string: pydantic alone would take 0 or "0" as 1970-01-01."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("use a date as YYYY-MM-DD, e.g. 2023-05-06")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
 class AskFilters(_Strict):
     """Optional restrictions on what /ask may cite."""
 
     article_id: str | None = Field(default=None, max_length=64)
     speaker: str | None = Field(default=None, max_length=200)
-    since: dt.date | None = None
-    until: dt.date | None = None
+    since: IsoDate | None = None
+    until: IsoDate | None = None
 
 
 class AskRequest(_Strict):

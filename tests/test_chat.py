@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from bot import create_app
+from bot.services import Services
+
 
 def ask(client: FlaskClient, question: str, context: dict[str, Any] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"question": question}
@@ -128,3 +131,17 @@ def test_speakers_endpoint_finds_kirby_with_verbatim_statement(client: FlaskClie
     article = client.get(f"/articles/{c['article_id']}").get_json()
     assert article["text"][c["start"] : c["end"]] == c["text"] and "ludicrous" in c["text"]
     assert any(s["speaker"] == "John Kirby" for s in article["statements"])
+
+
+def test_speaker_statements_show_the_newest_first(seeded: Services) -> None:
+    """With more statements than top_k and no topic, the latest articles win."""
+    from retrieval.models import Article
+
+    old = Article(id="old-1", text="John Kirby said the talks were “going nowhere”.", published="2020-01-01")
+    new = Article(id="new-1", text="John Kirby said the ceasefire was “holding firm”.", published="2024-06-01")
+    seeded.ingestor.ingest_articles([old, new])
+    client = create_app(services=seeded).test_client()
+    answer = ask(client, "what did Kirby say?")
+    assert answer["citations"][0]["article_id"] == "new-1"
+    one = client.post("/ask", json={"question": "what did Kirby say?", "top_k": 1}).get_json()
+    assert [c["article_id"] for c in one["citations"]] == ["new-1"]

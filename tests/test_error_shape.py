@@ -28,6 +28,8 @@ def _problem(resp, status: int) -> dict:  # type: ignore[no-untyped-def]
         ({"json": {"question": "hi", "top_k": "many"}}, 422, "top_k"),
         ({"json": {"question": "hi", "colour": "red"}}, 422, "colour: unknown field"),
         ({"json": {"question": "hi", "filters": {"since": "yesterday"}}}, 422, "filters.since"),
+        ({"json": {"question": "hi", "filters": {"since": "0"}}}, 422, "YYYY-MM-DD"),
+        ({"json": {"question": "hi", "filters": {"until": 0}}}, 422, "YYYY-MM-DD"),
         ({"json": ["question"]}, 422, "JSON object"),
         ({"data": "{not json", "content_type": "application/json"}, 422, "not valid JSON"),
         ({"data": "question=hi", "content_type": "application/x-www-form-urlencoded"}, 415, "application/json"),
