@@ -313,9 +313,7 @@ class Store:
         for sp in speakers:
             old = incoming.get(sp.id)
             incoming[sp.id] = (
-                sp
-                if old is None
-                else replace(old, aliases=(*old.aliases, *sp.aliases), roles=(*old.roles, *sp.roles))
+                sp if old is None else replace(old, aliases=(*old.aliases, *sp.aliases), roles=(*old.roles, *sp.roles))
             )
         if not incoming:
             return

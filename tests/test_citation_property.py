@@ -66,8 +66,11 @@ def test_citations_are_verbatim_for_arbitrary_text(shared_services: Services, te
     shared_services.ingestor.ingest_articles([article])
     only_this = Filters(article_id=article.id)
     answers = [shared_services.chat.ask(AskParams(query, 5, only_this))]
-    speakers = {p.statement.speaker for p in shared_services.store.get_statements({"article_id": article.id})
-                if p.statement and p.statement.speaker}
+    speakers = {
+        p.statement.speaker
+        for p in shared_services.store.get_statements({"article_id": article.id})
+        if p.statement and p.statement.speaker
+    }
     # Statement answers widen citations to whole sentences: check those offsets too.
     answers += [shared_services.chat.ask(AskParams(f"what did {name} say?", 5, only_this)) for name in speakers]
     stored = shared_services.store.get_article(article.id)

@@ -91,6 +91,7 @@ def _merge(text: str, quoted: list[Attribution], reported: list[Attribution], qu
     keep: list[Attribution] = []
     absorbed: set[Span] = set()
     _cut_coordinated(text, reported)
+    reported = _drop_nested(reported)
     for r in reported:
         _close_open_marks(text, r)
         span = (r.start, r.end)
@@ -102,11 +103,29 @@ def _merge(text: str, quoted: list[Attribution], reported: list[Attribution], qu
         absorbed.update(parts)
         keep.append(r)
     for q in quoted:
-        # a floating quotation that sits inside someone's reported speech is part of it, not a new statement
-        if q.source == "floating" and all(f in absorbed for f in q.fragments):
+        # a quotation that sits inside someone's reported speech is part of it, not a new statement
+        if all(f in absorbed for f in q.fragments) and (q.source == "floating" or len(q.fragments) == 1):
             continue
         keep.append(q)
     return keep
+
+
+def _drop_nested(reported: list[Attribution]) -> list[Attribution]:
+    """Drop a report inside another's content ("X said the videos show …"): the outer speaker owns it."""
+    out = []
+    for r in reported:
+        outer = any(
+            o is not r
+            and o.cue is not None
+            and r.cue is not None
+            and not contains((o.start, o.end), o.cue)
+            and contains((o.start, o.end), r.cue)
+            and r.mention != o.mention  # "X said he thinks Y" keeps both, each X's (see reported.NESTED_PRONOUNS)
+            for o in reported
+        )
+        if not outer:
+            out.append(r)
+    return out
 
 
 def _close_open_marks(text: str, a: Attribution) -> None:

@@ -14,9 +14,43 @@ if TYPE_CHECKING:
 
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 # participles and clauses that borrow the subject of the verb they hang from ("…, saying that …")
-BORROWING_DEPS = {"advcl", "xcomp", "conj", "pcomp", "acl"}
+BORROWING_DEPS = {"advcl", "xcomp", "conj", "pcomp", "acl", "prep"}
 RELATIVE = {"who", "which", "that"}
 NOT_SPEAKERS = RELATIVE | {"it", "this", "there"}
+# dates and times are parsed as subjects or proper nouns ("on Tuesday"), never as speakers
+TIME_WORDS = {
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "today",
+    "yesterday",
+    "tonight",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "morning",
+    "evening",
+    "afternoon",
+    "night",
+    "week",
+    "weekend",
+    "month",
+    "year",
+    "day",
+}
 NESTING_DEPS = {"ccomp", "xcomp"}
 MENTION_DEPS = {"compound", "amod", "det", "poss", "case", "nmod", "nummod", "quantmod", "punct", "preconj"}
 
@@ -24,8 +58,8 @@ MENTION_DEPS = {"compound", "amod", "det", "poss", "case", "nmod", "nummod", "qu
 def subject_of(tok: Token) -> tuple[Token | None, Token | None]:
     """Return the subject of a cue verb and, for a relative pronoun subject, the noun it stands for."""
     cur = tok
-    for _ in range(3):
-        subj = next((c for c in cur.children if c.dep_ in SUBJECT_DEPS), None)
+    for _ in range(5):
+        subj = next((c for c in cur.children if c.dep_ in SUBJECT_DEPS and c.lower_ not in TIME_WORDS), None)
         if subj is not None:
             if coarse(subj) in {"VERB", "AUX"} or (subj.dep_ == "nsubjpass" and subj.lower_ in {"it"}):
                 return None, None  # a clausal or dummy subject names nobody
@@ -35,7 +69,7 @@ def subject_of(tok: Token) -> tuple[Token | None, Token | None]:
         if cur.dep_ in {"acl", "relcl"}:
             # participles hung off a noun are often misparsed; the noun phrase before the cue is the speaker
             return left_subject(cur), None
-        if cur.dep_ not in BORROWING_DEPS or cur.head is cur:
+        if cur.dep_ not in BORROWING_DEPS or cur.head is cur or (cur.dep_ == "prep" and cur.i > cur.head.i + 6):
             return None, None
         cur = cur.head
     return None, None
@@ -104,7 +138,7 @@ def mention_span(tok: Token, base: int) -> Span:
 def subject_near(tokens: list[Token]) -> Token | None:
     """Return a likely speaker among tokens with no cue: a proper noun or pronoun head."""
     for t in tokens:
-        if coarse(t) == "PROPN" and t.dep_ not in {"compound"}:
+        if coarse(t) == "PROPN" and t.dep_ not in {"compound"} and t.lower_ not in TIME_WORDS:
             return t
     for t in tokens:
         if coarse(t) == "PRON" and t.lower_ in {"he", "she", "they", "i", "we"}:
@@ -126,7 +160,7 @@ def embedded_subject(before: list[Token]) -> Token | None:
     # the main verb may sit inside the quotation ('X apologized: “I should have …”'): take the first subject
     cands = cands or [t for t in sent if t.dep_ == "nsubj" and t.i <= end][:1]
     for subj in cands:
-        if coarse(subj) in {"NOUN", "PROPN", "PRON"} and subj.lower_ not in NOT_SPEAKERS:
+        if coarse(subj) in {"NOUN", "PROPN", "PRON"} and subj.lower_ not in NOT_SPEAKERS | TIME_WORDS:
             return subj
     return None
 

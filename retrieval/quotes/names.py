@@ -239,8 +239,36 @@ def is_capitalised(word: str) -> bool:
     return word[:1].isupper()
 
 
+_PARTY_TAG = re.compile(r"\(?\b[RDI]-[A-Z][A-Za-z.]*\)?|\([^)]*\)")
+
+
 def analyse(mention: str) -> MentionParts:
     """Split a speaker mention into role and name and guess its kind."""
+    mention = _PARTY_TAG.sub(" ", mention)  # "Sen. David Perdue (R-Ga.)", "Paul Ryan, R-Wis.,"
+    parts = [p for p in (x.strip() for x in mention.split(",")) if _WORD.search(p)]
+    if len(parts) > 1:
+        # an apposition: "Kerr Putney, the police chief" / "the minister, Joan Calloway": the proper name wins
+        analysed = [_analyse(p) for p in parts]
+        named = [a for a in analysed if a.kind == "person" and a.proper]
+        if named:
+            best = max(named, key=lambda a: len(a.name.split()) >= 2)
+            others = [" ".join(_WORD.findall(p)) for p, a in zip(parts, analysed, strict=True) if a is not best]
+            role = " ".join(x for x in [best.role, *others] if x)
+            return MentionParts(best.name, _strip_determiners(role), "person", True)
+        return analysed[0]
+    return _analyse(mention)
+
+
+def _strip_determiners(text: str) -> str:
+    """Drop leading determiners from a role phrase."""
+    words = text.split()
+    while words and words[0].lower() in DETERMINERS:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _analyse(mention: str) -> MentionParts:
+    """Split one comma-free mention into role and name and guess its kind."""
     words = _WORD.findall(mention)
     while words and words[0].lower() in DETERMINERS:
         words = words[1:]
@@ -262,6 +290,12 @@ def analyse(mention: str) -> MentionParts:
         k -= 1
     run = words[k:]
     role_words = words[:k]
+    # titles before a person's name ("Secretary of State John Kerry", "House Speaker Paul Ryan") are a role
+    titled = max((i for i, w in enumerate(run[:-1]) if _core(w) in TITLES), default=-1)
+    rest = run[titled + 1 :]
+    personal = not any(_core(w) in ORG_WORDS for w in rest) and not rest[0].endswith(("’s", "'s"))
+    if titled >= 0 and len(rest) >= 2 and personal:
+        return MentionParts(" ".join(rest), " ".join(role_words + run[: titled + 1]), "person", True)
     if any(_core(w) in ORG_WORDS for w in run) or any(w.endswith(("’s", "'s")) for w in run[:-1]):
         return MentionParts(" ".join(run).replace("’", "'"), " ".join(role_words), "organisation", True)
     plural_party = head[:-1].lower() in {"republican", "democrat", "american", "conservative", "liberal", "russian"}

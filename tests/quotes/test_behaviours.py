@@ -6,6 +6,7 @@ import pytest
 
 from retrieval.models import Statement
 from retrieval.quotes import article_speakers, extract_statements
+from retrieval.quotes.names import analyse
 
 
 def _only(text: str, needle: str) -> Statement:
@@ -278,3 +279,43 @@ def test_infinitive_cue_reports_a_pledge() -> None:
 def test_passive_cue_subject_is_the_listener_not_the_speaker() -> None:
     found = extract_statements("Rubio was asked whether he would support the nominee.", "t")
     assert all(st.mention != "Rubio" for st in found)
+
+
+def test_a_report_inside_a_report_belongs_to_the_outer_speaker() -> None:
+    # "the videos do not show …" is the attorney's claim, not the videos' statement
+    text = "Justin Bamberg said the videos do not show whether the man had a weapon in his hands."
+    found = extract_statements(text, "t")
+    assert [st.mention for st in found] == ["Justin Bamberg"]
+
+
+def test_a_weekday_is_never_the_speaker() -> None:
+    text = 'Dean appeared on MSNBC on Tuesday and began by saying he would "never" diagnose someone on television.'
+    st = _only(text, "never")
+    assert st.mention == "Dean"
+
+
+def test_a_partial_quote_inside_reported_speech_is_one_statement() -> None:
+    text = 'Secretary of State John Kerry said the country would take "robust steps" in response to the test.'
+    st = _only(text, "robust")
+    assert st.kind in {"mixed", "partial"}
+    assert st.speaker == "John Kerry"
+
+
+@pytest.mark.parametrize(
+    ("mention", "name", "role"),
+    [
+        ("Secretary of State John F. Kerry", "John F. Kerry", "Secretary of State"),
+        ("House Speaker Paul Ryan, R-Wis.,", "Paul Ryan", "House Speaker"),
+        ("Sen. David Perdue (R-Ga.)", "David Perdue", "Sen."),
+        ("Kerr Putney, the Charlotte police chief,", "Kerr Putney", "Charlotte police chief"),
+        ("Flynn, a top Trump surrogate,", "Flynn", "top Trump surrogate"),
+    ],
+)
+def test_titles_party_tags_and_appositions_are_roles(mention: str, name: str, role: str) -> None:
+    parts = analyse(mention)
+    assert (parts.name, parts.role, parts.kind) == (name, role, "person")
+
+
+def test_an_organisation_keeps_its_title_words() -> None:
+    assert analyse("the National Security Council").kind == "organisation"
+    assert analyse("Putin’s Office").kind == "organisation"
