@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from retrieval.quotes.cues import cue_for
-from retrieval.quotes.marks import Paragraph, Quote, scare_quote
+from retrieval.quotes.marks import MINOR_WORDS, Paragraph, Quote, scare_quote
 from retrieval.quotes.mentions import embedded_subject, mention_span, noun_after, subject_near, subject_of
 from retrieval.quotes.parsing import coarse
 from retrieval.quotes.reported import cue_lemma
@@ -233,6 +233,8 @@ def attribute_quotes(
     for group in group_quotes(text, quotes):
         para_i = group[0].paragraph
         here = parsed[para_i]
+        if _titled(text, group):
+            continue
         found = _after(parsed[group[-1].paragraph], text, group) or _before(here, text, group)
         if found is None and len({q.paragraph for q in group}) > 1:
             found = _after(here, text, group)
@@ -265,6 +267,20 @@ def _para_of(parsed: list[Parsed], tok: Token) -> int:
         if p.doc is tok.doc:
             return p.para.index
     return -1
+
+
+TITLE_LEADS = ("on", "’s", "'s", "of", "in", "at", "titled", "called", "named", "dubbed", "film", "book", "show")
+
+
+def _titled(text: str, group: list[Quote]) -> bool:
+    """Return whether one quoted run names a programme, book or slogan ('on CNN's “State of the Union”')."""
+    if len(group) != 1:
+        return False
+    words = text[group[0].start : group[0].end].split()
+    if not words or len(words) > 6 or not all(w[:1].isupper() or w in MINOR_WORDS for w in words):
+        return False
+    lead = text[max(0, group[0].open_mark - 12) : group[0].open_mark].rstrip().lower()
+    return lead.endswith(TITLE_LEADS)
 
 
 def _is_floating(text: str, group: list[Quote], previous: list[Attribution]) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from retrieval.models import Statement, StatementKind, content_id
 from retrieval.quotes.cues import may_attribute
 from retrieval.quotes.direct import Parsed, attribute_quotes
+from retrieval.quotes.labels import find_labelled
 from retrieval.quotes.marks import find_quotes, normalize_marks, single_quoted, split_paragraphs
 from retrieval.quotes.parsing import parse, tokenize
 from retrieval.quotes.reported import find_reported
@@ -53,7 +54,12 @@ def _statements(text: str, article_id: str, parsed: list[Parsed], original: str)
         for tok_i, att in find_reported(p.doc, p.para.start, inside):
             if (p.para.index, tok_i) not in used:
                 reported.append(att)
+    labelled = find_labelled(text, [p.para for p in parsed])
     atts = _merge(text, quoted_atts, reported, [(q.start, q.end) for q in quotes])
+    if labelled:
+        # a labelled paragraph is its speaker's, whatever the finders made of its quotation marks
+        atts = [a for a in atts if not any(overlap((a.start, a.end), (b.start, b.end)) for b in labelled)]
+        atts += labelled
     atts.sort(key=lambda a: (a.start, -a.end))
     resolved = resolve(text, atts)
     out: list[Statement] = []
@@ -160,6 +166,9 @@ def _kind(text: str, a: Attribution) -> StatementKind:
     """Classify a statement by how much of it lies inside quotation marks."""
     if a.source in {"quote", "floating"}:
         return "direct"
+    if a.source == "label" and a.mention is not None:
+        # a transcript's "PENCE:" line is the speaker's own words; a headline's "Caddell:" is the desk's summary
+        return "direct" if text[a.mention[0] : a.mention[1]].isupper() else "indirect"
     if not a.quoted:
         return "indirect"
     letters = sum(ch.isalnum() for s, e in a.fragments for ch in text[s:e])

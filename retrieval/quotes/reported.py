@@ -107,11 +107,15 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
         if cue is None or cue.names_source:
             continue
         rng = _content_tokens(tok, cue)
-        if rng is None:
+        frags = _interpolated(doc, tok) if rng is None and cue.strong else None
+        if rng is None and not frags:
             continue
-        i, j = _trim(doc, *rng)
-        if j < i:
-            continue
+        if frags is None:
+            assert rng is not None
+            i, j = _trim(doc, *rng)
+            if j < i:
+                continue
+            frags = [(i, j)]
         subj, antecedent = subject_of(tok)
         if subj is None:
             continue
@@ -125,7 +129,7 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
             # PolNeAR-style nesting: "X said he thinks Y" reports X's account of what he thinks
             subj = outer_subject(tok, _is_cue) or subj
         att = Attribution(
-            fragments=[_char_span(doc, i, j, base)],
+            fragments=[_char_span(doc, i, j, base) for i, j in frags],
             cue=_cue_span(doc, tok, base),
             mention=mention_span(subj, base),
             antecedent=mention_span(antecedent, base) if antecedent is not None else None,
@@ -133,6 +137,25 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
         )
         out.append((tok.i, att))
     return out
+
+
+def _interpolated(doc: Doc, tok: Token) -> list[tuple[int, int]] | None:
+    """Read "Climate change, Mr. Obama said, is the greatest threat" as the sentence around the cue's clause."""
+    if tok.dep_ != "parataxis" or tok.head.dep_ != "ROOT":
+        return None
+    lo, hi = tok.left_edge.i, tok.right_edge.i
+    while lo < tok.i and doc[lo].is_punct:
+        lo += 1
+    while hi > tok.i and doc[hi].is_punct:
+        hi -= 1
+    if lo == 0 or doc[lo - 1].text != "," or hi + 1 >= len(doc) or doc[hi + 1].text != ",":
+        return None
+    sent = tok.sent
+    before = _trim(doc, sent.start, lo - 2)
+    after = _trim(doc, hi + 2, sent.end - 1)
+    if before[1] - before[0] < 1 or after[1] - after[0] < 1:
+        return None
+    return [before, after]
 
 
 def _is_cue(tok: Token) -> bool:

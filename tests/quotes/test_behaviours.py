@@ -319,3 +319,24 @@ def test_titles_party_tags_and_appositions_are_roles(mention: str, name: str, ro
 def test_an_organisation_keeps_its_title_words() -> None:
     assert analyse("the National Security Council").kind == "organisation"
     assert analyse("Putin’s Office").kind == "organisation"
+
+
+def test_mid_sentence_attribution_wraps_one_statement() -> None:
+    text = "Lenox was a juggernaut, Mr. Clarke said, until it went bankrupt in 1999."
+    st = _only(text, "juggernaut")
+    assert st.mention == "Mr. Clarke"
+    assert [text[s:e] for s, e in st.fragments] == ["Lenox was a juggernaut", "until it went bankrupt in 1999"]
+
+
+def test_speaker_labels_in_transcripts_and_headlines() -> None:
+    text = (
+        "Pat Caddell: Voters Worried About the Debate\n\n"
+        "Partial transcript as follows:\n\n"
+        '"WALLACE: Let us start with breaking news on the debate story tonight."\n\n'
+        "Correction: An earlier version of this article misspelled a name."
+    )
+    found = {st.mention: st for st in extract_statements(text, "t")}
+    assert set(found) == {"Pat Caddell", "WALLACE"}
+    assert found["WALLACE"].text == "Let us start with breaking news on the debate story tonight."
+    assert found["WALLACE"].kind == "direct"
+    assert found["Pat Caddell"].kind == "indirect"
