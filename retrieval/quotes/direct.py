@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from retrieval.quotes.cues import cue_for
 from retrieval.quotes.marks import MINOR_WORDS, Paragraph, Quote, scare_quote
-from retrieval.quotes.mentions import embedded_subject, mention_span, noun_after, subject_near, subject_of
+from retrieval.quotes.mentions import NOT_SPEAKERS, embedded_subject, mention_span, noun_after, subject_near, subject_of
 from retrieval.quotes.parsing import coarse
 from retrieval.quotes.reported import cue_lemma
 from retrieval.quotes.spans import Attribution
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
 DASHES = {"―", "—", "–", "--"}
+_DASH_AFTER = re.compile(r"[ \t]*(―|—|–|--)")
 MAX_AFTER_TOKENS = 12  # '"…," Josh Earnest, the White House press secretary, said on Monday'
 MAX_GAP_TOKENS = 6  # tokens allowed between a cue and the opening mark ('said on Monday that')
 MAX_SPLIT_CHARS = 90  # '"A," she said in a statement, "B."'
@@ -118,14 +120,16 @@ def _after_one(parsed: Parsed, text: str, last: Quote, group: list[Quote]) -> tu
         window.append(t)
         if t.text in {".", "?", "!", ";"}:
             break
-    if window and window[0].text in DASHES:
-        name = subject_near(window[1:])
+    dash = _DASH_AFTER.match(text, last.close_mark + 1)
+    if window and dash is not None:
+        # the tokenizer may glue the dash to the closing mark ('”―'): read the dash off the text
+        name = subject_near(window[1:] if window[0].text in DASHES else window)
         if name is not None:
             base = parsed.para.start
             att = Attribution(
                 fragments=[(q.start, q.end) for q in group],
                 quoted=[(q.start, q.end) for q in group],
-                cue=(base + window[0].idx, base + window[0].idx + len(window[0].text)),
+                cue=dash.span(1),
                 mention=mention_span(name, base),
                 source="quote",
                 confidence=0.9,
@@ -199,6 +203,28 @@ def _before(parsed: Parsed, text: str, group: list[Quote]) -> tuple[Attribution,
                 att.fragments = [(base + start_tok.idx, group[-1].end), *att.fragments[1:]]
                 att.source = "partial"
             return att, cue
+    return _according_before(parsed, window, group)
+
+
+def _according_before(parsed: Parsed, window: list[Token], group: list[Quote]) -> tuple[Attribution, Token] | None:
+    """Find 'According to X, “…”': the quotation is X's."""
+    for k, tok in enumerate(window[:-1]):
+        if tok.lower_ == "according" and window[k + 1].lower_ == "to":
+            obj = next((c for c in window[k + 1].children if c.dep_ == "pobj"), None)
+            if obj is None or obj.lower_ in NOT_SPEAKERS:
+                return None
+            if any(not t.is_punct for t in window if t.i > obj.right_edge.i):
+                return None  # 'according to X, the plan is “reckless”': the reported clause holds the quote
+            base = parsed.para.start
+            att = Attribution(
+                fragments=[(q.start, q.end) for q in group],
+                quoted=[(q.start, q.end) for q in group],
+                cue=(base + tok.idx, base + window[k + 1].idx + len(window[k + 1].text)),
+                mention=mention_span(obj, base),
+                source="quote",
+                confidence=0.85,
+            )
+            return att, tok
     return None
 
 

@@ -112,6 +112,8 @@ def _merge(text: str, quoted: list[Attribution], reported: list[Attribution], qu
         # a quotation that sits inside someone's reported speech is part of it, not a new statement
         if all(f in absorbed for f in q.fragments) and (q.source == "floating" or len(q.fragments) == 1):
             continue
+        if q.source == "partial" and any(contains((r.start, r.end), (q.start, q.end)) for r in keep):
+            continue  # "condemned what he called a “brazen breach” of …": the condemnation holds the quote
         keep.append(q)
     return keep
 

@@ -340,3 +340,22 @@ def test_speaker_labels_in_transcripts_and_headlines() -> None:
     assert found["WALLACE"].text == "Let us start with breaking news on the debate story tonight."
     assert found["WALLACE"].kind == "direct"
     assert found["Pat Caddell"].kind == "indirect"
+
+
+def test_a_dash_glued_to_the_closing_mark_names_the_speaker() -> None:
+    text = (
+        "“He represents our greatest shame.” ― Sonya Herridge\n\n"
+        "“During the debate he said we live in hell. He is ignorant of our culture.”― Pamela Padilla"
+    )
+    assert [st.mention for st in extract_statements(text, "t")] == ["Sonya Herridge", "Pamela Padilla"]
+
+
+def test_according_to_before_a_quotation_names_its_speaker() -> None:
+    text = "Mook said it was unfair.\n\nAccording to Limbaugh, “If it was left up to her, she would never say it.”"
+    assert _only(text, "left up").mention == "Limbaugh"
+
+
+def test_what_someone_called_stays_inside_the_outer_statement() -> None:
+    text = 'Secretary General Ban Ki-moon condemned what he called a "brazen breach" of U.N. resolutions.'
+    found = extract_statements(text, "t")
+    assert len(found) == 1 and found[0].speaker == "Ban Ki-moon"
