@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-FLAGS = {"obj", "source", "strong", "inf"}
+FLAGS = {"obj", "source", "strong", "inf", "preponly"}
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,8 @@ class Cue:
     names_source: bool = False  # the prepositional object is the speaker ("according to X")
     strong: bool = False  # a speech verb proper ("said"), safe to attach a quotation to
     infinitive: bool = False  # a to-infinitive is the content too: "wants to build a wall"
+    preps: frozenset[str] = frozenset()  # prepositions whose object is the content: "called for a recount"
+    prep_only: bool = False  # only the prepositional object is content ("talked about taxes"); never a quote's cue
 
 
 def parse_lexicon(lines: list[str]) -> dict[str, Cue]:
@@ -29,9 +31,13 @@ def parse_lexicon(lines: list[str]) -> dict[str, Cue]:
         if not line:
             continue
         words = line.split()
+        preps = frozenset(p for w in words if w.startswith("prep=") for p in w[5:].split(","))
+        words = [w for w in words if not w.startswith("prep=")]
         flags = {w for w in words if w in FLAGS}
         lemma = " ".join(w for w in words if w not in flags).rstrip(".").lower()
-        out[lemma] = Cue(lemma, "obj" in flags, "source" in flags, "strong" in flags, "inf" in flags)
+        out[lemma] = Cue(
+            lemma, "obj" in flags, "source" in flags, "strong" in flags, "inf" in flags, preps, "preponly" in flags
+        )
     return out
 
 

@@ -74,7 +74,7 @@ def _cue_tokens(tokens: list[Token]) -> list[Token]:
     for t in tokens:
         if coarse(t) in {"VERB", "AUX"}:
             cue = cue_for(cue_lemma(t))
-            if cue is not None and not cue.names_source:
+            if cue is not None and not cue.names_source and not cue.prep_only:
                 out.append(t)
     return out
 

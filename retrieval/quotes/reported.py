@@ -39,8 +39,20 @@ def _char_span(doc: Doc, i: int, j: int, base: int) -> Span:
     return base + doc[i].idx, base + doc[j].idx + len(doc[j].text)
 
 
+def _prep_content(tok: Token, cue: Cue) -> tuple[int, int] | None:
+    """Return the object of a content preposition after the cue ("called for a recount", "railed against X")."""
+    for prep in tok.children:
+        if prep.dep_ in {"prep", "prt"} and prep.lower_ in cue.preps and prep.i > tok.i:
+            objs = [c for c in prep.children if c.dep_ in {"pobj", "pcomp"}]
+            if objs:
+                return min(o.left_edge.i for o in objs), max(o.right_edge.i for o in objs)
+    return None
+
+
 def _content_tokens(tok: Token, cue: Cue) -> tuple[int, int] | None:
     """Return the token range of the content a cue verb introduces, if it has one."""
+    if cue.prep_only:
+        return _prep_content(tok, cue)
     kids = [c for c in tok.children if c.dep_ in CLAUSE_DEPS and coarse(c) in {"VERB", "AUX"}]
     if not kids and cue.infinitive:
         kids = [c for c in tok.children if c.dep_ == "xcomp" and coarse(c) == "VERB" and c.i > tok.i]
@@ -52,9 +64,9 @@ def _content_tokens(tok: Token, cue: Cue) -> tuple[int, int] | None:
             kids = [c for c in tok.children if c.dep_ in OBJECT_DEPS and c.i > tok.i]
             # a bare object ("denies responsibility", "blamed Ukraine") is an action, not a statement
             if kids and max(k.right_edge.i for k in kids) - min(k.left_edge.i for k in kids) < MIN_OBJECT_TOKENS - 1:
-                return None
+                return _prep_content(tok, cue)  # but "accused her of lying" reports the lying
     if not kids:
-        return None
+        return _prep_content(tok, cue) if cue.preps else None
     lo = min(k.left_edge.i for k in kids)
     hi = max(k.right_edge.i for k in kids)
     # a content that swallows the cue is a parse error ("said" inside its own complement)

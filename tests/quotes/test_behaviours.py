@@ -359,3 +359,21 @@ def test_what_someone_called_stays_inside_the_outer_statement() -> None:
     text = 'Secretary General Ban Ki-moon condemned what he called a "brazen breach" of U.N. resolutions.'
     found = extract_statements(text, "t")
     assert len(found) == 1 and found[0].speaker == "Ban Ki-moon"
+
+
+@pytest.mark.parametrize(
+    ("text", "content"),
+    [
+        ("Donald Trump has called for the complete repeal of the law.", "the complete repeal of the law"),
+        ("While Trump railed against the provisions in the tax code, he kept them.", "the provisions in the tax code"),
+        ("Trump accused her of being asleep when the calls came in.", "being asleep when the calls came in"),
+    ],
+)
+def test_prepositional_cues_report_their_object(text: str, content: str) -> None:
+    assert any(st.text == content for st in extract_statements(text, "t")), extract_statements(text, "t")
+
+
+def test_a_preposition_only_cue_never_attributes_a_quotation() -> None:
+    found = extract_statements('Talking about the race, she said: "We will win this state in November."', "t")
+    quote = next(st for st in found if st.kind == "direct")
+    assert quote.cue == "said"
