@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
 DASHES = {"―", "—", "–", "--"}
-_DASH_AFTER = re.compile(r"[ \t]*(―|—|–|--)")
+_DASH_AFTER = re.compile(r"[^\S\n]*(―|—|–|--)")
 MAX_AFTER_TOKENS = 12  # '"…," Josh Earnest, the White House press secretary, said on Monday'
 MAX_GAP_TOKENS = 6  # tokens allowed between a cue and the opening mark ('said on Monday that')
 MAX_SPLIT_CHARS = 90  # '"A," she said in a statement, "B."'
@@ -203,7 +203,30 @@ def _before(parsed: Parsed, text: str, group: list[Quote]) -> tuple[Attribution,
                 att.fragments = [(base + start_tok.idx, group[-1].end), *att.fragments[1:]]
                 att.source = "partial"
             return att, cue
-    return _according_before(parsed, window, group)
+    return _according_before(parsed, window, group) or _inverted_before(parsed, window, group)
+
+
+def _inverted_before(parsed: Parsed, window: list[Token], group: list[Quote]) -> tuple[Attribution, Token] | None:
+    """Find 'Said Ellis: “…”', which the parser reads as a noun phrase."""
+    if len(window) < 3 or window[-1].text not in {":", ","} or not window[0].text.istitle():
+        return None
+    cue = cue_for(cue_lemma(window[0]))
+    if cue is None or not cue.strong:
+        return None
+    name = subject_near(window[1:-1])
+    if name is None:
+        return None
+    base = parsed.para.start
+    att = Attribution(
+        fragments=[(q.start, q.end) for q in group],
+        quoted=[(q.start, q.end) for q in group],
+        cue=(base + window[0].idx, base + window[0].idx + len(window[0].text)),
+        # the parser hangs "Said" off the name as a compound: the mention starts after it
+        mention=(max(mention_span(name, base)[0], base + window[1].idx), mention_span(name, base)[1]),
+        source="quote",
+        confidence=0.85,
+    )
+    return att, window[0]
 
 
 def _according_before(parsed: Parsed, window: list[Token], group: list[Quote]) -> tuple[Attribution, Token] | None:

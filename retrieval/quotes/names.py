@@ -320,6 +320,7 @@ def surname(name: str) -> str:
     return _core(parts[-1]) if parts else ""
 
 
+SENTENCE_VERBS = {"said", "says", "added", "asked", "told", "wrote", "according", "when", "while", "but", "and"}
 _FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?(?:[ \t]+[A-Z][a-zA-Z’'\-]+){1,3}\b")
 
 
@@ -327,7 +328,10 @@ def full_names(text: str) -> list[str]:
     """Return capitalised multi-word names in a text, with leading titles stripped."""
     out: list[str] = []
     for m in _FULL_NAME.finditer(text):
-        parts = analyse(m.group())
+        words = m.group().split()
+        if words[0].lower() in SENTENCE_VERBS:
+            words = words[1:]  # "Said Ellis: …" opens with the verb
+        parts = analyse(" ".join(words))
         if parts.kind == "person" and len(parts.name.split()) >= 2 and not parts.name.endswith(("’s", "'s")):
             out.append(parts.name)
     return out

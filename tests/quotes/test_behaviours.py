@@ -377,3 +377,14 @@ def test_a_preposition_only_cue_never_attributes_a_quotation() -> None:
     found = extract_statements('Talking about the race, she said: "We will win this state in November."', "t")
     quote = next(st for st in found if st.kind == "direct")
     assert quote.cue == "said"
+
+
+def test_an_inverted_said_before_a_colon_names_the_speaker() -> None:
+    text = "Experts say the plans are complicated. Said Ellis: “I don’t get the sense she is interested in reform.”"
+    st = _only(text, "reform")
+    assert (st.mention, st.speaker) == ("Ellis", "Ellis")
+
+
+def test_a_dash_after_a_non_breaking_space_names_the_speaker() -> None:
+    text = "“He represents our greatest shame.”\xa0― Sonya Herridge\n“I am so ashamed today.”\xa0― Jacklyn Ashley"
+    assert [st.mention for st in extract_statements(text, "t")] == ["Sonya Herridge", "Jacklyn Ashley"]
