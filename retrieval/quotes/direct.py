@@ -136,6 +136,9 @@ def _after_one(parsed: Parsed, text: str, last: Quote, group: list[Quote]) -> tu
             )
             return att, window[0]
     for cue in _cue_tokens(window):
+        lexeme = cue_for(cue_lemma(cue))
+        if cue.dep_ in {"advcl", "conj"} and not (lexeme and lexeme.strong):
+            continue  # '“disgrace” after she attacked …': a clause of its own, not the quotation's attribution
         by_cue = _attribution(parsed, cue, group)
         if by_cue is not None and _fits_after(parsed, text, cue, by_cue, window, group, last):
             return by_cue, cue
@@ -200,7 +203,10 @@ def _before(parsed: Parsed, text: str, group: list[Quote]) -> tuple[Attribution,
                 # 'labelled the plan “reckless”': the quotation is only part of what is reported
                 start_tok = _content_start(cue, lead)
                 base = parsed.para.start
-                att.fragments = [(base + start_tok.idx, group[-1].end), *att.fragments[1:]]
+                last = group[-1]
+                # the content closes with the quotation's closing mark, so it reads as written
+                end = last.close_mark + 1 if last.close_mark is not None else last.end
+                att.fragments = [(base + start_tok.idx, end), *att.fragments[1:]]
                 att.source = "partial"
             return att, cue
     return _according_before(parsed, window, group) or _inverted_before(parsed, window, group)

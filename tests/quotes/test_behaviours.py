@@ -388,3 +388,10 @@ def test_an_inverted_said_before_a_colon_names_the_speaker() -> None:
 def test_a_dash_after_a_non_breaking_space_names_the_speaker() -> None:
     text = "“He represents our greatest shame.”\xa0― Sonya Herridge\n“I am so ashamed today.”\xa0― Jacklyn Ashley"
     assert [st.mention for st in extract_statements(text, "t")] == ["Sonya Herridge", "Jacklyn Ashley"]
+
+
+def test_a_subordinate_clause_after_a_quotation_is_not_its_attribution() -> None:
+    text = "Gov. Chris Christie described Hillary Clinton as a “disgrace” after she attacked the police officers."
+    st = _only(text, "disgrace")
+    assert (st.speaker, st.cue) == ("Chris Christie", "described")
+    assert st.text.endswith("”")  # the content reads as written, closing mark included
