@@ -347,18 +347,46 @@ def _is_floating(text: str, group: list[Quote], previous: list[Attribution]) -> 
     return gap.count("\n") <= 2 and len(gap) < 400 and previous[-1].source in {"quote", "floating"}
 
 
+def _put_it(parsed: Parsed, first: Quote) -> tuple[Token, Token] | None:
+    """Return (X, put) in 'as X put it', anywhere in the quotation's sentence."""
+    here = (
+        parsed.tokens_between(first.open_mark, first.open_mark + 1)
+        or parsed.tokens_between(parsed.para.start, first.open_mark)[-1:]
+    )
+    if not here:
+        return None
+    for tok in here[0].sent:
+        if tok.lower_ == "put" and any(c.dep_ == "dobj" and c.lower_ == "it" for c in tok.children):
+            subj = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+            if subj is not None and coarse(subj) in {"NOUN", "PROPN"}:
+                return subj, tok
+    return None
+
+
 def _embedded(parsed: Parsed, text: str, group: list[Quote]) -> Attribution | None:
     """Read a quotation inside a sentence with no cue ('X ticked off … “crumbling infrastructure”') as its subject's."""
     first = group[0]
     if scare_quote(text, group):
         return None
+    base = parsed.para.start
+    put = _put_it(parsed, first)
+    if put is not None:
+        subj, verb = put
+        return Attribution(
+            fragments=[(q.start, q.end) for q in group],
+            quoted=[(q.start, q.end) for q in group],
+            cue=(base + verb.idx, base + verb.idx + len(verb.text)),
+            mention=mention_span(subj, base),
+            source="quote",
+            confidence=0.85,
+        )
     subj = embedded_subject(parsed.tokens_between(parsed.para.start, first.open_mark))
     if subj is None:
         return None
     return Attribution(
         fragments=[(q.start, q.end) for q in group],
         quoted=[(q.start, q.end) for q in group],
-        mention=mention_span(subj, parsed.para.start),
+        mention=mention_span(subj, base),
         source="floating",
         confidence=0.6,
     )

@@ -101,7 +101,7 @@ def _merge(text: str, quoted: list[Attribution], reported: list[Attribution], qu
     for r in reported:
         _close_open_marks(text, r)
         span = (r.start, r.end)
-        if any(overlap(span, (q.start, q.end)) * 2 > (span[1] - span[0]) for q in quoted):
+        if any(q.cue is not None and overlap(span, (q.start, q.end)) * 2 > (span[1] - span[0]) for q in quoted):
             continue  # a clause parsed inside a quotation the quotation finder already attributed
         parts = [q for q in quotes if contains(span, q)]
         parts += [s for s in single_quoted(text, span[0], span[1]) if not any(contains(q, s) for q in parts)]
@@ -112,6 +112,8 @@ def _merge(text: str, quoted: list[Attribution], reported: list[Attribution], qu
         # a quotation that sits inside someone's reported speech is part of it, not a new statement
         if all(f in absorbed for f in q.fragments) and (q.source == "floating" or len(q.fragments) == 1):
             continue
+        if q.cue is None and any(overlap((r.start, r.end), (q.start, q.end)) for r in keep):
+            continue  # a cue-less quotation inside a report ("X, he said, can ''rock like Jimi''") is the report's
         if q.source == "partial" and any(contains((r.start, r.end), (q.start, q.end)) for r in keep):
             continue  # "condemned what he called a “brazen breach” of …": the condemnation holds the quote
         keep.append(q)

@@ -395,3 +395,15 @@ def test_a_subordinate_clause_after_a_quotation_is_not_its_attribution() -> None
     st = _only(text, "disgrace")
     assert (st.speaker, st.cue) == ("Chris Christie", "described")
     assert st.text.endswith("”")  # the content reads as written, closing mark included
+
+
+def test_as_someone_put_it_names_the_speaker() -> None:
+    text = "As Ms. Simonyan put it in a statement, RT is “providing a perspective you won't get from the press.”"
+    st = _only(text, "perspective")
+    assert (st.mention, st.cue) == ("Ms. Simonyan", "put")
+
+
+def test_a_cueless_quotation_inside_a_mid_sentence_report_is_the_reports() -> None:
+    text = "African-Americans, he said, can “rock like Jimi” and “stir the pot like Richard Pryor.”"
+    st = _only(text, "Jimi")
+    assert st.mention == "he" and st.kind in {"mixed", "partial"}
