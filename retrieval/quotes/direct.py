@@ -371,12 +371,12 @@ def _embedded(parsed: Parsed, text: str, group: list[Quote]) -> Attribution | No
     base = parsed.para.start
     put = _put_it(parsed, first)
     if put is not None:
-        subj, verb = put
+        speaker, verb = put
         return Attribution(
             fragments=[(q.start, q.end) for q in group],
             quoted=[(q.start, q.end) for q in group],
             cue=(base + verb.idx, base + verb.idx + len(verb.text)),
-            mention=mention_span(subj, base),
+            mention=mention_span(speaker, base),
             source="quote",
             confidence=0.85,
         )
