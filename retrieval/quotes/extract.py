@@ -95,7 +95,7 @@ def _statements(text: str, article_id: str, parsed: list[Parsed], original: str)
 def _merge(text: str, quoted: list[Attribution], reported: list[Attribution], quotes: list[Span]) -> list[Attribution]:
     """Fold quotations inside reported content into it (mixed) and drop reported duplicates of quotations."""
     keep: list[Attribution] = []
-    absorbed: set[Span] = set()
+    absorbed: dict[Span, Attribution] = {}  # quotation span -> the report that holds it
     _cut_coordinated(text, reported)
     reported = _drop_nested(reported)
     for r in reported:
@@ -103,21 +103,30 @@ def _merge(text: str, quoted: list[Attribution], reported: list[Attribution], qu
         span = (r.start, r.end)
         if any(q.cue is not None and overlap(span, (q.start, q.end)) * 2 > (span[1] - span[0]) for q in quoted):
             continue  # a clause parsed inside a quotation the quotation finder already attributed
-        parts = [q for q in quotes if contains(span, q)]
+        parts = [q for q in quotes if contains(span, q) or _ends_inside(text, span, q)]
         parts += [s for s in single_quoted(text, span[0], span[1]) if not any(contains(q, s) for q in parts)]
         r.quoted = parts
-        absorbed.update(parts)
+        absorbed.update((p, r) for p in parts)
         keep.append(r)
     for q in quoted:
         # a quotation that sits inside someone's reported speech is part of it, not a new statement
-        if all(f in absorbed for f in q.fragments) and (q.source == "floating" or len(q.fragments) == 1):
-            continue
+        holders = [absorbed.get(f) for f in q.fragments]
+        if all(holders) and (q.source == "floating" or len(q.fragments) == 1):
+            holder = holders[0]
+            # but a quotation with its own cue inside the report ('… and, pressed, she replied, "…"') stands alone
+            if q.cue is None or holder is None or not contains((holder.start, holder.end), q.cue):
+                continue
         if q.cue is None and any(overlap((r.start, r.end), (q.start, q.end)) for r in keep):
             continue  # a cue-less quotation inside a report ("X, he said, can ''rock like Jimi''") is the report's
         if q.source == "partial" and any(contains((r.start, r.end), (q.start, q.end)) for r in keep):
             continue  # "condemned what he called a “brazen breach” of …": the condemnation holds the quote
         keep.append(q)
     return keep
+
+
+def _ends_inside(text: str, span: Span, quote: Span) -> bool:
+    """Return whether a quotation starts in a content and runs past its end by punctuation only ('… schools.”')."""
+    return span[0] <= quote[0] < span[1] < quote[1] and not any(ch.isalnum() for ch in text[span[1] : quote[1]])
 
 
 def _drop_nested(reported: list[Attribution]) -> list[Attribution]:
@@ -142,6 +151,8 @@ def _close_open_marks(text: str, a: Attribution) -> None:
     """Extend a content over the closing mark of a quotation it opened ("for ‘crimes of aggression’")."""
     s, e = a.fragments[-1]
     chunk = text[s:e]
+    while e < len(text) and text[e] in ".,!?;" and text[e + 1 : e + 2] in {"”", '"', "’"}:
+        e += 1  # a sentence's full stop sits inside the closing mark in American style: '… schools.”'
     for opener, closer in (("‘", "’"), ("“", "”")):
         if chunk.count(opener) > chunk.count(closer) - chunk.count(closer + "s") and text[e : e + 1] == closer:
             a.fragments[-1] = (s, e + 1)

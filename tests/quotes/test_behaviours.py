@@ -407,3 +407,9 @@ def test_a_cueless_quotation_inside_a_mid_sentence_report_is_the_reports() -> No
     text = "African-Americans, he said, can “rock like Jimi” and “stir the pot like Richard Pryor.”"
     st = _only(text, "Jimi")
     assert st.mention == "he" and st.kind in {"mixed", "partial"}
+
+
+def test_a_quotation_ending_with_the_sentence_is_inside_the_report() -> None:
+    text = "Michael Mulgrew said he hopes the day sends a message that “communities are standing up for schools.”"
+    st = _only(text, "communities")
+    assert st.quoted and st.text.endswith("schools.”")
