@@ -8,9 +8,17 @@ from typing import TYPE_CHECKING
 
 from retrieval.quotes.cues import cue_for
 from retrieval.quotes.marks import MINOR_WORDS, Paragraph, Quote, scare_quote
-from retrieval.quotes.mentions import NOT_SPEAKERS, embedded_subject, mention_span, noun_after, subject_near, subject_of
+from retrieval.quotes.mentions import (
+    NOT_SPEAKERS,
+    embedded_subject,
+    mention_span,
+    noun_after,
+    outer_subject,
+    subject_near,
+    subject_of,
+)
 from retrieval.quotes.parsing import coarse
-from retrieval.quotes.reported import cue_lemma
+from retrieval.quotes.reported import NESTED_PRONOUNS, cue_lemma, is_cue
 from retrieval.quotes.spans import Attribution
 
 if TYPE_CHECKING:
@@ -87,6 +95,9 @@ def _attribution(parsed: Parsed, cue: Token, group: list[Quote]) -> Attribution 
         subj = subject_near([t for t in cue.sent if t.i < cue.i][::-1])
         if subj is None:
             return None
+    elif subj.lower_ in NESTED_PRONOUNS:
+        # 'Ditto said she expects the campaign “to …”': the outer speaker's account, as for reported speech
+        subj = outer_subject(cue, is_cue) or subj
     base = parsed.para.start
     return Attribution(
         fragments=[(q.start, q.end) for q in group],

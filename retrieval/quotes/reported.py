@@ -139,7 +139,7 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
             subj, antecedent = agent[0], None
         if subj.lower_ in NESTED_PRONOUNS:
             # PolNeAR-style nesting: "X said he thinks Y" reports X's account of what he thinks
-            subj = outer_subject(tok, _is_cue) or subj
+            subj = outer_subject(tok, is_cue) or subj
         att = Attribution(
             fragments=[_char_span(doc, i, j, base) for i, j in frags],
             cue=_cue_span(doc, tok, base),
@@ -170,7 +170,7 @@ def _interpolated(doc: Doc, tok: Token) -> list[tuple[int, int]] | None:
     return [before, after]
 
 
-def _is_cue(tok: Token) -> bool:
+def is_cue(tok: Token) -> bool:
     """Return whether a token is a lexicon cue verb."""
     cue = cue_for(cue_lemma(tok))
     return coarse(tok) in {"VERB", "AUX"} and cue is not None and not cue.names_source
