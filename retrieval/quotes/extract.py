@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable, Iterator
 
 from retrieval.models import Statement, StatementKind, content_id
-from retrieval.quotes.cues import may_attribute
+from retrieval.quotes.cues import cue_for, lemma_of, may_attribute
 from retrieval.quotes.direct import Parsed, attribute_quotes
 from retrieval.quotes.labels import find_labelled
 from retrieval.quotes.marks import find_quotes, normalize_marks, single_quoted, split_paragraphs
@@ -113,8 +113,11 @@ def _merge(text: str, quoted: list[Attribution], reported: list[Attribution], qu
         holders = [absorbed.get(f) for f in q.fragments]
         if all(holders) and (q.source == "floating" or len(q.fragments) == 1):
             holder = holders[0]
-            # but a quotation with its own cue inside the report ('… and, pressed, she replied, "…"') stands alone
+            # but a quotation with its own speech verb inside the report ('… and, pressed, she replied, "…"')
+            # stands alone; a weaker cue ("criticised Democrats for focusing on “…”") is part of the report
             if q.cue is None or holder is None or not contains((holder.start, holder.end), q.cue):
+                continue
+            if not _strong_cue(text[q.cue[0] : q.cue[1]]):
                 continue
         if q.cue is None and any(overlap((r.start, r.end), (q.start, q.end)) for r in keep):
             continue  # a cue-less quotation inside a report ("X, he said, can ''rock like Jimi''") is the report's
@@ -122,6 +125,12 @@ def _merge(text: str, quoted: list[Attribution], reported: list[Attribution], qu
             continue  # "condemned what he called a “brazen breach” of …": the condemnation holds the quote
         keep.append(q)
     return keep
+
+
+def _strong_cue(word: str) -> bool:
+    """Return whether a cue word is a speech verb proper ("replied", "said")."""
+    cue = cue_for(lemma_of(word.split()[-1])) if word.split() else None
+    return bool(cue and cue.strong)
 
 
 def _ends_inside(text: str, span: Span, quote: Span) -> bool:
