@@ -140,6 +140,11 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
         if subj.lower_ in NESTED_PRONOUNS:
             # PolNeAR-style nesting: "X said he thinks Y" reports X's account of what he thinks
             subj = outer_subject(tok, is_cue) or subj
+        elif coarse(subj) == "NOUN":
+            # "Bamberg said the videos do not show …": a thing inside someone's report is not its speaker
+            outer = outer_subject(tok, is_cue)
+            if outer is not None:
+                subj, antecedent = outer, None
         att = Attribution(
             fragments=[_char_span(doc, i, j, base) for i, j in frags],
             cue=_cue_span(doc, tok, base),
