@@ -148,7 +148,8 @@ def _drop_nested(reported: list[Attribution]) -> list[Attribution]:
             and r.cue is not None
             and not contains((o.start, o.end), o.cue)
             and contains((o.start, o.end), r.cue)
-            and r.mention != o.mention  # "X said he thinks Y" keeps both, each X's (see reported.NESTED_PRONOUNS)
+            # "X said he thinks Y" keeps both, each X's (see reported.NESTED_PRONOUNS)
+            and (r.mention != o.mention or r.borrowed)
             for o in reported
         )
         if not outer:

@@ -129,6 +129,7 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
                 continue
             frags = [(i, j)]
         subj, antecedent = subject_of(tok)
+        borrowed = False
         if subj is None:
             continue
         if subj.dep_ == "nsubjpass" and subj.head.i == tok.i:
@@ -144,13 +145,14 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
             # "Bamberg said the videos do not show …": a thing inside someone's report is not its speaker
             outer = outer_subject(tok, is_cue)
             if outer is not None:
-                subj, antecedent = outer, None
+                subj, antecedent, borrowed = outer, None, True
         att = Attribution(
             fragments=[_char_span(doc, i, j, base) for i, j in frags],
             cue=_cue_span(doc, tok, base),
             mention=mention_span(subj, base),
             antecedent=mention_span(antecedent, base) if antecedent is not None else None,
             confidence=0.8 if cue.strong else 0.6,
+            borrowed=borrowed,
         )
         out.append((tok.i, att))
     return out

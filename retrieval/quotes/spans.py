@@ -19,6 +19,7 @@ class Attribution:
     source: str = "reported"  # reported | quote | floating
     confidence: float = 0.8
     inherit: bool = False  # take the speaker of the previous statement (floating quote)
+    borrowed: bool = False  # the speaker is the outer reporter's ("X said the videos show …")
 
     @property
     def start(self) -> int:
