@@ -170,6 +170,8 @@ def post_articles() -> ResponseReturnValue:
         raise InvalidRequest("the body is not valid JSON")
     if isinstance(body, dict) and set(body) == {"articles"}:
         body = body["articles"]
+        if not isinstance(body, list):
+            raise InvalidRequest('"articles" must be a list of article objects: {"articles": [{"text": ...}]}')
     records = body if isinstance(body, list) else [body]
     if not records or not all(isinstance(r, dict) for r in records):
         raise InvalidRequest('send an article object, a non-empty list of them, or {"articles": [...]}')

@@ -44,7 +44,8 @@ class AskRequest(_Strict):
     question: str = Field(min_length=1, description="the question, in plain words", json_schema_extra=NOT_BLANK)
     context: dict[str, Any] | None = Field(default=None, description="the `context` of the previous answer")
     filters: AskFilters | None = None
-    top_k: int | None = Field(default=None, ge=1, description="passages or statements to return")
+    # strict: "5" or true is a client bug to report, not a number to guess
+    top_k: int | None = Field(default=None, ge=1, strict=True, description="passages or statements to return")
 
     @field_validator("question")
     @classmethod

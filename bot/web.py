@@ -10,8 +10,9 @@ from flask.typing import ResponseReturnValue
 from flask_cors import CORS
 
 STATIC = Path(__file__).resolve().parent / "static"
-# The routes a page on another origin may call; the widget and demo page need no CORS (a <script src> is not a fetch).
-API_PATHS = re.compile(r"^/(?:ask|verify|health|articles/.+|speakers(?:/.*)?)$")
+# The routes a page on another origin may call (an API explorer reads /openapi.json, a dashboard polls /ready); the
+# widget and demo page need no CORS (a <script src> is not a fetch).
+API_PATHS = re.compile(r"^/(?:ask|verify|health|ready|openapi\.json|articles/.+|speakers(?:/.*)?)$")
 # Preflights are cached by the browser for this many seconds, so each question costs one request, not two.
 PREFLIGHT_MAX_AGE = 600
 

@@ -26,6 +26,8 @@ def _problem(resp, status: int) -> dict:  # type: ignore[no-untyped-def]
         ({"json": {"question": "hi", "top_k": 0}}, 422, "top_k"),
         ({"json": {"question": "hi", "top_k": 51}}, 422, "1 to 50"),
         ({"json": {"question": "hi", "top_k": "many"}}, 422, "top_k"),
+        ({"json": {"question": "hi", "top_k": "5"}}, 422, "top_k"),
+        ({"json": {"question": "hi", "top_k": True}}, 422, "top_k"),
         ({"json": {"question": "hi", "colour": "red"}}, 422, "colour: unknown field"),
         ({"json": {"question": "hi", "filters": {"since": "yesterday"}}}, 422, "filters.since"),
         ({"json": {"question": "hi", "filters": {"since": "0"}}}, 422, "YYYY-MM-DD"),

@@ -67,6 +67,13 @@ def test_wrong_or_missing_key_cannot_add_or_delete(keyed: FlaskClient, headers: 
     assert keyed.get("/health").get_json()["counts"] == before
 
 
+def test_wrapped_articles_must_be_a_list(keyed: FlaskClient) -> None:
+    before = keyed.get("/health").get_json()["counts"]
+    body = _problem(keyed.post("/articles", json={"articles": {"text": "One."}}, headers=AUTH), 422)
+    assert "must be a list" in body["detail"]
+    assert keyed.get("/health").get_json()["counts"] == before
+
+
 def test_missing_key_says_how_to_send_one(keyed: FlaskClient) -> None:
     resp = keyed.post("/articles", json={"text": "x"})
     assert "Authorization: Bearer" in _problem(resp, 401)["detail"]

@@ -42,7 +42,15 @@ def test_demo_page_embeds_the_widget_inline(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("OPTIONS", "/ask"), ("POST", "/ask"), ("GET", "/health"), ("GET", "/articles/nope"), ("OPTIONS", "/verify")],
+    [
+        ("OPTIONS", "/ask"),
+        ("POST", "/ask"),
+        ("GET", "/health"),
+        ("GET", "/articles/nope"),
+        ("OPTIONS", "/verify"),
+        ("GET", "/openapi.json"),
+        ("GET", "/ready"),
+    ],
 )
 def test_allowed_origin_gets_cors_headers_on_api_routes(cors_client: FlaskClient, method: str, path: str) -> None:
     headers = {"Origin": ALLOWED, **(PREFLIGHT if method == "OPTIONS" else {})}
