@@ -172,6 +172,14 @@ def _fits_after(
     ended = text[last.start : last.end].rstrip().endswith(".")
     if ended and any(c.dep_ == "ccomp" and c.i > cue.i for c in cue.children):
         return False  # '"…." Reid said both …': a new sentence with its own content
+    if att.mention is not None and att.mention[0] > parsed.para.start + cue.idx:
+        # a subject after the cue while a name stands between the quotation and the cue is a misparse
+        # ('“…,” Flynn, a top surrogate, said on Fox News’s “Fox and Friends.”'): the name before the cue speaks
+        before = [t for t in window if t.i < cue.i]
+        name = subject_near(before)
+        if name is not None:
+            att.mention, att.antecedent = mention_span(name, parsed.para.start), None
+        return True
     if att.mention is None or last.close_mark is None or att.mention[0] >= last.close_mark:
         return True
     if att.mention[0] < group[0].open_mark:

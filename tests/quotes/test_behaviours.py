@@ -413,3 +413,9 @@ def test_a_quotation_ending_with_the_sentence_is_inside_the_report() -> None:
     text = "Michael Mulgrew said he hopes the day sends a message that “communities are standing up for schools.”"
     st = _only(text, "communities")
     assert st.quoted and st.text.endswith("schools.”")
+
+
+def test_a_name_between_the_quotation_and_the_cue_beats_a_misparsed_later_subject() -> None:
+    text = "“He is absolutely right about the generals,” Flynn, a top surrogate, said on Fox News’s “Fox and Friends.”"
+    st = _only(text, "generals")
+    assert st.mention == "Flynn"
