@@ -69,6 +69,7 @@ def _content_tokens(tok: Token, cue: Cue) -> tuple[int, int] | None:
         return _prep_content(tok, cue) if cue.preps else None
     lo = min(k.left_edge.i for k in kids)
     hi = max(k.right_edge.i for k in kids)
+    hi = min([hi, *(_cut_before(k, c) for k in kids for c in _coordinated_cues(tok, k))])
     # a content that swallows the cue is a parse error ("said" inside its own complement)
     if lo <= tok.i <= hi:
         if kids[0].i > tok.i:
@@ -76,6 +77,27 @@ def _content_tokens(tok: Token, cue: Cue) -> tuple[int, int] | None:
         else:
             hi = tok.i - 1
     return (lo, hi) if hi >= lo else None
+
+
+def _coordinated_cues(cue: Token, content: Token) -> list[Token]:
+    """Return cue verbs the parser hung on the content that are the cue's own conjuncts ('said A and warned B').
+
+    Such a verb shares the cue's tense and has no subject, while the content verb's form differs ("would order").
+    """
+    return [
+        c
+        for c in content.children
+        if c.dep_ == "conj"
+        and c.tag_ == cue.tag_ != content.tag_
+        and is_cue(c)
+        and not any(g.dep_ in {"nsubj", "nsubjpass"} for g in c.children)
+    ]
+
+
+def _cut_before(content: Token, conj: Token) -> int:
+    """Return the last token index of a content that ends before a coordinated cue and its 'and'."""
+    cc = [g for g in content.children if g.dep_ == "cc" and g.i < conj.i]
+    return (cc[-1].i if cc else conj.i) - 1
 
 
 def _according_to(doc: Doc, tok: Token, base: int) -> Attribution | None:
@@ -130,6 +152,9 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
             frags = [(i, j)]
         subj, antecedent = subject_of(tok)
         borrowed = False
+        if tok.dep_ == "conj" and tok.head.dep_ == "ccomp" and tok in _coordinated_cues(tok.head.head, tok.head):
+            # 'Trump said he would order a review and warned against hackers': Trump warned
+            subj, antecedent = subject_of(tok.head.head)
         if subj is None:
             continue
         if subj.dep_ == "nsubjpass" and subj.head.i == tok.i:

@@ -419,3 +419,10 @@ def test_a_name_between_the_quotation_and_the_cue_beats_a_misparsed_later_subjec
     text = "“He is absolutely right about the generals,” Flynn, a top surrogate, said on Fox News’s “Fox and Friends.”"
     st = _only(text, "generals")
     assert st.mention == "Flynn"
+
+
+def test_a_cue_coordinated_with_the_report_is_its_own_statement() -> None:
+    text = "Trump said he would order a review of the computer defenses and warned against potential hackers."
+    found = {st.cue: st for st in extract_statements(text, "t")}
+    assert found["said"].text == "he would order a review of the computer defenses"
+    assert (found["warned"].text, found["warned"].mention) == ("potential hackers", "Trump")
