@@ -139,7 +139,8 @@ def subject_near(tokens: list[Token]) -> Token | None:
     """Return a likely speaker among tokens with no cue: a proper noun or pronoun head."""
     for t in tokens:
         if coarse(t) == "PROPN" and t.dep_ not in {"compound"} and t.lower_ not in TIME_WORDS:
-            return t
+            # "Obama's former campaign strategist said": the possessor is not the speaker, the possessed noun is
+            return t.head if t.dep_ == "poss" and coarse(t.head) == "NOUN" else t
     for t in tokens:
         if coarse(t) == "PRON" and t.lower_ in {"he", "she", "they", "i", "we"}:
             return t

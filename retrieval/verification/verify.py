@@ -10,6 +10,7 @@ from typing import Any
 
 from retrieval.embedding import Embedder
 from retrieval.models import Article, Citation, DiffOp, Passage, Statement, Verdict, VerdictLabel
+from retrieval.quotes.names import analyse
 from retrieval.speakers import SpeakerIndex
 from retrieval.store import Store
 from retrieval.verification.align import Alignment, align, find_in_order
@@ -382,6 +383,11 @@ def name_variants(name: str) -> list[str]:
     # a lowercase role before the name ("The piece", "spokesman John Kirby"), and keep the last capitalised run
     # ("IMF chief economist Maury Obstfeld").
     out = [name]
+    # the extractor's own reading of a mention: titles, party tags and appositions off
+    # ("Senate Majority Leader Mitch McConnell, R-Ky." -> "Mitch McConnell")
+    parts = analyse(name)
+    if parts.proper:
+        out.append(parts.name)
     head = re.split(r"[,(]", name, maxsplit=1)[0].strip()
     words = head.split()
     while len(words) > 1 and (words[0][:1].islower() or words[0].lower() in ("the", "a", "an")):

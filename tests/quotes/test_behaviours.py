@@ -426,3 +426,9 @@ def test_a_cue_coordinated_with_the_report_is_its_own_statement() -> None:
     found = {st.cue: st for st in extract_statements(text, "t")}
     assert found["said"].text == "he would order a review of the computer defenses"
     assert (found["warned"].text, found["warned"].mention) == ("potential hackers", "Trump")
+
+
+def test_a_possessor_before_the_cue_is_not_the_speaker() -> None:
+    text = "“My reaction, that was outrageous,” Obama's former campaign strategist said in an interview on CNN."
+    st = _only(text, "outrageous")
+    assert st.speaker == "Obama's former campaign strategist"
