@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
 DASHES = {"―", "—", "–", "--"}
+LINKS = {"and", "but", "after", "before", "while", "as"}  # words that open a clause of its own after a quotation
 _DASH_AFTER = re.compile(r"[^\S\n]*(―|—|–|--)")
 MAX_AFTER_TOKENS = 12  # '"…," Josh Earnest, the White House press secretary, said on Monday'
 MAX_GAP_TOKENS = 6  # tokens allowed between a cue and the opening mark ('said on Monday that')
@@ -148,7 +149,8 @@ def _after_one(parsed: Parsed, text: str, last: Quote, group: list[Quote]) -> tu
             return att, window[0]
     for cue in _cue_tokens(window):
         lexeme = cue_for(cue_lemma(cue))
-        if cue.dep_ in {"advcl", "conj"} and not (lexeme and lexeme.strong):
+        linked = any(t.dep_ in {"mark", "cc"} or t.lower_ in LINKS for t in window if t.i < cue.i)
+        if cue.dep_ in {"advcl", "conj"} and not (lexeme and lexeme.strong) and linked:
             continue  # '“disgrace” after she attacked …': a clause of its own, not the quotation's attribution
         by_cue = _attribution(parsed, cue, group)
         if by_cue is not None and _fits_after(parsed, text, cue, by_cue, window, group, last):

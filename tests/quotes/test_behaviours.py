@@ -432,3 +432,9 @@ def test_a_possessor_before_the_cue_is_not_the_speaker() -> None:
     text = "“My reaction, that was outrageous,” Obama's former campaign strategist said in an interview on CNN."
     st = _only(text, "outrageous")
     assert st.speaker == "Obama's former campaign strategist"
+
+
+def test_a_misparsed_cue_right_after_the_quotation_still_attributes_it() -> None:
+    text = "“… overall, I think the winner was Pence, and I think that is important for Trump,” Matthews concluded."
+    st = _only(text, "winner")
+    assert (st.kind, st.mention, st.cue) == ("direct", "Matthews", "concluded")
