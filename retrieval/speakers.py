@@ -18,7 +18,8 @@ _CACHE_SECONDS = 10.0
 
 def fold(name: str) -> str:
     """Return a comparison key: ascii, lowercase, possessive and titles dropped, single spaces."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    # a curly apostrophe is not ascii: make it straight first, or "Putin’s" folds to "putins", not "putin"
+    text = unicodedata.normalize("NFKD", name.replace("’", "'")).encode("ascii", "ignore").decode("ascii").lower()
     text = re.sub(r"['’]s\b", "", text)
     words = [w for w in re.findall(r"[a-z0-9]+", text) if w not in TITLES]
     return " ".join(words)

@@ -334,3 +334,13 @@ def test_verify_segments_out_of_order_are_altered(verifier: Verifier) -> None:
 def test_verify_never_answers_false_for_a_claim_without_words(verifier: Verifier) -> None:
     v = verifier.verify_claim(" “…” ", "Kirby")
     assert v.label == "not_found" and not v.evidence
+
+
+def test_an_unknown_description_holding_the_speakers_name_is_that_speaker(seeded: Services, verifier: Verifier) -> None:
+    # no speaker id matches the whole description, but the statement's speaker is named inside it
+    claim = "As a result of their fall and scattering of fragments, there were no victims"
+    speaker = "the Putin’s Office press team in Moscow"
+    assert not verifier._resolve(speaker)[1]
+    v = verifier.verify_claim(claim, speaker)
+    assert v.label == "verified", v
+    assert_verbatim(seeded, v)

@@ -11,7 +11,7 @@ from typing import Any
 from retrieval.embedding import Embedder
 from retrieval.models import Article, Citation, DiffOp, Passage, Statement, Verdict, VerdictLabel
 from retrieval.quotes.names import analyse
-from retrieval.speakers import SpeakerIndex
+from retrieval.speakers import SpeakerIndex, fold
 from retrieval.store import Store
 from retrieval.verification.align import Alignment, align, find_in_order
 from retrieval.verification.diff import describe, word_diff
@@ -141,11 +141,19 @@ class _Judgement:
         self.ids = ids
         self.named = named
         self.segments = [[t.norm for t in seg] for seg in claim.segments]
+        self.claimed_words = set(fold(claimed or "").split())
         self.articles: dict[str, Article | None] = {}
 
     def mine(self, c: _Candidate) -> bool:
         """Return whether a statement is by the claimed speaker (anyone's, when no speaker is claimed)."""
-        return c.st.speaker_id in self.ids if self.named else True
+        if not self.named:
+            return True
+        if self.ids:
+            return c.st.speaker_id in self.ids
+        # A description the index does not know ("one Democratic source on the panel") still names the speaker
+        # whose whole name it contains ("one Democratic source").
+        said_by = set(fold(c.st.speaker or "").split())
+        return bool(said_by) and said_by <= self.claimed_words
 
     def run(self) -> Verdict:
         """Decide the label and gather the evidence, embedding the claim only when words alone do not settle it."""
