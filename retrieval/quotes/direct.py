@@ -18,7 +18,7 @@ from retrieval.quotes.mentions import (
     subject_of,
 )
 from retrieval.quotes.parsing import coarse
-from retrieval.quotes.reported import NESTED_PRONOUNS, cue_lemma, is_cue
+from retrieval.quotes.reported import NESTED_PRONOUNS, content_tokens, cue_lemma, is_cue
 from retrieval.quotes.spans import Attribution
 
 if TYPE_CHECKING:
@@ -227,10 +227,27 @@ def _before(parsed: Parsed, text: str, group: list[Quote]) -> tuple[Attribution,
                 last = group[-1]
                 # the content closes with the quotation's closing mark, so it reads as written
                 end = last.close_mark + 1 if last.close_mark is not None else last.end
+                # and runs on to the end of the reported clause: 'said it was “a mistake” to use private email'
+                end = max(end, _clause_end(parsed, cue, end))
                 att.fragments = [(base + start_tok.idx, end), *att.fragments[1:]]
                 att.source = "partial"
             return att, cue
     return _according_before(parsed, window, group) or _inverted_before(parsed, window, group)
+
+
+def _clause_end(parsed: Parsed, cue: Token, end: int) -> int:
+    """Return where the cue's reported clause ends, if it runs past `end` (absolute offset) in the same sentence."""
+    lexeme = cue_for(cue_lemma(cue))
+    rng = content_tokens(cue, lexeme) if lexeme is not None else None
+    if rng is None:
+        return end
+    doc, hi = parsed.doc, rng[1]
+    while hi > rng[0] and (doc[hi].is_punct or doc[hi].text in {'"', "“", "”"}):
+        hi -= 1
+    if doc[hi].sent != cue.sent:
+        return end
+    stop = parsed.para.start + doc[hi].idx + len(doc[hi].text)
+    return stop if stop > end else end
 
 
 def _inverted_before(parsed: Parsed, window: list[Token], group: list[Quote]) -> tuple[Attribution, Token] | None:

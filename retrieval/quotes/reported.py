@@ -49,7 +49,7 @@ def _prep_content(tok: Token, cue: Cue) -> tuple[int, int] | None:
     return None
 
 
-def _content_tokens(tok: Token, cue: Cue) -> tuple[int, int] | None:
+def content_tokens(tok: Token, cue: Cue) -> tuple[int, int] | None:
     """Return the token range of the content a cue verb introduces, if it has one."""
     if cue.prep_only:
         return _prep_content(tok, cue)
@@ -140,7 +140,7 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
         cue = cue_for(cue_lemma(tok))
         if cue is None or cue.names_source:
             continue
-        rng = _content_tokens(tok, cue)
+        rng = content_tokens(tok, cue)
         frags = _interpolated(doc, tok) if rng is None and cue.strong else None
         if rng is None and not frags:
             continue

@@ -438,3 +438,10 @@ def test_a_misparsed_cue_right_after_the_quotation_still_attributes_it() -> None
     text = "“… overall, I think the winner was Pence, and I think that is important for Trump,” Matthews concluded."
     st = _only(text, "winner")
     assert (st.kind, st.mention, st.cue) == ("direct", "Matthews", "concluded")
+
+
+def test_a_partial_quotation_runs_to_the_end_of_its_reported_clause() -> None:
+    text = 'The former senator said it was "a mistake" to use private email while at the State Department.'
+    st = _only(text, "mistake")
+    assert st.text == 'it was "a mistake" to use private email while at the State Department'
+    assert st.kind == "mixed"
