@@ -174,6 +174,9 @@ def _fits_after(
     ended = text[last.start : last.end].rstrip().endswith(".")
     if ended and any(c.dep_ == "ccomp" and c.i > cue.i for c in cue.children):
         return False  # '"…." Reid said both …': a new sentence with its own content
+    lexeme = cue_for(cue_lemma(cue))
+    if ended and not (lexeme and lexeme.strong) and window and cue.i - window[0].i > 3:
+        return False  # '“….” Trump was similarly defensive when forced to defend …': a new sentence, not a tag
     if att.mention is not None and att.mention[0] > parsed.para.start + cue.idx:
         # a subject after the cue while a name stands between the quotation and the cue is a misparse
         # ('“…,” Flynn, a top surrogate, said on Fox News’s “Fox and Friends.”'): the name before the cue speaks

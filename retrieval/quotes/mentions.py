@@ -111,8 +111,8 @@ def mention_span(tok: Token, base: int) -> Span:
     """Return the character span naming the speaker: the head noun and its left modifiers."""
     lo = tok.i
     for left in reversed(list(tok.lefts)):
-        if left.dep_ not in MENTION_DEPS:
-            break
+        if left.dep_ not in MENTION_DEPS or (left.is_punct and left.text not in {"-", "."}):
+            break  # a dash or comma to the left ends the name ("… made public ― Trump boasted")
         lo = min(lo, left.left_edge.i)
     doc = tok.doc
     hi = tok.i

@@ -445,3 +445,12 @@ def test_a_partial_quotation_runs_to_the_end_of_its_reported_clause() -> None:
     st = _only(text, "mistake")
     assert st.text == 'it was "a mistake" to use private email while at the State Department'
     assert st.kind == "mixed"
+
+
+def test_a_new_sentence_after_a_quotation_does_not_take_it_from_the_cue_before() -> None:
+    text = (
+        "When Clinton noted it, as was true for years ― Trump boasted, “That makes me smart.” "
+        "Trump was similarly defensive when forced to defend not paying an architect."
+    )
+    st = _only(text, "smart")
+    assert (st.mention, st.cue) == ("Trump", "boasted")
