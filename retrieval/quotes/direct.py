@@ -250,7 +250,17 @@ def _clause_end(parsed: Parsed, cue: Token, end: int) -> int:
     if doc[hi].sent != cue.sent:
         return end
     stop = parsed.para.start + doc[hi].idx + len(doc[hi].text)
-    return stop if stop > end else end
+    if stop <= end:
+        return end
+    text, base = doc.text, parsed.para.start
+    run_on = text[end - base : stop - base]
+    if run_on.count('"') % 2 or run_on.count("“") > run_on.count("”"):
+        # the parse ends the clause inside a later quotation ('a "bully" and a "narcissist … seen."'): close it
+        close = min((i for i in (text.find('"', stop - base), text.find("”", stop - base)) if i >= 0), default=-1)
+        if close < 0:
+            return end
+        stop = base + close + 1
+    return stop
 
 
 def _inverted_before(parsed: Parsed, window: list[Token], group: list[Quote]) -> tuple[Attribution, Token] | None:

@@ -124,7 +124,38 @@ def _merge(text: str, quoted: list[Attribution], reported: list[Attribution], qu
         if q.source == "partial" and any(contains((r.start, r.end), (q.start, q.end)) for r in keep):
             continue  # "condemned what he called a “brazen breach” of …": the condemnation holds the quote
         keep.append(q)
-    return keep
+    return _absorb_into_partials(text, keep, quotes)
+
+
+def _absorb_into_partials(text: str, atts: list[Attribution], quotes: list[Span]) -> list[Attribution]:
+    """Give a partial quotation's content every quotation inside it, and drop their own cue-less statements.
+
+    'called Trump a "liar" who is "amoral," a "bully" and a "narcissist …"' is one statement with four quoted parts.
+    """
+    partials = [a for a in atts if a.source == "partial"]
+    if not partials:
+        return atts
+    out = []
+    for a in atts:
+        holder = next(
+            (
+                p
+                for p in partials
+                if p is not a and len(a.fragments) == 1 and contains((p.start, p.end), (a.start, a.end))
+            ),
+            None,
+        )
+        if (
+            holder is not None
+            and a.source in {"quote", "floating"}
+            and (a.cue is None or not _strong_cue(text[a.cue[0] : a.cue[1]]))
+        ):
+            continue
+        out.append(a)
+    for p in partials:
+        inside = [q for q in quotes if contains((p.start, p.end), q) or _ends_inside(text, (p.start, p.end), q)]
+        p.quoted = sorted(set(p.quoted) | set(inside))
+    return out
 
 
 def _strong_cue(word: str) -> bool:

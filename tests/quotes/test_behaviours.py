@@ -454,3 +454,11 @@ def test_a_new_sentence_after_a_quotation_does_not_take_it_from_the_cue_before()
     )
     st = _only(text, "smart")
     assert (st.mention, st.cue) == ("Trump", "boasted")
+
+
+def test_a_list_of_quoted_names_is_one_statement_with_every_quoted_part() -> None:
+    text = 'Cruz called Trump a "pathological liar" who is "utterly amoral," a "bully" and a "narcissist like none."'
+    st = _only(text, "pathological")
+    assert st.text.endswith('"narcissist like none."')
+    quoted = ["pathological liar", "utterly amoral,", "bully", "narcissist like none."]
+    assert [text[s:e] for s, e in st.quoted] == quoted
