@@ -239,7 +239,7 @@ def is_capitalised(word: str) -> bool:
     return word[:1].isupper()
 
 
-_PARTY_TAG = re.compile(r"\(?\b[RDI]-[A-Z][A-Za-z.]*\)?|\([^)]*\)")
+_PARTY_TAG = re.compile(r"\([^)]*\)|\b[RDI]-[A-Z][A-Za-z.]*")  # "(D-Newport News)" whole, then "R-Wis."
 
 
 def analyse(mention: str) -> MentionParts:
