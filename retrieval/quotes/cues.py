@@ -101,6 +101,13 @@ def forms() -> dict[str, str]:
     return table
 
 
+def is_strong(word: str) -> bool:
+    """Return whether a cue word (its last word: "has said" -> said) is a speech verb proper."""
+    words = word.split()
+    cue = cue_for(lemma_of(words[-1])) if words else None
+    return bool(cue and cue.strong)
+
+
 def lemma_of(word: str) -> str:
     """Return the lexicon lemma of an inflected verb form, or the word lower-cased."""
     low = word.lower()

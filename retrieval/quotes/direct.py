@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from retrieval.quotes.cues import cue_for
+from retrieval.quotes.cues import cue_for, is_strong
 from retrieval.quotes.marks import MINOR_WORDS, Paragraph, Quote, scare_quote
 from retrieval.quotes.mentions import (
     NOT_SPEAKERS,
@@ -19,7 +19,7 @@ from retrieval.quotes.mentions import (
 )
 from retrieval.quotes.parsing import coarse
 from retrieval.quotes.reported import NESTED_PRONOUNS, content_tokens, cue_lemma, is_cue
-from retrieval.quotes.spans import Attribution
+from retrieval.quotes.spans import Attribution, Span
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -88,6 +88,28 @@ def _cue_tokens(tokens: list[Token]) -> list[Token]:
     return out
 
 
+def _quoted(
+    group: list[Quote], cue: Span, mention: Span, confidence: float, antecedent: Span | None = None
+) -> Attribution:
+    """Return the attribution of a quotation group to a speaker mention through a cue (all absolute offsets)."""
+    spans = [(q.start, q.end) for q in group]
+    return Attribution(
+        fragments=spans,
+        quoted=list(spans),
+        cue=cue,
+        mention=mention,
+        antecedent=antecedent,
+        source="quote",
+        confidence=confidence,
+    )
+
+
+def _span(parsed: Parsed, first: Token, last: Token | None = None) -> Span:
+    """Return the absolute character span of tokens first..last of a parsed paragraph."""
+    last = last or first
+    return parsed.para.start + first.idx, parsed.para.start + last.idx + len(last.text)
+
+
 def _attribution(parsed: Parsed, cue: Token, group: list[Quote]) -> Attribution | None:
     """Build a quote attribution from a cue token, or None when it has no subject."""
     subj, antecedent = subject_of(cue)
@@ -100,15 +122,8 @@ def _attribution(parsed: Parsed, cue: Token, group: list[Quote]) -> Attribution 
         # 'Ditto said she expects the campaign “to …”': the outer speaker's account, as for reported speech
         subj = outer_subject(cue, is_cue) or subj
     base = parsed.para.start
-    return Attribution(
-        fragments=[(q.start, q.end) for q in group],
-        quoted=[(q.start, q.end) for q in group],
-        cue=(base + cue.idx, base + cue.idx + len(cue.text)),
-        mention=mention_span(subj, base),
-        antecedent=mention_span(antecedent, base) if antecedent is not None else None,
-        source="quote",
-        confidence=0.95,
-    )
+    before = mention_span(antecedent, base) if antecedent is not None else None
+    return _quoted(group, _span(parsed, cue), mention_span(subj, base), 0.95, before)
 
 
 def _after(parsed: Parsed, text: str, group: list[Quote]) -> tuple[Attribution, Token] | None:
@@ -137,20 +152,10 @@ def _after_one(parsed: Parsed, text: str, last: Quote, group: list[Quote]) -> tu
         # the tokenizer may glue the dash to the closing mark ('”―'): read the dash off the text
         name = subject_near(window[1:] if window[0].text in DASHES else window)
         if name is not None:
-            base = parsed.para.start
-            att = Attribution(
-                fragments=[(q.start, q.end) for q in group],
-                quoted=[(q.start, q.end) for q in group],
-                cue=dash.span(1),
-                mention=mention_span(name, base),
-                source="quote",
-                confidence=0.9,
-            )
-            return att, window[0]
+            return _quoted(group, dash.span(1), mention_span(name, parsed.para.start), 0.9), window[0]
     for cue in _cue_tokens(window):
-        lexeme = cue_for(cue_lemma(cue))
         linked = any(t.dep_ in {"mark", "cc"} or t.lower_ in LINKS for t in window if t.i < cue.i)
-        if cue.dep_ in {"advcl", "conj"} and not (lexeme and lexeme.strong) and linked:
+        if cue.dep_ in {"advcl", "conj"} and not is_strong(cue.text) and linked:
             continue  # '“disgrace” after she attacked …': a clause of its own, not the quotation's attribution
         by_cue = _attribution(parsed, cue, group)
         if by_cue is not None and _fits_after(parsed, text, cue, by_cue, window, group, last):
@@ -174,8 +179,7 @@ def _fits_after(
     ended = text[last.start : last.end].rstrip().endswith(".")
     if ended and any(c.dep_ == "ccomp" and c.i > cue.i for c in cue.children):
         return False  # '"…." Reid said both …': a new sentence with its own content
-    lexeme = cue_for(cue_lemma(cue))
-    if ended and not (lexeme and lexeme.strong) and window and cue.i - window[0].i > 3:
+    if ended and not is_strong(cue.text) and window and cue.i - window[0].i > 3:
         return False  # '“….” Trump was similarly defensive when forced to defend …': a new sentence, not a tag
     if att.mention is not None and att.mention[0] > parsed.para.start + cue.idx:
         # a subject after the cue while a name stands between the quotation and the cue is a misparse
@@ -267,23 +271,15 @@ def _inverted_before(parsed: Parsed, window: list[Token], group: list[Quote]) ->
     """Find 'Said Ellis: “…”', which the parser reads as a noun phrase."""
     if len(window) < 3 or window[-1].text not in {":", ","} or not window[0].text.istitle():
         return None
-    cue = cue_for(cue_lemma(window[0]))
-    if cue is None or not cue.strong:
+    if not is_strong(window[0].text):
         return None
     name = subject_near(window[1:-1])
     if name is None:
         return None
-    base = parsed.para.start
-    att = Attribution(
-        fragments=[(q.start, q.end) for q in group],
-        quoted=[(q.start, q.end) for q in group],
-        cue=(base + window[0].idx, base + window[0].idx + len(window[0].text)),
-        # the parser hangs "Said" off the name as a compound: the mention starts after it
-        mention=(max(mention_span(name, base)[0], base + window[1].idx), mention_span(name, base)[1]),
-        source="quote",
-        confidence=0.85,
-    )
-    return att, window[0]
+    start, end = mention_span(name, parsed.para.start)
+    # the parser hangs "Said" off the name as a compound: the mention starts after it
+    mention = (max(start, _span(parsed, window[1])[0]), end)
+    return _quoted(group, _span(parsed, window[0]), mention, 0.85), window[0]
 
 
 def _according_before(parsed: Parsed, window: list[Token], group: list[Quote]) -> tuple[Attribution, Token] | None:
@@ -295,16 +291,8 @@ def _according_before(parsed: Parsed, window: list[Token], group: list[Quote]) -
                 return None
             if any(not t.is_punct for t in window if t.i > obj.right_edge.i):
                 return None  # 'according to X, the plan is “reckless”': the reported clause holds the quote
-            base = parsed.para.start
-            att = Attribution(
-                fragments=[(q.start, q.end) for q in group],
-                quoted=[(q.start, q.end) for q in group],
-                cue=(base + tok.idx, base + window[k + 1].idx + len(window[k + 1].text)),
-                mention=mention_span(obj, base),
-                source="quote",
-                confidence=0.85,
-            )
-            return att, tok
+            mention = mention_span(obj, parsed.para.start)
+            return _quoted(group, _span(parsed, tok, window[k + 1]), mention, 0.85), tok
     return None
 
 
@@ -423,14 +411,7 @@ def _embedded(parsed: Parsed, text: str, group: list[Quote]) -> Attribution | No
     put = _put_it(parsed, first)
     if put is not None:
         speaker, verb = put
-        return Attribution(
-            fragments=[(q.start, q.end) for q in group],
-            quoted=[(q.start, q.end) for q in group],
-            cue=(base + verb.idx, base + verb.idx + len(verb.text)),
-            mention=mention_span(speaker, base),
-            source="quote",
-            confidence=0.85,
-        )
+        return _quoted(group, _span(parsed, verb), mention_span(speaker, base), 0.85)
     subj = embedded_subject(parsed.tokens_between(parsed.para.start, first.open_mark))
     if subj is None:
         return None

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable, Iterator
 
 from retrieval.models import Statement, StatementKind, content_id
-from retrieval.quotes.cues import cue_for, lemma_of, may_attribute
+from retrieval.quotes.cues import is_strong, may_attribute
 from retrieval.quotes.direct import Parsed, attribute_quotes
 from retrieval.quotes.labels import find_labelled
 from retrieval.quotes.marks import find_quotes, normalize_marks, single_quoted, split_paragraphs
@@ -117,7 +117,7 @@ def _merge(text: str, quoted: list[Attribution], reported: list[Attribution], qu
             # stands alone; a weaker cue ("criticised Democrats for focusing on “…”") is part of the report
             if q.cue is None or holder is None or not contains((holder.start, holder.end), q.cue):
                 continue
-            if not _strong_cue(text[q.cue[0] : q.cue[1]]):
+            if not is_strong(text[q.cue[0] : q.cue[1]]):
                 continue
         if q.cue is None and any(overlap((r.start, r.end), (q.start, q.end)) for r in keep):
             continue  # a cue-less quotation inside a report ("X, he said, can ''rock like Jimi''") is the report's
@@ -148,7 +148,7 @@ def _absorb_into_partials(text: str, atts: list[Attribution], quotes: list[Span]
         if (
             holder is not None
             and a.source in {"quote", "floating"}
-            and (a.cue is None or not _strong_cue(text[a.cue[0] : a.cue[1]]))
+            and (a.cue is None or not is_strong(text[a.cue[0] : a.cue[1]]))
         ):
             continue
         out.append(a)
@@ -156,12 +156,6 @@ def _absorb_into_partials(text: str, atts: list[Attribution], quotes: list[Span]
         inside = [q for q in quotes if contains((p.start, p.end), q) or _ends_inside(text, (p.start, p.end), q)]
         p.quoted = sorted(set(p.quoted) | set(inside))
     return out
-
-
-def _strong_cue(word: str) -> bool:
-    """Return whether a cue word is a speech verb proper ("replied", "said")."""
-    cue = cue_for(lemma_of(word.split()[-1])) if word.split() else None
-    return bool(cue and cue.strong)
 
 
 def _ends_inside(text: str, span: Span, quote: Span) -> bool:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 # participles and clauses that borrow the subject of the verb they hang from ("…, saying that …")
 BORROWING_DEPS = {"advcl", "xcomp", "conj", "pcomp", "acl", "prep"}
+MAX_PREP_REACH = 6  # tokens between a preposition and the verb it hangs from, for borrowing that verb's subject
 RELATIVE = {"who", "which", "that"}
 NOT_SPEAKERS = RELATIVE | {"it", "this", "there"}
 # dates and times are parsed as subjects or proper nouns ("on Tuesday"), never as speakers
@@ -69,7 +70,9 @@ def subject_of(tok: Token) -> tuple[Token | None, Token | None]:
         if cur.dep_ in {"acl", "relcl"}:
             # participles hung off a noun are often misparsed; the noun phrase before the cue is the speaker
             return left_subject(cur), None
-        if cur.dep_ not in BORROWING_DEPS or cur.head is cur or (cur.dep_ == "prep" and cur.i > cur.head.i + 6):
+        # "began by saying …" borrows through "by"; a preposition far from its head is a misattached phrase
+        far_prep = cur.dep_ == "prep" and cur.i > cur.head.i + MAX_PREP_REACH
+        if cur.dep_ not in BORROWING_DEPS or cur.head is cur or far_prep:
             return None, None
         cur = cur.head
     return None, None
