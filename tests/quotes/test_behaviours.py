@@ -6,6 +6,7 @@ import pytest
 
 from retrieval.models import Statement
 from retrieval.quotes import article_speakers, extract_statements
+from retrieval.quotes.cues import parse_lexicon
 from retrieval.quotes.names import analyse
 
 
@@ -350,8 +351,9 @@ def test_a_dash_glued_to_the_closing_mark_names_the_speaker() -> None:
     assert [st.mention for st in extract_statements(text, "t")] == ["Sonya Herridge", "Pamela Padilla"]
 
 
-def test_according_to_before_a_quotation_names_its_speaker() -> None:
-    text = "Mook said it was unfair.\n\nAccording to Limbaugh, “If it was left up to her, she would never say it.”"
+def test_according_to_before_a_quotation_after_anothers_quote_names_its_speaker() -> None:
+    # the quotation must not float on to Mook, whose quotation ends the paragraph before
+    text = "“It was unfair,” Mook said.\n\nAccording to Limbaugh, “If it was left up to her, she would never say it.”"
     assert _only(text, "left up").mention == "Limbaugh"
 
 
@@ -374,9 +376,18 @@ def test_prepositional_cues_report_their_object(text: str, content: str) -> None
 
 
 def test_a_preposition_only_cue_never_attributes_a_quotation() -> None:
-    found = extract_statements('Talking about the race, she said: "We will win this state in November."', "t")
-    quote = next(st for st in found if st.kind == "direct")
-    assert quote.cue == "said"
+    # "talked about" reports its topic; it is not the cue of the quotation after the colon
+    found = extract_statements(
+        "Trump talked about the wall: “We will build it and they will pay for it, believe me.”", "t"
+    )
+    assert [(st.kind, st.cue) for st in found] == [("indirect", "talked"), ("direct", None)]
+    assert found[0].text == "the wall"
+
+
+def test_lexicon_lines_carry_prepositions_and_flags() -> None:
+    cues = parse_lexicon(["rail preponly prep=against  # railed against X", "call obj prep=for,on"])
+    assert cues["rail"].prep_only and cues["rail"].preps == {"against"}
+    assert cues["call"].takes_object and not cues["call"].prep_only and cues["call"].preps == {"for", "on"}
 
 
 def test_an_inverted_said_before_a_colon_names_the_speaker() -> None:
@@ -403,7 +414,7 @@ def test_as_someone_put_it_names_the_speaker() -> None:
     assert (st.mention, st.cue) == ("Ms. Simonyan", "put")
 
 
-def test_a_cueless_quotation_inside_a_mid_sentence_report_is_the_reports() -> None:
+def test_quoted_words_inside_a_mid_sentence_report_stay_the_reporters() -> None:
     text = "African-Americans, he said, can “rock like Jimi” and “stir the pot like Richard Pryor.”"
     st = _only(text, "Jimi")
     assert st.mention == "he" and st.kind in {"mixed", "partial"}
@@ -415,7 +426,7 @@ def test_a_quotation_ending_with_the_sentence_is_inside_the_report() -> None:
     assert st.quoted and st.text.endswith("schools.”")
 
 
-def test_a_name_between_the_quotation_and_the_cue_beats_a_misparsed_later_subject() -> None:
+def test_a_title_in_quotes_after_the_cue_is_not_the_speaker() -> None:
     text = "“He is absolutely right about the generals,” Flynn, a top surrogate, said on Fox News’s “Fox and Friends.”"
     st = _only(text, "generals")
     assert st.mention == "Flynn"
