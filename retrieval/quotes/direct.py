@@ -236,7 +236,12 @@ def _before(parsed: Parsed, text: str, group: list[Quote]) -> tuple[Attribution,
                 end = last.close_mark + 1 if last.close_mark is not None else last.end
                 # and runs on to the end of the reported clause: 'said it was “a mistake” to use private email'
                 end = max(end, _clause_end(parsed, cue, end))
-                att.fragments = [(base + start_tok.idx, end), *att.fragments[1:]]
+                rest = att.fragments[1:]
+                if rest and end > rest[0][0]:
+                    # the clause runs over the later quotations of the group: one fragment holds them all
+                    att.fragments = [(base + start_tok.idx, max(end, rest[-1][1]))]
+                else:
+                    att.fragments = [(base + start_tok.idx, end), *rest]
                 att.source = "partial"
             return att, cue
     return _according_before(parsed, window, group) or _inverted_before(parsed, window, group)

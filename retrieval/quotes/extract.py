@@ -65,7 +65,8 @@ def _statements(text: str, article_id: str, parsed: list[Parsed], original: str)
     out: list[Statement] = []
     for a, r in zip(atts, resolved, strict=True):
         start, end = a.start, a.end
-        quoted = tuple(sorted(set(a.quoted)))
+        # a quotation may run past the content by its own full stop ('… schools.”'): cite only inside the content
+        quoted = tuple(sorted({(max(q0, start), min(q1, end)) for q0, q1 in a.quoted if min(q1, end) > max(q0, start)}))
         mention = r.mention
         out.append(
             Statement(

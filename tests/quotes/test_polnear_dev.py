@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 from retrieval.quotes.evaluate import predict_file
+from retrieval.quotes.extract import extract_many
 
 # measured joint F1 at tau 0.5 (mention rule) minus a small margin; raise these when the numbers improve
 FLOORS = {"direct": 0.89, "direct+mixed": 0.825, "all": 0.64}
@@ -46,3 +48,25 @@ def test_polnear_dev_joint_f1_stays_above_floor(dev_scores: dict, subset: str, f
 
 def test_polnear_dev_quote_precision_stays_above_floor(dev_scores: dict) -> None:
     assert dev_scores["0.5"]["quote_precision"] >= MIN_QUOTE_PRECISION
+
+
+def test_every_dev_statement_is_verbatim_with_ordered_fragments(shared_eval: Path) -> None:
+    """Offsets hold on real news: text, mention and cue are slices; fragments ordered, disjoint, inside the span."""
+    gold = shared_eval / "polnear_dev.jsonl"
+    if not gold.exists():
+        pytest.skip(f"{gold} not found")
+    rows = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+    bad = []
+    for row, found in zip(rows, extract_many((r["text"], r["doc_id"]) for r in rows), strict=True):
+        text = row["text"]
+        for st in found:
+            frags = list(st.fragments)
+            ok = text[st.start : st.end] == st.text
+            ok = ok and frags[0][0] == st.start and frags[-1][1] == st.end
+            ok = ok and all(a < b <= c < d for (a, b), (c, d) in pairwise(frags))
+            ok = ok and all(st.start <= a < b <= st.end for a, b in st.quoted)
+            ok = ok and (st.mention is None or text[st.mention_start : st.mention_end] == st.mention)
+            ok = ok and (st.cue is None or text[st.cue_start : st.cue_end] == st.cue)
+            if not ok:
+                bad.append((row["doc_id"], st.start, st.end, frags))
+    assert not bad, bad[:5]
