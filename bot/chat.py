@@ -176,9 +176,9 @@ class Chat:
         # Word lookups scan the store's full-text index (10-25 ms each at 13k statements): only when the nearest
         # statements in meaning do not already hold every word of the claim.
         if not any(hit(p) == 1.0 for p in pool.values() if p.statement):
+            where = params.filters.where(statements=True)
             for word in sorted(words, key=len, reverse=True)[:3]:
                 for variant in {word, word.capitalize()}:
-                    where = params.filters.where(statements=True)
                     for p in self.store.get_statements(where, contains=variant, limit=50):
                         pool.setdefault(p.statement.id if p.statement else p.text, p)
         renderer = Renderer(self.store)

@@ -54,7 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "extract",
         help="write statement predictions for a JSONL of articles (no index needed)",
-        description="Read {doc_id, text} lines, write predictions in the eval format.",
+        description=(
+            "Read {doc_id, text} lines, write predictions in the eval format: one record per content fragment "
+            '(\'"A," she said, "B."\' is one statement, two records), speaker = the mention as written, '
+            "speaker_canonical = the resolved name."
+        ),
     )
     p.add_argument("input", type=Path, metavar="IN.jsonl")
     p.add_argument("--out", type=Path, required=True, metavar="PRED.jsonl")
