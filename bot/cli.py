@@ -1,4 +1,4 @@
-"""The `quotebot` command: ingest, ask, extract, serve."""
+"""The `quotebot` command: ingest, ask, verify, extract, eval, serve, repair."""
 
 from __future__ import annotations
 
@@ -83,6 +83,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None, help="bind address (default: server.host)")
     p.add_argument("--port", type=int, default=None, help="port (default: server.port)")
     p.set_defaults(run=_serve)
+
+    p = sub.add_parser(
+        "repair",
+        help="finish interrupted writes and deletes, and remove records no article owns",
+        epilog=EPILOG,
+        description="Check the index after a crash: articles left half-written are rewritten from their stored text, "
+        "half-deleted ones are deleted, and chunks or statements of articles that have no record are removed. "
+        "Exits 0 when the index was already clean, 1 when something was (or, with --check, would be) repaired.",
+    )
+    p.add_argument("--check", action="store_true", help="only report what a repair would do; change nothing")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(run=_repair)
     return parser
 
 
@@ -210,6 +222,27 @@ def _serve(args: argparse.Namespace) -> int:
     server = app.extensions["quotebot"].settings["server"]
     app.run(host=args.host or server["host"], port=args.port or server["port"], threaded=True)
     return 0
+
+
+def _repair(args: argparse.Namespace) -> int:
+    svc = _services()
+    report = svc.ingestor.repair(dry_run=args.check)
+    if args.json:
+        print(json.dumps({**report.to_dict(), "counts": svc.store.counts().to_dict()}, indent=2))
+    else:
+        verb = "would" if args.check else "did"
+        print(
+            f"{'check' if args.check else 'repair'}: {verb} rewrite {len(report.rewritten)} unfinished articles, "
+            f"{verb} finish {len(report.deleted)} deletes, {verb} remove the records of "
+            f"{len(report.orphan_articles)} articles that have no record"
+            + (f" ({report.orphan_records} records)" if report.orphan_records else "")
+        )
+        for kind, ids in (("rewritten", report.rewritten), ("deleted", report.deleted)):
+            for article_id in ids:
+                print(f"  {kind}: {article_id}")
+        for article_id in report.orphan_articles:
+            print(f"  orphans of: {article_id}")
+    return 0 if report.clean else 1
 
 
 if __name__ == "__main__":

@@ -228,11 +228,13 @@ class HealthOut(_Out):
 
 
 class ReadyOut(_Out):
-    """Readiness (GET /ready): the store answered and the model is loaded."""
+    """Readiness (GET /ready): the store answered and the model is loaded; unfinished writes wait for a repair."""
 
     status: Literal["ready"]
     store: bool
     model: bool
+    unfinished_articles: int = Field(ge=0, description="article writes or deletes interrupted by a crash")
+    repair: str | None = Field(default=None, description="what to run when unfinished_articles is not 0")
 
 
 class FailedFileOut(_Out):

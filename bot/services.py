@@ -9,6 +9,7 @@ from bot.chat import Chat
 from bot.settings import Settings
 from retrieval.embedding import Embedder, SentenceTransformerEmbedder
 from retrieval.ingest import IngestOptions, Ingestor
+from retrieval.locks import article_locks
 from retrieval.search import Searcher
 from retrieval.speakers import SpeakerIndex
 from retrieval.store import Store
@@ -38,10 +39,18 @@ def build_embedder(settings: Settings) -> Embedder:
 
 
 def open_store(settings: Settings) -> Store:
-    """Return the configured store: the Chroma server at store.url, else the embedded index at store.path."""
+    """Return the configured store: the Chroma server at store.url, else the embedded index at store.path.
+
+    A server store connects on first use, so a process (a gunicorn worker) starts while Chroma is down and answers
+    503 until it is back, instead of failing to boot.
+    """
     st = settings["store"]
     return Store.open(
-        path=str(Path(st["path"]).expanduser()), url=st["url"], prefix=st["prefix"], timeout=st["timeout"]
+        path=str(Path(st["path"]).expanduser()),
+        url=st["url"],
+        prefix=st["prefix"],
+        timeout=st["timeout"],
+        lazy=bool(st["url"]),
     )
 
 
@@ -52,7 +61,9 @@ def build_services(settings: Settings, *, embedder: Embedder | None = None, stor
     ing = settings["ingest"]
     options = IngestOptions(ing["chunk_size"], ing["chunk_overlap"], ing["max_file_bytes"])
     searcher = Searcher(store, embedder)
-    ingestor = Ingestor(store, embedder, options)
+    st = settings["store"]
+    locks = article_locks(st["lock_url"], prefix=st["prefix"], ttl=st["lock_ttl"])
+    ingestor = Ingestor(store, embedder, options, locks=locks)
     speakers = ingestor.speakers  # one speaker index per process, refreshed after each ingest
     verifier = Verifier(store, embedder, speakers)
     chat = Chat(searcher, speakers, verifier)

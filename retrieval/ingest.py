@@ -13,10 +13,11 @@ from retrieval.chunking import split
 from retrieval.embedding import Embedder
 from retrieval.errors import LoadError
 from retrieval.loaders import iter_files, load_file
+from retrieval.locks import ArticleLocks, LocalLocks
 from retrieval.models import Article, Chunk, Speaker, Statement, content_id
 from retrieval.quotes import article_speakers, extract_many
 from retrieval.speakers import SpeakerIndex
-from retrieval.store import ArticleWrite, Store
+from retrieval.store import COMPLETE, DELETING, ArticleWrite, Store
 
 # Bump when chunking or extraction changes what is stored, so re-ingesting refreshes old records.
 PIPELINE_VERSION = "1"
@@ -56,6 +57,32 @@ class IngestReport:
         }
 
 
+@dataclass
+class RepairReport:
+    """What a repair found and (unless it was a dry run) fixed."""
+
+    rewritten: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    orphan_articles: list[str] = field(default_factory=list)
+    orphan_records: int = 0
+    dry_run: bool = False
+
+    @property
+    def clean(self) -> bool:
+        """Whether there was nothing to repair."""
+        return not (self.rewritten or self.deleted or self.orphan_articles)
+
+    def to_dict(self) -> dict[str, object]:
+        """Return a JSON-ready summary."""
+        return {
+            "dry_run": self.dry_run,
+            "rewritten": self.rewritten,
+            "deleted": self.deleted,
+            "orphan_articles": self.orphan_articles,
+            "orphan_records": self.orphan_records,
+        }
+
+
 @dataclass(frozen=True)
 class _Prepared:
     article: Article
@@ -73,11 +100,20 @@ def content_hash(article: Article) -> str:
 class Ingestor:
     """Runs articles through the pipeline into one store with one embedder."""
 
-    def __init__(self, store: Store, embedder: Embedder, options: IngestOptions | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        options: IngestOptions | None = None,
+        *,
+        locks: ArticleLocks | None = None,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.options = options or IngestOptions()
         self.speakers = SpeakerIndex(store)
+        # Writes and deletes of one article are serialised through these (Redis-backed across worker processes).
+        self.locks: ArticleLocks = locks or LocalLocks()
 
     def ingest_paths(
         self, paths: Iterable[str | Path], *, progress: Callable[[int], None] | None = None
@@ -103,22 +139,79 @@ class Ingestor:
         self.ingest_articles(batch, report)
         return report
 
-    def ingest_articles(self, articles: Sequence[Article], report: IngestReport | None = None) -> IngestReport:
-        """Ingest already-loaded articles, skipping those stored unchanged."""
+    def ingest_articles(
+        self, articles: Sequence[Article], report: IngestReport | None = None, *, force: bool = False
+    ) -> IngestReport:
+        """Ingest already-loaded articles, skipping those stored complete and unchanged (`force` rewrites them)."""
         report = report if report is not None else IngestReport()
-        fresh: list[tuple[Article, str]] = []
-        seen: set[str] = set()
+        unique: dict[str, tuple[Article, str]] = {}
         for article in articles:
-            digest = content_hash(article)
-            if article.id in seen or self.store.article_hash(article.id) == digest:
+            if article.id in unique:
                 report.unchanged += 1
                 continue
-            seen.add(article.id)
-            fresh.append((article, digest))
-        for start in range(0, len(fresh), EMBED_GROUP):
-            self._write_group(self._prepare(fresh[start : start + EMBED_GROUP]), report)
-        if fresh:
+            unique[article.id] = (article, content_hash(article))
+        pending = list(unique.values())
+        wrote = False
+        for start in range(0, len(pending), EMBED_GROUP):
+            group = pending[start : start + EMBED_GROUP]
+            skip = set() if force else self._unchanged(group)
+            report.unchanged += len(skip)
+            fresh = [pair for pair in group if pair[0].id not in skip]
+            if not fresh:
+                continue
+            # Extraction and embedding need no lock; only the check-and-write below must not interleave with another
+            # writer or a delete of the same ids.
+            writes = self._embed(self._prepare(fresh))
+            with self.locks.hold(w.article.id for w in writes):
+                # Another writer may have stored the same content while this group was being embedded.
+                done = set() if force else self._unchanged([(w.article, w.content_hash) for w in writes])
+                writes = [w for w in writes if w.article.id not in done]
+                self.store.write_articles(writes)
+            report.unchanged += len(done)
+            for w in writes:
+                report.articles += 1
+                report.chunks += len(w.chunks)
+                report.statements += len(w.statements)
+                report.article_ids.append(w.article.id)
+            wrote = wrote or bool(writes)
+        if wrote:
             self.speakers.invalidate()
+        return report
+
+    def _unchanged(self, group: Sequence[tuple[Article, str]]) -> set[str]:
+        """Return the ids stored complete with this content: same hash, finished, every chunk and statement there."""
+        stored = self.store.stored_articles([a.id for a, _ in group])
+        same = [a.id for a, digest in group if a.id in stored and stored[a.id].content_hash == digest]
+        same = [i for i in same if stored[i].state == COMPLETE]
+        held = self.store.child_counts(same)
+        return {i for i in same if held[i] == (stored[i].chunks, stored[i].statements)}
+
+    def delete(self, article_id: str) -> bool:
+        """Remove an article with everything derived from it; return whether it existed."""
+        with self.locks.hold([article_id]):
+            existed = self.store.delete_article(article_id)
+        self.speakers.invalidate()
+        return existed
+
+    def repair(self, *, dry_run: bool = False) -> RepairReport:
+        """Finish interrupted writes (from the stored text) and deletes, and remove records no article owns."""
+        report = RepairReport(dry_run=dry_run)
+        unfinished = self.store.unfinished_articles()
+        report.deleted = sorted(a.id for a, state in unfinished if state == DELETING)
+        report.rewritten = sorted(a.id for a, state in unfinished if state != DELETING)
+        report.orphan_articles = sorted(self.store.orphan_article_ids())
+        if dry_run:
+            return report
+        for article_id in report.deleted:
+            self.delete(article_id)
+        self.ingest_articles([a for a, state in unfinished if state != DELETING], force=True)
+        if report.orphan_articles:
+            with self.locks.hold(report.orphan_articles):
+                # A write that began since the scan has made a record: that article is no longer an orphan.
+                owned = self.store.stored_articles(report.orphan_articles)
+                report.orphan_articles = [a for a in report.orphan_articles if a not in owned]
+                report.orphan_records = self.store.delete_orphans(report.orphan_articles)
+        self.speakers.invalidate()
         return report
 
     def _prepare(self, group: Sequence[tuple[Article, str]]) -> list[_Prepared]:
@@ -132,8 +225,8 @@ class Ingestor:
             prepared.append(_Prepared(article, digest, chunks, sts, speakers))
         return prepared
 
-    def _write_group(self, group: Sequence[_Prepared], report: IngestReport) -> None:
-        """Embed a group's chunks and statements in one call, then store the group in batched writes."""
+    def _embed(self, group: Sequence[_Prepared]) -> list[ArticleWrite]:
+        """Embed a group's chunks and statements in one encode call; return the group ready to store."""
         texts = [c.text for p in group for c in p.chunks] + [s.text for p in group for s in p.statements]
         vectors = self.embedder.embed_documents(texts) if texts else np.zeros((0, 0), dtype=np.float32)
         chunk_at, statement_at = 0, sum(len(p.chunks) for p in group)
@@ -144,9 +237,4 @@ class Ingestor:
             chunk_at += len(p.chunks)
             statement_at += len(p.statements)
             writes.append(ArticleWrite(p.article, p.content_hash, p.chunks, cv, p.statements, sv, p.speakers))
-        self.store.write_articles(writes)
-        for p in group:
-            report.articles += 1
-            report.chunks += len(p.chunks)
-            report.statements += len(p.statements)
-            report.article_ids.append(p.article.id)
+        return writes

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,6 +32,15 @@ def _units(n: int) -> Vectors:
 
 
 _COSINE = {"hnsw:space": "cosine"}
+_COLLECTIONS = ("articles", "chunks", "statements", "speakers")
+
+# An article record's state. The record is written first as WRITING and turned COMPLETE after its children, and
+# turned DELETING before its children go, so every chunk and statement has a record saying whether it may be cited,
+# whatever point a crash stops a write or a delete at. Records without a state predate this and are complete.
+COMPLETE, WRITING, DELETING = "complete", "writing", "deleting"
+_UNFINISHED: Any = {"state": {"$in": [WRITING, DELETING]}}
+# Rows per page when a repair reads a whole collection, so memory stays flat however large the index is.
+SCAN_PAGE = 5000
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,17 @@ class ArticleWrite:
 
 
 @dataclass(frozen=True)
+class StoredArticle:
+    """What the store records about an article besides its text."""
+
+    id: str
+    content_hash: str
+    state: str
+    chunks: int
+    statements: int
+
+
+@dataclass(frozen=True)
 class Counts:
     """How many records each collection holds."""
 
@@ -60,14 +81,20 @@ class Counts:
         return dict(self.__dict__)
 
 
+def _server_url(url: str) -> Any:
+    """Return `url` parsed, or raise ValueError when it is not an http(s)://host[:port] URL."""
+    parsed = urlparse(url)
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        raise ValueError(f"store.url must look like http://host:port, got {url!r}")
+    return parsed
+
+
 def open_client(*, path: str = "", url: str = "", timeout: float = 5.0) -> ClientAPI:
     """Return a Chroma HttpClient for `url`, else a PersistentClient at `path`, telemetry off."""
     settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    parsed = _server_url(url) if url else None
     try:
-        if url:
-            parsed = urlparse(url)
-            if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-                raise ValueError(f"store.url must look like http://host:port, got {url!r}")
+        if parsed is not None:
             settings.chroma_query_request_timeout_seconds = int(max(1, timeout))
             return chromadb.HttpClient(
                 host=parsed.hostname,
@@ -77,9 +104,7 @@ def open_client(*, path: str = "", url: str = "", timeout: float = 5.0) -> Clien
             )
         Path(path).mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=path, settings=settings)
-    except ValueError:
-        raise
-    except Exception as exc:  # chromadb raises plain Exceptions for connection failures
+    except Exception as exc:  # chromadb raises ValueError or plain Exceptions for connection failures
         raise StoreUnavailableError(f"cannot open the Chroma store ({url or path}): {exc}") from exc
 
 
@@ -98,27 +123,77 @@ def _reachable(what: str) -> Iterator[None]:
 
 
 class Store:
-    """The articles, chunks, statements and speakers collections of one index."""
+    """The articles, chunks, statements and speakers collections of one index.
 
-    def __init__(self, client: ClientAPI, *, prefix: str = "quotebot") -> None:
+    The client connects on first use, not in the constructor, and a failed connection is retried by the next call:
+    a process can start while the Chroma server is down and serves as soon as it is back.
+    """
+
+    def __init__(self, client: ClientAPI | Callable[[], ClientAPI], *, prefix: str = "quotebot", lazy: bool = False):
         if not prefix:
             raise ValueError("prefix must not be empty")
-        self.client = client
         self.prefix = prefix
-        with _reachable("opening collections"):
-            self.articles = self._collection("articles")
-            self.chunks = self._collection("chunks")
-            self.statements = self._collection("statements")
-            self.speakers = self._collection("speakers")
+        self._connect: Callable[[], ClientAPI] = client if callable(client) else (lambda: client)
+        self._client: ClientAPI | None = None
+        self._cols: dict[str, Collection] | None = None
+        self._opening = threading.Lock()
+        if not lazy:
+            self._open()
 
     @classmethod
-    def open(cls, *, path: str = "", url: str = "", prefix: str = "quotebot", timeout: float = 5.0) -> Store:
-        """Open (creating if needed) the index at `url` or `path`."""
-        return cls(open_client(path=path, url=url, timeout=timeout), prefix=prefix)
+    def open(
+        cls, *, path: str = "", url: str = "", prefix: str = "quotebot", timeout: float = 5.0, lazy: bool = False
+    ) -> Store:
+        """Open (creating if needed) the index at `url` or `path`; `lazy` connects on first use instead of now."""
+        if url:
+            _server_url(url)  # a malformed URL is a ValueError now, not at the first request
+        return cls(lambda: open_client(path=path, url=url, timeout=timeout), prefix=prefix, lazy=lazy)
 
-    def _collection(self, name: str) -> Collection:
-        # embedding_function=None: we always pass our own vectors, so Chroma never downloads its default model.
-        return self.client.get_or_create_collection(f"{self.prefix}_{name}", metadata=_COSINE, embedding_function=None)
+    def _open(self) -> dict[str, Collection]:
+        """Return the collections, connecting first if this is the first use or the last attempt failed."""
+        cols = self._cols
+        if cols is not None:
+            return cols
+        with self._opening:
+            if self._cols is None:
+                with _reachable("opening collections"):
+                    client = self._connect()
+                    # embedding_function=None: we always pass our own vectors, so Chroma never downloads its model.
+                    self._cols = {
+                        name: client.get_or_create_collection(
+                            f"{self.prefix}_{name}", metadata=_COSINE, embedding_function=None
+                        )
+                        for name in _COLLECTIONS
+                    }
+                    self._client = client
+            return self._cols
+
+    @property
+    def client(self) -> ClientAPI:
+        """The Chroma client (connecting on first use)."""
+        self._open()
+        assert self._client is not None
+        return self._client
+
+    @property
+    def articles(self) -> Collection:
+        """Article records: text and metadata, the commit mark of each article."""
+        return self._open()["articles"]
+
+    @property
+    def chunks(self) -> Collection:
+        """Chunk records with their vectors."""
+        return self._open()["chunks"]
+
+    @property
+    def statements(self) -> Collection:
+        """Statement records with their vectors."""
+        return self._open()["statements"]
+
+    @property
+    def speakers(self) -> Collection:
+        """The speaker index (looked up by id and metadata)."""
+        return self._open()["speakers"]
 
     # ---- reads -------------------------------------------------------------------------------------------
 
@@ -136,31 +211,76 @@ class Store:
         with _reachable("counting"):
             return Counts(self.articles.count(), self.chunks.count(), self.statements.count(), self.speakers.count())
 
-    def article_hash(self, article_id: str) -> str | None:
-        """Return the content hash stored for an article, or None when it is absent."""
-        with _reachable("reading an article"):
-            got = self.articles.get(ids=[article_id], include=["metadatas"])
-        metas = got["metadatas"] or []
-        return str(metas[0]["content_hash"]) if metas else None
+    def incomplete_count(self) -> int:
+        """Return how many article records a write or delete left unfinished (0 on a healthy index)."""
+        with _reachable("counting unfinished articles"):
+            got = self.articles.get(where=_UNFINISHED, include=[])
+        return len(got["ids"])
 
-    def get_article(self, article_id: str) -> Article | None:
-        """Return a stored article, or None."""
+    def stored_articles(self, article_ids: Sequence[str]) -> dict[str, StoredArticle]:
+        """Return what is recorded about each of these articles that has a record (one query)."""
+        if not article_ids:
+            return {}
+        with _reachable("reading articles"):
+            got = self.articles.get(ids=list(dict.fromkeys(article_ids)), include=["metadatas"])
+        return {i: _stored(i, m) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
+
+    def child_counts(self, article_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """Return the (chunks, statements) actually stored for each article id (one query per collection)."""
+        if not article_ids:
+            return {}
+        where: Any = {"article_id": {"$in": list(dict.fromkeys(article_ids))}}
+        with _reachable("counting an article's records"):
+            chunks = self.chunks.get(where=where, include=["metadatas"])["metadatas"] or []
+            statements = self.statements.get(where=where, include=["metadatas"])["metadatas"] or []
+        nc = Counter(str(m["article_id"]) for m in chunks)
+        ns = Counter(str(m["article_id"]) for m in statements)
+        return {a: (nc[a], ns[a]) for a in article_ids}
+
+    def get_article(self, article_id: str, *, complete_only: bool = True) -> Article | None:
+        """Return a stored article, or None; one that is being written or deleted counts as absent."""
         with _reachable("reading an article"):
             got = self.articles.get(ids=[article_id], include=["metadatas", "documents"])
         if not got["ids"]:
             return None
         meta = (got["metadatas"] or [{}])[0]
-        text = (got["documents"] or [""])[0] or ""
-        return Article(
-            id=article_id,
-            text=text,
-            title=str(meta.get("title", "")),
-            url=str(meta.get("url", "")),
-            source=str(meta.get("source", "")),
-            published=str(meta.get("published", "")),
-            byline=str(meta.get("byline", "")),
-            caption=str(meta.get("caption", "")),
-        )
+        if complete_only and meta.get("state", COMPLETE) != COMPLETE:
+            return None
+        return _article(article_id, meta, (got["documents"] or [""])[0] or "")
+
+    def unfinished_articles(self) -> list[tuple[Article, str]]:
+        """Return every article whose write or delete was interrupted, with its state."""
+        with _reachable("reading unfinished articles"):
+            got = self.articles.get(where=_UNFINISHED, include=["metadatas", "documents"])
+        return [
+            (_article(i, m, d or ""), str(m["state"]))
+            for i, m, d in zip(got["ids"], got["metadatas"] or [], got["documents"] or [], strict=True)
+        ]
+
+    def orphan_article_ids(self) -> set[str]:
+        """Return the article ids that chunks or statements name but no article record has (a full scan)."""
+        with _reachable("scanning for orphans"):
+            recorded = set(self._scan_ids(self.articles, None))
+            named = set(self._scan_ids(self.chunks, "article_id")) | set(self._scan_ids(self.statements, "article_id"))
+        return named - recorded
+
+    def _scan_ids(self, collection: Collection, key: str | None) -> Iterator[str]:
+        """Yield every record's id (key None) or metadata value `key`, a page at a time."""
+        offset = 0
+        while True:
+            got = collection.get(include=["metadatas"] if key else [], limit=SCAN_PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            yield from (str(m[key]) for m in got["metadatas"] or []) if key else got["ids"]
+            offset += len(got["ids"])
+
+    def _citable(self, passages: list[Passage]) -> list[Passage]:
+        """Drop passages whose article is not stored complete, so an orphan or a half-written article is never cited."""
+        if not passages:
+            return passages
+        stored = self.stored_articles([p.source.article_id for p in passages])
+        ok = {a for a, s in stored.items() if s.state == COMPLETE}
+        return [p for p in passages if p.source.article_id in ok]
 
     def query_chunks(self, vector: Vectors, top_k: int, where: dict[str, Any] | None = None) -> list[Passage]:
         """Return the `top_k` chunks nearest to `vector` as passages, best first."""
@@ -174,7 +294,7 @@ class Store:
         out = []
         for meta, doc, dist in zip(res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True):  # type: ignore[index]
             out.append(Passage(_source(meta), int(meta["start"]), int(meta["end"]), doc or "", 1.0 - float(dist)))
-        return out
+        return self._citable(out)
 
     def query_statements(self, vector: Vectors, top_k: int, where: dict[str, Any] | None = None) -> list[Passage]:
         """Return the `top_k` statements nearest to `vector`, best first."""
@@ -186,10 +306,12 @@ class Store:
                 include=["metadatas", "documents", "distances"],
             )
         ids, metas, docs, dists = res["ids"][0], res["metadatas"][0], res["documents"][0], res["distances"][0]  # type: ignore[index]
-        return [
-            _statement_passage(i, m, d or "", 1.0 - float(x))
-            for i, m, d, x in zip(ids, metas, docs, dists, strict=True)
-        ]
+        return self._citable(
+            [
+                _statement_passage(i, m, d or "", 1.0 - float(x))
+                for i, m, d, x in zip(ids, metas, docs, dists, strict=True)
+            ]
+        )
 
     def get_statements(
         self,
@@ -210,7 +332,7 @@ class Store:
             _statement_passage(i, m, d or "", 1.0)
             for i, m, d in zip(res["ids"], res["metadatas"] or [], res["documents"] or [], strict=True)
         ]
-        return sorted(hits, key=lambda p: (p.source.published, p.source.article_id, p.start))
+        return sorted(self._citable(hits), key=lambda p: (p.source.published, p.source.article_id, p.start))
 
     def statements_by_ids(self, ids: Sequence[str]) -> list[Passage]:
         """Return the statements with these ids, in the order given (missing ones left out)."""
@@ -219,8 +341,14 @@ class Store:
         with _reachable("reading statements"):
             res = self.statements.get(ids=list(ids), include=["metadatas", "documents"])
         found = {
-            i: _statement_passage(i, m, d or "", 1.0)
-            for i, m, d in zip(res["ids"], res["metadatas"] or [], res["documents"] or [], strict=True)
+            p.statement.id: p
+            for p in self._citable(
+                [
+                    _statement_passage(i, m, d or "", 1.0)
+                    for i, m, d in zip(res["ids"], res["metadatas"] or [], res["documents"] or [], strict=True)
+                ]
+            )
+            if p.statement is not None
         }
         return [found[i] for i in ids if i in found]
 
@@ -239,10 +367,11 @@ class Store:
     # ---- writes ------------------------------------------------------------------------------------------
 
     def write_articles(self, items: Sequence[ArticleWrite]) -> None:
-        """Write articles with their chunks and statements in a few batched calls; article records go last.
+        """Write articles with their chunks and statements in a few batched calls.
 
-        The article record is the commit mark: a crash before it leaves only orphans, which the next write of the
-        same id removes first, so a re-run converges to the same counts as a clean ingest.
+        The article records go first, marked WRITING, and are marked COMPLETE last: a crash in between leaves records
+        that say the article is unfinished, so nothing of it is cited, the next ingest rewrites it and `repair` can
+        finish it from the stored text. Callers hold the articles' locks (see retrieval.locks).
         """
         if not items:
             return
@@ -259,22 +388,25 @@ class Store:
                 for st, v in zip(item.statements, item.statement_vectors, strict=True)
             ]
         with _reachable("writing articles"):
+            self._put_articles(items, WRITING)
             where: Any = {"article_id": {"$in": ids}}
             self.chunks.delete(where=where)
             self.statements.delete(where=where)
             self._upsert(self.chunks, chunk_rows)
             self._upsert(self.statements, statement_rows)
-            # Speakers before the article records: a re-run skips committed articles, so it could not repair them.
             self._refresh_speakers([sp for item in items for sp in item.speakers])
-            self.articles.upsert(
-                ids=ids,
-                embeddings=_units(len(items)),
-                documents=[item.article.text for item in items],
-                metadatas=[
-                    _article_meta(item.article, item.content_hash, len(item.chunks), len(item.statements))
-                    for item in items
-                ],
-            )
+            self._put_articles(items, COMPLETE)
+
+    def _put_articles(self, items: Sequence[ArticleWrite], state: str) -> None:
+        self.articles.upsert(
+            ids=[item.article.id for item in items],
+            embeddings=_units(len(items)),
+            documents=[item.article.text for item in items],
+            metadatas=[
+                _article_meta(item.article, item.content_hash, len(item.chunks), len(item.statements), state)
+                for item in items
+            ],
+        )
 
     def _upsert(self, collection: Collection, rows: Sequence[tuple[str, Vectors, str, dict[str, Any]]]) -> None:
         step = self._batch()
@@ -288,24 +420,52 @@ class Store:
             )
 
     def delete_article(self, article_id: str) -> bool:
-        """Remove an article with its chunks and statements; return whether it existed."""
+        """Remove an article with its chunks and statements; return whether it existed.
+
+        The record is marked DELETING first and removed last, so an interrupted delete is never half-visible and
+        `repair` finishes it. Callers hold the article's lock.
+        """
         with _reachable("deleting an article"):
-            existed = bool(self.articles.get(ids=[article_id], include=[])["ids"])
+            got = self.articles.get(ids=[article_id], include=["metadatas"])
+            existed = bool(got["ids"])
+            if existed:
+                meta = dict((got["metadatas"] or [{}])[0])
+                existed = meta.get("state", COMPLETE) != DELETING
+                self.articles.update(ids=[article_id], metadatas=[{**meta, "state": DELETING}])
             affected = {
                 str(m["speaker_id"])
                 for m in self.statements.get(where={"article_id": article_id}, include=["metadatas"])["metadatas"] or []
                 if m.get("speaker_id")
             }
+            self._delete_children([article_id])
             self.articles.delete(ids=[article_id])
-            self._delete_children(article_id)
             if affected:
                 self._refresh_speakers(self.list_speakers(ids=sorted(affected)))
         return existed
 
-    def _delete_children(self, article_id: str) -> None:
-        """Remove the chunks and statements of an article (also the orphans of an interrupted write)."""
-        self.chunks.delete(where={"article_id": article_id})
-        self.statements.delete(where={"article_id": article_id})
+    def delete_orphans(self, article_ids: Sequence[str]) -> int:
+        """Remove the chunks and statements of articles that have no record; return how many were removed."""
+        if not article_ids:
+            return 0
+        where: Any = {"article_id": {"$in": list(article_ids)}}
+        with _reachable("removing orphans"):
+            speakers = {
+                str(m["speaker_id"])
+                for m in self.statements.get(where=where, include=["metadatas"])["metadatas"] or []
+                if m.get("speaker_id")
+            }
+            before = self.chunks.count() + self.statements.count()
+            self._delete_children(article_ids)
+            removed = before - self.chunks.count() - self.statements.count()
+            if speakers:
+                self._refresh_speakers(self.list_speakers(ids=sorted(speakers)))
+        return removed
+
+    def _delete_children(self, article_ids: Sequence[str]) -> None:
+        """Remove the chunks and statements of these articles."""
+        where: Any = {"article_id": {"$in": list(article_ids)}}
+        self.chunks.delete(where=where)
+        self.statements.delete(where=where)
 
     def _refresh_speakers(self, speakers: Sequence[Speaker]) -> None:
         """Merge speakers into the index and recount their statements (one query); drop those left with none."""
@@ -373,7 +533,9 @@ def _source(meta: Any) -> Source:
     )
 
 
-def _article_meta(article: Article, content_hash: str, n_chunks: int, n_statements: int) -> dict[str, Any]:
+def _article_meta(
+    article: Article, content_hash: str, n_chunks: int, n_statements: int, state: str = COMPLETE
+) -> dict[str, Any]:
     meta = _source_meta(Source.of(article))
     meta.update(
         byline=article.byline,
@@ -381,8 +543,32 @@ def _article_meta(article: Article, content_hash: str, n_chunks: int, n_statemen
         content_hash=content_hash,
         chunks=n_chunks,
         statements=n_statements,
+        state=state,
     )
     return meta
+
+
+def _article(article_id: str, meta: Any, text: str) -> Article:
+    return Article(
+        id=article_id,
+        text=text,
+        title=str(meta.get("title", "")),
+        url=str(meta.get("url", "")),
+        source=str(meta.get("source", "")),
+        published=str(meta.get("published", "")),
+        byline=str(meta.get("byline", "")),
+        caption=str(meta.get("caption", "")),
+    )
+
+
+def _stored(article_id: str, meta: Any) -> StoredArticle:
+    return StoredArticle(
+        article_id,
+        str(meta.get("content_hash", "")),
+        str(meta.get("state", COMPLETE)),
+        int(meta.get("chunks", 0)),
+        int(meta.get("statements", 0)),
+    )
 
 
 def _chunk_meta(chunk: Chunk, source: Source) -> dict[str, Any]:
