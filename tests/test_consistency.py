@@ -59,7 +59,7 @@ def test_app_starts_while_chroma_is_down_and_serves_once_it_is_up(tmp_path: Path
 
 
 def test_a_malformed_store_url_is_refused_at_once() -> None:
-    with pytest.raises(ValueError, match="store.url"):
+    with pytest.raises(ValueError, match=r"store\.url"):
         Store.open(url="ftp://nowhere", lazy=True)
 
 
