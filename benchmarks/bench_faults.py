@@ -7,7 +7,10 @@ again. The recovered index must equal the clean one exactly: same ids in every c
 speaker counts right. (2) gunicorn (2 workers) over a copy of the 840-article index, 20 clients of mixed /ask and
 /verify; the Chroma server is killed (SIGKILL) and restarted mid-run: while it is down every answer must be a 503
 problem+json (no hangs, no 500s, no refused connections), after it is back every answer a 200, and the index counts
-unchanged. Exits 1 when a check fails. Results: benchmarks/results/faults.json.
+unchanged. (3) `--only workers`: gunicorn (2 workers) + `chroma run` + Redis write locks: a worker killed while Chroma
+is down heals by itself; 60 s of concurrent ingest/delete/ask on overlapping ids ends equal to a clean ingest of the
+final set; a worker killed mid-write, then the batch re-posted, gives exact counts (benchmarks/faults_workers.py).
+Exits 1 when a check fails. Results: benchmarks/results/faults.json.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import faults_workers
 from bench_load import DEFAULT_INDEX, DEV, Run, Workload, app_env, copy_index, drive, get_json, request, serving
 from chromadb.api.shared_system_client import SharedSystemClient
 from common import REPO, RESULTS, load_average, load_records, print_table, write_json
@@ -290,7 +294,7 @@ def outage_scenario(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen scenarios, write benchmarks/results/faults.json, exit 1 if a check fails."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--only", choices=["kill", "outage"], help="run one scenario")
+    parser.add_argument("--only", choices=["kill", "outage", "workers"], help="run one scenario")
     parser.add_argument("--kill-corpus", type=Path, default=DEV, help="JSONL of articles for the kill -9 scenario")
     parser.add_argument("--kill-limit", type=int, default=None, help="first N articles only")
     parser.add_argument("--kill-at", type=float, default=0.5, help="kill point as a fraction of the clean run")
@@ -301,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kill-at-s", type=float, default=20.0, help="when the Chroma server is killed")
     parser.add_argument("--down-s", type=float, default=20.0, help="how long it stays down")
     parser.add_argument("--store-timeout", type=float, default=5.0, help="QUOTEBOT_STORE__TIMEOUT")
+    parser.add_argument("--race-seconds", type=float, default=60.0, help="workers: length of the ingest/delete race")
+    parser.add_argument("--race-articles", type=int, default=30, help="workers: articles whose ids the race shares")
+    parser.add_argument("--kill-batch", type=int, default=24, help="workers: articles in the batch killed mid-write")
     parser.add_argument("--out", type=Path, default=RESULTS / "faults.json")
     args = parser.parse_args(argv)
     if not args.kill_corpus.is_file():
@@ -318,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
             write_json(args.out, result)
         if args.only in (None, "outage"):
             result["chroma_outage"] = outage_scenario(args, Path(tmp))
+            write_json(args.out, result)
+        if args.only in (None, "workers"):
+            result["workers"] = faults_workers.scenario(args, Path(tmp))
     result["load_average_at_end"] = load_average()
     write_json(args.out, result)
     rows: list[tuple[str, str, str]] = []
@@ -340,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, passed in result.get("chroma_outage", {}).get("checks", {}).items():
         ok &= passed
         rows.append((f"outage: {name}", "", "PASS" if passed else "FAIL"))
+    for name, passed in result.get("workers", {}).get("checks", {}).items():
+        ok &= passed
+        rows.append((f"workers {name}", "", "PASS" if passed else "FAIL"))
     print_table(rows, header=("scenario", "counts (articles/chunks/statements/speakers)", "check"))
     print(f"wrote {args.out}")
     return 0 if ok else 1
