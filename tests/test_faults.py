@@ -340,10 +340,11 @@ def test_killed_ingest_converges_on_rerun(
     kill_ingest_at([folder], store, collection, tmp_path / "paused")
 
     killed = opened()
-    # Killed halfway: some articles committed, not all, and the next ones' records say they are unfinished.
+    # Killed halfway: some articles committed, not all.
     committed = [a for a in snapshot(killed).ids["articles"] if killed.get_article(a) is not None]
     assert 0 < len(committed) < len(corpus), committed
-    assert killed.incomplete_count() > 0
+    if collection != "articles":  # killed inside the next group's write, not right after a commit
+        assert killed.incomplete_count() > 0
 
     summary = rerun_ingest([folder], store, monkeypatch, capsys)
     assert summary["articles"] + summary["unchanged"] == len(corpus) and not summary["failed"]

@@ -245,7 +245,8 @@ def test_two_workers_share_one_limit_through_redis(seeded: Services, redis_url: 
 
 
 def test_ready_says_store_and_model_are_up(client: FlaskClient) -> None:
-    assert client.get("/ready").get_json() == {"status": "ready", "store": True, "model": True}
+    ready = client.get("/ready").get_json()
+    assert ready == {"status": "ready", "store": True, "model": True, "unfinished_articles": 0}
 
 
 class ChromaServer:
