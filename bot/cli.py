@@ -204,11 +204,18 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from bot import create_app
+    from bot import create_app, logs
 
+    logs.configure()  # before the app exists, so its access lines (JSON, stdout) are set up like gunicorn's
     app = create_app()
     server = app.extensions["quotebot"].settings["server"]
-    app.run(host=args.host or server["host"], port=args.port or server["port"], threaded=True)
+    host, port = args.host or server["host"], args.port or server["port"]
+    # The development server's own banner is silenced with its access lines: say where we listen.
+    print(f"quotebot: serving on http://{host}:{port} (development server; Ctrl+C stops)", file=sys.stderr)
+    # werkzeug directly: app.run() would print Flask's banner on stdout, which carries only JSON access lines.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True)
     return 0
 
 
