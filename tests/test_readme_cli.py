@@ -4,6 +4,8 @@ Each command line in a README code block (or inline code span) is run in a subpr
 embedded index that already holds seeds/, from a scratch folder holding the files the README names. `[optional]`
 parts run both left out and put in; `[a | b]` runs each alternative. Long-running `quotebot serve` lines are started,
 must answer GET /health, and are stopped. What the README leaves to the reader is filled in from PLACEHOLDERS.
+Environment variables a block exports (a Chroma server URL, keys) are not applied: every form runs on the
+temporary embedded index, which is what the command line promises to work against.
 """
 
 from __future__ import annotations
