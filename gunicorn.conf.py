@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from bot.logs import logging_config
+
 # The app factory: settings come from config/default.toml and QUOTEBOT_<SECTION>__<KEY> variables.
 wsgi_app = "bot:create_app()"
 
@@ -31,11 +33,21 @@ graceful_timeout = 30
 # Seconds an idle keep-alive connection is held open (behind a proxy that reuses connections).
 keepalive = 5
 
-# No gunicorn access log: the app writes one structured JSON line per request (logger "quotebot.access")
-# with the request id, route, status and latency. Errors still go to stderr.
+# Logging as one dictConfig (bot/logs.py): the app's access lines (logger "quotebot.access", one JSON object per
+# request: request id, route, status, latency; never keys or article text) go to stdout, and nothing else does;
+# gunicorn's and the app's messages go to stderr. gunicorn's own access log is off, so each request is logged once.
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+logconfig_dict = logging_config(loglevel.upper())
+
+# Request-head limits, enforced by gunicorn before the app sees the request (gunicorn answers with its own plain
+# error page, not problem+json). Longest request line (method, path and query string): a longer one gets 414.
+limit_request_line = 4094
+# Most header fields in one request: more get 431.
+limit_request_fields = 100
+# Longest single header field (name and value), in bytes: a longer one gets 431.
+limit_request_field_size = 8190
 
 # False: each worker imports the app and builds its own model and Chroma client after the fork. With preloading,
 # the master would build them once and fork them into the workers, and neither survives a fork safely: torch's

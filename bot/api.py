@@ -16,6 +16,7 @@ from bot.render import Renderer
 from bot.schemas import ArticleIn, AskRequest, VerifyRequest
 from bot.security import require_key, require_key_for_reads
 from bot.services import Services
+from bot.validation import check_ask, check_verify
 from retrieval.errors import LoadError, NotFoundError, StoreUnavailableError
 from retrieval.ingest import IngestReport
 from retrieval.loaders import article_id_for, load_bytes
@@ -49,14 +50,6 @@ def parse_json(model: type[M]) -> M:
     return model.model_validate(body)
 
 
-def _check_length(field: str, value: str, limit: int) -> None:
-    if len(value) > limit:
-        raise InvalidRequest(
-            f"{field} is {len(value)} characters long; shorten it to at most {limit}",
-            extra={"errors": [{"field": field, "message": f"at most {limit} characters"}]},
-        )
-
-
 @bp.post("/ask")
 @require_key_for_reads
 def ask() -> ResponseReturnValue:
@@ -64,13 +57,7 @@ def ask() -> ResponseReturnValue:
     svc = services()
     limits = svc.settings["ask"]
     body = parse_json(AskRequest)
-    _check_length("question", body.question, limits["max_question_chars"])
-    top_k = body.top_k or limits["top_k"]
-    if top_k > limits["max_top_k"]:
-        raise InvalidRequest(
-            f"top_k is {top_k}; use a value from 1 to {limits['max_top_k']}",
-            extra={"errors": [{"field": "top_k", "message": f"at most {limits['max_top_k']}"}]},
-        )
+    top_k = check_ask(body, limits)
     f = body.filters
     speaker_id = None
     if f and f.speaker:
@@ -114,7 +101,7 @@ def verify() -> ResponseReturnValue:
     """Check a claimed quote against the sources."""
     svc = services()
     body = parse_json(VerifyRequest)
-    _check_length("quote", body.quote, svc.settings["verify"]["max_quote_chars"])
+    check_verify(body, svc.settings["verify"])
     return jsonify(svc.verifier.verify_claim(body.quote, body.speaker).to_dict())
 
 

@@ -5,11 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from retrieval.errors import QuotebotError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from bot.services import Services
+    from bot.settings import Settings
+    from retrieval.ingest import IngestProgress
+
+    M = TypeVar("M", bound=BaseModel)
 
 EPILOG = "Settings come from config/default.toml, QUOTEBOT_CONFIG=FILE and QUOTEBOT_<SECTION>__<KEY> variables."
 
@@ -43,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to ingest")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress on stderr (by default: a bar counting articles on a terminal, "
+        f"else a line every {PROGRESS_SECONDS:g} s)",
+    )
     p.set_defaults(run=_ingest)
 
     p = sub.add_parser("ask", help="ask a question and print the cited answer", epilog=EPILOG)
@@ -52,10 +68,29 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_ask)
 
     p = sub.add_parser(
+        "verify",
+        help="check a claimed quote: verified, altered, misattributed, reported or not found",
+        epilog=EPILOG,
+        description="Check a claimed quote against the index, as POST /verify does: print the verdict, the word "
+        "diff and the evidence citations (--json: the /verify JSON). --jsonl checks one claim per line.",
+    )
+    p.add_argument("quote", nargs="?", help='the claimed words, e.g. "deserves to be sentenced"')
+    p.add_argument("--speaker", help="who supposedly said them")
+    p.add_argument("--json", action="store_true", help="print the verdict as the /verify JSON")
+    p.add_argument(
+        "--jsonl",
+        type=Path,
+        metavar="CLAIMS.jsonl",
+        help='check one {"quote", "speaker"?} object per line; print one JSON verdict (or error) per line',
+    )
+    p.set_defaults(run=_verify)
+
+    p = sub.add_parser(
         "extract",
         help="write statement predictions for a JSONL of articles (no index needed)",
         description=(
-            "Read {doc_id, text} lines, write predictions in the eval format: one record per content fragment "
+            "Read {doc_id, text} lines ('id' is taken for 'doc_id', as ingest does), write predictions in the "
+            "eval format: one record per content fragment "
             '(\'"A," she said, "B."\' is one statement, two records), speaker = the mention as written, '
             "speaker_canonical = the resolved name."
         ),
@@ -98,26 +133,52 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _services() -> Any:
-    from bot.services import build_services
+class UsageError(QuotebotError):
+    """The command line asks for something invalid; the message says what to fix."""
+
+
+PROGRESS_SECONDS = 30.0  # off a terminal, one progress line this often: visible in logs, not flooding them
+
+
+def _settings() -> Settings:
     from bot.settings import load_settings
 
-    return build_services(load_settings())
+    return load_settings()
+
+
+def _services(settings: Settings | None = None) -> Services:
+    from bot.services import build_services
+
+    return build_services(settings or _settings())
+
+
+def _validated(model: type[M], data: Mapping[str, Any], check: Callable[[M], Any]) -> tuple[M, Any]:
+    """Validate input as the API validates a request body (same rules, same messages); return it and check()."""
+    from pydantic import ValidationError
+
+    from bot.errors import InvalidRequest, validation_detail
+
+    try:
+        body = model.model_validate(data)
+        return body, check(body)
+    except ValidationError as exc:
+        raise UsageError(validation_detail(exc)[0]) from None
+    except InvalidRequest as exc:
+        raise UsageError(exc.detail) from None
+
+
+def _require_articles(svc: Services) -> None:
+    """Refuse to answer from an empty index, saying how to fill it."""
+    if svc.store.counts().articles == 0:
+        st = svc.settings["store"]
+        where = st["url"] or st["path"]
+        raise UsageError(f"the index at {where} is empty; add articles first, e.g. `quotebot ingest seeds/`")
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from retrieval.loaders import iter_files
-
     svc = _services()
-    try:
-        total = len(iter_files(args.paths))
-    except QuotebotError:
-        total = 0  # the ingest reports the missing path by name
-    # A bar only for more than a few files, and only on a terminal.
-    with tqdm(total=total, unit="file", disable=total <= 3 or not sys.stderr.isatty(), file=sys.stderr) as bar:
-        report = svc.ingestor.ingest_paths(args.paths, progress=bar.update)
+    with _Progress(quiet=args.quiet) as show:
+        report = svc.ingestor.ingest_paths(args.paths, progress=show)
     counts = svc.store.counts().to_dict()
     if args.json:
         print(json.dumps({**report.to_dict(), "counts": counts}, indent=2))
@@ -132,15 +193,60 @@ def _ingest(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+class _Progress:
+    """Show ingest progress on stderr per article: a tqdm bar on a terminal, else a line every PROGRESS_SECONDS."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.bar: Any = None
+        self.last = time.monotonic()
+
+    def __enter__(self) -> Callable[[IngestProgress], None]:
+        if not self.quiet and self.tty:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=None, unit="article", file=sys.stderr, dynamic_ncols=True)
+        return self.show
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def show(self, p: IngestProgress) -> None:
+        """Report one step of the ingest."""
+        if self.quiet:
+            return
+        # Until every file is loaded the article total is an estimate from the files loaded so far.
+        total = p.articles_found
+        if p.files_done < p.files_total and p.files_done:
+            total = max(total, round(p.articles_found / p.files_done * p.files_total))
+        if self.bar is not None:
+            self.bar.total = total
+            self.bar.n = p.articles_done
+            self.bar.set_postfix_str(f"file {p.files_done}/{p.files_total}", refresh=False)
+            self.bar.refresh()
+        elif time.monotonic() - self.last >= PROGRESS_SECONDS:
+            self.last = time.monotonic()
+            print(
+                f"quotebot: ingested {p.articles_done} of {'~' if total != p.articles_found else ''}{total} "
+                f"articles ({p.files_done}/{p.files_total} files read)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+
 def _ask(args: argparse.Namespace) -> int:
     from bot.chat import AskParams
+    from bot.schemas import AskRequest
+    from bot.validation import check_ask
 
-    svc = _services()
-    top_k = args.top_k or svc.settings["ask"]["top_k"]
-    if not 1 <= top_k <= svc.settings["ask"]["max_top_k"]:
-        print(f"quotebot: error: --top-k must be between 1 and {svc.settings['ask']['max_top_k']}", file=sys.stderr)
-        return 2
-    answer = svc.chat.ask(AskParams(args.question, top_k))
+    settings = _settings()
+    data = {"question": args.question} | ({} if args.top_k is None else {"top_k": args.top_k})
+    body, top_k = _validated(AskRequest, data, lambda b: check_ask(b, settings["ask"]))
+    svc = _services(settings)
+    _require_articles(svc)
+    answer = svc.chat.ask(AskParams(body.question, top_k))
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return 0
@@ -154,26 +260,45 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    if bool(args.quote) == bool(args.jsonl):
-        print("quotebot: error: give either a QUOTE or --jsonl CLAIMS.jsonl", file=sys.stderr)
-        return 2
-    svc = _services()
+    from bot.schemas import VerifyRequest
+    from bot.validation import check_verify
+
+    if (args.quote is None) == (args.jsonl is None):
+        raise UsageError("give either a QUOTE or --jsonl CLAIMS.jsonl")
+    if args.jsonl and args.speaker:
+        raise UsageError("--speaker goes with a QUOTE; with --jsonl each line carries its own speaker")
+    settings = _settings()
+
+    def check(body: VerifyRequest) -> None:
+        check_verify(body, settings["verify"])
+
     if args.jsonl:
+        try:
+            lines = args.jsonl.read_text(encoding="utf-8").split("\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {args.jsonl}: {getattr(exc, 'strerror', None) or exc}") from None
+        svc = _services(settings)
+        _require_articles(svc)
         bad = 0
-        with args.jsonl.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    claim = json.loads(line)
-                    quote, speaker = str(claim["quote"]), claim.get("speaker")
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    print(json.dumps({"line": lineno, "error": f'expected {{"quote", "speaker"?}}: {exc}'}))
-                    bad += 1
-                    continue
-                print(json.dumps(svc.verifier.verify_claim(quote, speaker).to_dict(), ensure_ascii=False))
+        for lineno, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                claim = json.loads(line)
+                if not isinstance(claim, dict):
+                    raise UsageError('expected a {"quote", "speaker"?} object')
+                body, _ = _validated(VerifyRequest, claim, check)
+            except (ValueError, RecursionError, UsageError) as exc:
+                print(json.dumps({"line": lineno, "error": str(exc) if isinstance(exc, UsageError) else "not JSON"}))
+                bad += 1
+                continue
+            print(json.dumps(svc.verifier.verify_claim(body.quote, body.speaker).to_dict(), ensure_ascii=False))
         return 1 if bad else 0
-    verdict = svc.verifier.verify_claim(args.quote, args.speaker)
+    data = {"quote": args.quote} | ({} if args.speaker is None else {"speaker": args.speaker})
+    body, _ = _validated(VerifyRequest, data, check)
+    svc = _services(settings)
+    _require_articles(svc)
+    verdict = svc.verifier.verify_claim(body.quote, body.speaker)
     if args.json:
         print(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False))
         return 0
@@ -199,6 +324,8 @@ def _verify(args: argparse.Namespace) -> int:
 def _extract(args: argparse.Namespace) -> int:
     from retrieval.quotes.evaluate import predict_file
 
+    if not args.out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     n = predict_file(args.input, args.out)
     print(f"wrote predictions for {n} articles to {args.out}", file=sys.stderr)
     return 0
@@ -216,11 +343,18 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from bot import create_app
+    from bot import create_app, logs
 
+    logs.configure()  # before the app exists, so its access lines (JSON, stdout) are set up like gunicorn's
     app = create_app()
     server = app.extensions["quotebot"].settings["server"]
-    app.run(host=args.host or server["host"], port=args.port or server["port"], threaded=True)
+    host, port = args.host or server["host"], args.port or server["port"]
+    # The development server's own banner is silenced with its access lines: say where we listen.
+    print(f"quotebot: serving on http://{host}:{port} (development server; Ctrl+C stops)", file=sys.stderr)
+    # werkzeug directly: app.run() would print Flask's banner on stdout, which carries only JSON access lines.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True)
     return 0
 
 

@@ -83,6 +83,16 @@ class RepairReport:
         }
 
 
+@dataclass
+class IngestProgress:
+    """How far an ingest of files has got: files loaded, articles found in them and articles ingested."""
+
+    files_total: int = 0
+    files_done: int = 0
+    articles_found: int = 0
+    articles_done: int = 0
+
+
 @dataclass(frozen=True)
 class _Prepared:
     article: Article
@@ -116,27 +126,32 @@ class Ingestor:
         self.locks: ArticleLocks = locks or LocalLocks()
 
     def ingest_paths(
-        self, paths: Iterable[str | Path], *, progress: Callable[[int], None] | None = None
+        self, paths: Iterable[str | Path], *, progress: Callable[[IngestProgress], None] | None = None
     ) -> IngestReport:
-        """Ingest files and folders; a bad file is reported by name while the good ones land."""
+        """Ingest files and folders; a bad file or path is reported by name while the good ones land."""
         report = IngestReport()
-        try:
-            files = iter_files(paths)
-        except LoadError as exc:
-            report.failed.append((exc.path, exc.reason))
-            return report
-        batch: list[Article] = []
-        for path in files:
+        files = iter_files(paths, on_error=lambda exc: report.failed.append((exc.path, exc.reason)))
+        state = IngestProgress(files_total=len(files))
+        pending: list[Article] = []
+        for i, path in enumerate(files):
             try:
-                batch.extend(load_file(path, max_bytes=self.options.max_file_bytes))
+                articles = load_file(path, max_bytes=self.options.max_file_bytes)
             except LoadError as exc:
                 report.failed.append((exc.path, exc.reason))
-            if len(batch) >= EMBED_GROUP:
-                self.ingest_articles(batch, report)
-                batch = []
+                articles = []
+            pending.extend(articles)
+            state.files_done += 1
+            state.articles_found += len(articles)
+            last = i == len(files) - 1
+            # Groups of EMBED_GROUP, so a JSONL of hundreds of articles reports progress as it goes.
+            while pending and (len(pending) >= EMBED_GROUP or last):
+                group, pending = pending[:EMBED_GROUP], pending[EMBED_GROUP:]
+                self.ingest_articles(group, report)
+                state.articles_done += len(group)
+                if progress:
+                    progress(state)
             if progress:
-                progress(1)
-        self.ingest_articles(batch, report)
+                progress(state)
         return report
 
     def ingest_articles(

@@ -19,7 +19,10 @@ from retrieval.models import Article, content_id
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
 DEFAULT_MAX_BYTES = 5_000_000
-_TOO_BIG = "file is too large: {:,} bytes, over the limit of {:,} bytes"
+_TOO_BIG = (
+    "file is too large: {:,} bytes, over the limit of {:,} bytes set by ingest.max_file_bytes "
+    "(raise it in the config file or with QUOTEBOT_INGEST__MAX_FILE_BYTES)"
+)
 
 _ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 # The seed's header line: " date 2023-05-06 By David Laycork • 06 May 2023 • 9:39".
@@ -47,21 +50,27 @@ def article_id_for(text: str, url: str = "") -> str:
     return content_id(url.strip() or text)
 
 
-def iter_files(paths: Iterable[str | Path]) -> list[Path]:
-    """List the supported files among `paths`, walking folders recursively in sorted order."""
+def iter_files(paths: Iterable[str | Path], *, on_error: Callable[[LoadError], None] | None = None) -> list[Path]:
+    """List the supported files among `paths`, folders walked in sorted order; `on_error` takes bad paths."""
+    # A missing path or a named unsupported file raises, unless on_error collects it: then the rest still land.
     found: dict[Path, None] = {}  # an ordered set: a file named twice is loaded once
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and child.suffix.lower() in SUPPORTED_SUFFIXES:
-                    found.setdefault(child, None)
-        elif path.is_file():
-            _suffix(path)  # named explicitly, so skipping it silently would hide a mistake
-            found.setdefault(path, None)
-        else:
-            raise LoadError(path, "no such file or directory")
+        try:
+            if path.is_dir():
+                for child in sorted(path.rglob("*")):
+                    hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                    if child.is_file() and not hidden and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                        found.setdefault(child, None)
+            elif path.is_file():
+                _suffix(path)  # named explicitly, so skipping it silently would hide a mistake
+                found.setdefault(path, None)
+            else:
+                raise LoadError(path, "no such file or directory")
+        except LoadError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
     return list(found)
 
 

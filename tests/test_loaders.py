@@ -206,6 +206,26 @@ def test_oversized_input_reports_size_and_limit(tmp_path: Path) -> None:
         load_bytes(b"x" * 1_001, "big.txt", max_bytes=1_000)
 
 
+def test_oversized_input_names_the_setting_that_raises_the_limit() -> None:
+    with pytest.raises(LoadError) as caught:
+        load_bytes(b"x" * 1_001, "big.txt", max_bytes=1_000)
+    assert "ingest.max_file_bytes" in caught.value.reason and "QUOTEBOT_INGEST__MAX_FILE_BYTES" in caught.value.reason
+
+
+def test_iter_files_can_report_bad_paths_and_list_the_rest() -> None:
+    failed: list[LoadError] = []
+    found = iter_files([DATA / "missing.txt", DATA / "folder", DATA / "folder" / "notes.csv"], on_error=failed.append)
+    assert [p.relative_to(DATA).as_posix() for p in found] == [
+        "folder/b.txt",
+        "folder/sub/a.jsonl",
+        "folder/sub/c.markdown",
+    ]
+    assert [(Path(e.path).name, e.reason[:17]) for e in failed] == [
+        ("missing.txt", "no such file or d"),
+        ("notes.csv", "unsupported file "),
+    ]
+
+
 def test_one_bad_record_fails_the_whole_file() -> None:
     data = b'{"text": "fine"}\n{"text": "also fine"}\n{"text": ""}\n'
     with pytest.raises(LoadError, match="line 3"):

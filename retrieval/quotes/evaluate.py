@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from retrieval.errors import LoadError
 from retrieval.models import Statement
 from retrieval.quotes.extract import extract_many
 
@@ -33,11 +34,45 @@ def predictions(st: Statement) -> list[dict[str, Any]]:
 
 def predict_file(in_path: Path, out_path: Path) -> int:
     """Write scorer predictions for every article of a JSONL file; return the article count."""
-    with open(in_path, encoding="utf-8") as fh:
-        rows = [json.loads(line) for line in fh if line.strip()]
-    results = extract_many((row["text"], str(row["doc_id"])) for row in rows)
+    rows = read_articles(in_path)
+    results = extract_many((text, doc_id) for doc_id, text in rows)
     with open(out_path, "w", encoding="utf-8") as out:
-        for row, statements in zip(rows, results, strict=True):
-            record = {"doc_id": row["doc_id"], "quotes": [p for s in statements for p in predictions(s)]}
+        for (doc_id, _), statements in zip(rows, results, strict=True):
+            record = {"doc_id": doc_id, "quotes": [p for s in statements for p in predictions(s)]}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return len(rows)
+
+
+def read_articles(path: Path) -> list[tuple[str, str]]:
+    """Return (doc_id, text) of each line of a JSONL file (`id` also names it), or raise LoadError saying why."""
+    expected = "expected JSONL: one {doc_id, text} object per line"
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise LoadError(path, "no such file") from None
+    except OSError as exc:
+        raise LoadError(path, f"cannot read the file: {exc.strerror or exc}") from None
+    try:
+        lines = data.decode("utf-8-sig").split("\n")  # not splitlines(): U+2028 may sit inside a string
+    except UnicodeDecodeError:
+        raise LoadError(path, f"not UTF-8 text; {expected}") from None
+    rows = []
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except (ValueError, RecursionError):
+            raise LoadError(path, f"line {lineno} is not JSON; {expected}") from None
+        if not isinstance(row, dict):
+            raise LoadError(path, f"line {lineno} is not a JSON object; {expected}")
+        # Offsets index into the text exactly as given, so it is neither stripped nor normalised here.
+        doc_id, text = row.get("doc_id", row.get("id")), row.get("text")
+        if doc_id is None or isinstance(doc_id, bool) or not isinstance(doc_id, str | int):
+            raise LoadError(path, f"line {lineno}: give each article a 'doc_id' (or 'id'), a string or number")
+        if not isinstance(text, str):
+            raise LoadError(path, f"line {lineno}: 'text' must be a string")
+        rows.append((str(doc_id), text))
+    if not rows:
+        raise LoadError(path, f"no articles; {expected}")
+    return rows
