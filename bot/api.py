@@ -14,7 +14,6 @@ from bot.chat import AskParams
 from bot.errors import InvalidRequest, UnsupportedMediaType
 from bot.render import Renderer
 from bot.schemas import ArticleIn, AskRequest, VerifyRequest
-from bot.security import require_key, require_key_for_reads
 from bot.services import Services
 from retrieval.errors import LoadError, NotFoundError, StoreUnavailableError
 from retrieval.ingest import IngestReport
@@ -58,7 +57,6 @@ def _check_length(field: str, value: str, limit: int) -> None:
 
 
 @bp.post("/ask")
-@require_key_for_reads
 def ask() -> ResponseReturnValue:
     """Answer a question with citations."""
     svc = services()
@@ -109,7 +107,6 @@ def _stream(answer: Answer) -> Iterator[str]:
 
 
 @bp.post("/verify")
-@require_key_for_reads
 def verify() -> ResponseReturnValue:
     """Check a claimed quote against the sources."""
     svc = services()
@@ -157,7 +154,6 @@ def get_article(article_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/articles")
-@require_key
 def post_articles() -> ResponseReturnValue:
     """Ingest articles from a JSON body (one, a list, or {"articles": [...]}) or uploaded files."""
     svc = services()
@@ -211,7 +207,6 @@ def _ingest_uploads(svc: Services) -> IngestReport:
 
 
 @bp.delete("/articles/<article_id>")
-@require_key
 def delete_article(article_id: str) -> ResponseReturnValue:
     """Remove an article with its chunks and statements."""
     svc = services()

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Callable, Mapping
-from functools import wraps
-from typing import Any, TypeVar
+from collections.abc import Mapping
 
 from flask import Flask, current_app, request
 
 from bot.errors import ApiError, Unauthorized
+from bot.openapi import ROUTES
 from bot.settings import Settings
 
 KEYS_ENV = "QUOTEBOT_API_KEYS"
-F = TypeVar("F", bound=Callable[..., Any])
+# Flask's own /static/<file>: the widget's assets, no stored content. Every other public route says auth="none" in
+# bot/openapi.py ROUTES; anything not declared there needs a key like a read.
+PUBLIC_UNDECLARED = frozenset({"static"})
 
 
 class Forbidden(ApiError):
@@ -59,35 +60,28 @@ def keys() -> ApiKeys:
     return found
 
 
-def require_key(view: F) -> F:
-    """Refuse the request unless it carries a valid key."""
+def guard(app: Flask, settings: Settings) -> None:
+    """Check the key of every request by its route's declared auth; a route not declared public is guarded."""
+    auth = {route.endpoint: route.auth for route in ROUTES} | dict.fromkeys(PUBLIC_UNDECLARED, "none")
+    reads_need_key = settings["server"]["require_key_for_reads"]
 
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        keys().check(request.headers.get("Authorization"))
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def require_key_for_reads(view: F) -> F:
-    """Refuse the request without a valid key when server.require_key_for_reads is set."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if current_app.extensions["quotebot"].settings["server"]["require_key_for_reads"]:
+    @app.before_request
+    def _check_key() -> None:
+        # A CORS preflight carries no credentials by design; an unrouted request gets its 404/405 next.
+        if request.method == "OPTIONS" or request.url_rule is None:
+            return
+        needs = auth.get(request.endpoint or "", "reads")
+        if needs == "key" or (needs == "reads" and reads_need_key):
             keys().check(request.headers.get("Authorization"))
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def init_app(app: Flask, settings: Settings, environ: Mapping[str, str] | None = None) -> None:
-    """Install the keys and the rate limits on /ask and /verify."""
+    """Install the keys, the key check on every route and the rate limits on /ask and /verify."""
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
     app.extensions["quotebot_keys"] = ApiKeys.from_env(environ)
+    guard(app, settings)
     server = settings["server"]
     rate = server["rate_limit"]
     limiter = Limiter(
