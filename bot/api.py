@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, TypeAdapter
 
@@ -26,6 +27,29 @@ _ARTICLES = TypeAdapter(list[ArticleIn])
 M = TypeVar("M", bound=BaseModel)
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, keys kept in order, and a body nested too deeply for the parser read as invalid JSON."""
+
+    sort_keys = False
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse JSON; a RecursionError (thousands of nested brackets) becomes the ValueError of any bad JSON."""
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("nested too deeply; nest objects and arrays at most a few hundred levels") from None
+
+
+def read_json() -> Any:
+    """Return the parsed JSON body, or raise a 422 that says why it is not JSON."""
+    try:
+        return current_app.json.loads(request.get_data(cache=True))
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise InvalidRequest(
+            f"the body is not valid JSON: {exc}", extra={"errors": [{"field": "body", "message": "invalid JSON"}]}
+        ) from None
+
+
 def services() -> Services:
     """Return the process's services (built once by create_app)."""
     svc: Services = current_app.extensions["quotebot"]
@@ -38,11 +62,7 @@ def parse_json(model: type[M]) -> M:
         raise UnsupportedMediaType(
             f"send the body as JSON with 'Content-Type: application/json' (got {request.mimetype or 'none'!r})"
         )
-    body: Any = request.get_json(silent=True)
-    if body is None:
-        raise InvalidRequest(
-            "the body is not valid JSON", extra={"errors": [{"field": "body", "message": "invalid JSON"}]}
-        )
+    body: Any = read_json()
     if not isinstance(body, dict):
         raise InvalidRequest("the body must be a JSON object")
     return model.model_validate(body)
@@ -82,7 +102,10 @@ def ask() -> ResponseReturnValue:
         until=f.until.isoformat() if f and f.until else None,
         speaker_id=speaker_id,
     )
-    answer = svc.chat.ask(AskParams(body.question, top_k, filters, body.context))
+    context = body.context.model_dump(exclude_unset=True) if body.context else None
+    if context and "topic" in context:
+        _check_length("context.topic", context["topic"], limits["max_question_chars"])
+    answer = svc.chat.ask(AskParams(body.question, top_k, filters, context))
     if request.accept_mimetypes.best_match(["application/json", "text/event-stream"]) == "text/event-stream":
         return Response(
             stream_with_context(_stream(answer)),
@@ -161,9 +184,7 @@ def post_articles() -> ResponseReturnValue:
         return jsonify(_ingest_uploads(svc).to_dict())
     if not request.is_json:
         raise UnsupportedMediaType("send articles as application/json or files as multipart/form-data")
-    body: Any = request.get_json(silent=True)
-    if body is None:
-        raise InvalidRequest("the body is not valid JSON")
+    body: Any = read_json()
     if isinstance(body, dict) and set(body) == {"articles"}:
         body = body["articles"]
         if not isinstance(body, list):

@@ -306,6 +306,7 @@ def _apply_limits(components: dict[str, Any], settings: Settings) -> None:
     """Write the limits that live in settings (not in the models) into the request schemas."""
     ask, verify = settings["ask"], settings["verify"]
     components["AskRequest"]["properties"]["question"]["maxLength"] = ask["max_question_chars"]
+    components["AskContext"]["properties"]["topic"]["maxLength"] = ask["max_question_chars"]
     components["AskRequest"]["properties"]["top_k"]["anyOf"][0]["maximum"] = ask["max_top_k"]
     components["VerifyRequest"]["properties"]["quote"]["maxLength"] = verify["max_quote_chars"]
 

@@ -38,11 +38,29 @@ class AskFilters(_Strict):
     until: IsoDate | None = None
 
 
+# Most statement ids a context may carry: bot/chat.py keeps `shown` to its last SHOWN_LIMIT (200) ids.
+CONTEXT_IDS = 200
+StatementIds = Annotated[
+    list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]],
+    Field(max_length=CONTEXT_IDS, description=f"statement ids, at most {CONTEXT_IDS}"),
+]
+
+
+class AskContext(_Strict):
+    """The conversation state /ask returns and takes back: send the previous answer's `context` unchanged."""
+
+    speaker: str = Field(default="", max_length=500, description="the id of the speaker being discussed")
+    speaker_name: str = Field(default="", max_length=500)
+    topic: str = Field(default="", description="at most ask.max_question_chars characters")
+    shown: StatementIds = Field(default_factory=list, description="statements already shown")
+    last: StatementIds = Field(default_factory=list, description="the statements of the previous answer")
+
+
 class AskRequest(_Strict):
     """Body of POST /ask."""
 
     question: str = Field(min_length=1, description="the question, in plain words", json_schema_extra=NOT_BLANK)
-    context: dict[str, Any] | None = Field(default=None, description="the `context` of the previous answer")
+    context: AskContext | None = Field(default=None, description="the `context` of the previous answer")
     filters: AskFilters | None = None
     # strict: "5" or true is a client bug to report, not a number to guess
     top_k: int | None = Field(default=None, ge=1, strict=True, description="passages or statements to return")
@@ -142,7 +160,7 @@ class AnswerOut(_Out):
     citations: list[CitationOut]
     verdicts: list[VerdictOut]
     speaker: str | None
-    context: dict[str, Any] = Field(description="send it back with the next question to follow up")
+    context: AskContext = Field(description="send it back with the next question to follow up")
 
 
 class StatementOut(_Out):

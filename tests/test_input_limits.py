@@ -1,0 +1,113 @@
+"""Malformed or hostile client input is a 4xx problem+json naming what to fix, never a 500 or a half write."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from bot import chat, create_app, schemas
+from bot.services import build_services
+from bot.settings import load_settings
+from retrieval.embedding import Embedder
+from tests.conftest import SEEDS
+
+KEY = "limits-test-key"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+
+
+@pytest.fixture(scope="module")
+def keyed(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> FlaskClient:
+    """A client of one seeded app that accepts KEY, shared by this module (no test here may write)."""
+    folder = tmp_path_factory.mktemp("limits")
+    services = build_services(load_settings({"store": {"path": str(folder / "index")}}, environ={}), embedder=embedder)
+    assert services.ingestor.ingest_paths([SEEDS]).articles == 1
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QUOTEBOT_API_KEYS", KEY)
+        return create_app(services=services).test_client()
+
+
+def _problem(resp: TestResponse, status: int) -> dict[str, Any]:
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    assert resp.mimetype == "application/problem+json"
+    body: dict[str, Any] = resp.get_json(force=True)
+    assert body["status"] == status and "Traceback" not in resp.get_data(as_text=True)
+    return body
+
+
+# ---- /ask context ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("context", "field"),
+    [
+        ({"shown": 5}, "context.shown"),
+        ({"shown": None}, "context.shown"),
+        ({"last": 5}, "context.last"),
+        ({"last": "abc"}, "context.last"),
+        ({"last": [f"{i:016x}" for i in range(100_000)]}, "context.last"),
+        ({"shown": ["a"] * 201}, "context.shown"),  # 200 is the limit
+        ({"shown": [{"id": "x"}]}, "context.shown.0"),
+        ({"last": ["../../etc"]}, "context.last.0"),
+        ({"speaker": 5}, "context.speaker"),
+        ({"speaker": ["john-kirby"]}, "context.speaker"),
+        ({"speaker_name": "x" * 501}, "context.speaker_name"),
+        ({"topic": "x" * 1001}, "context.topic"),
+        ({"colour": "red"}, "context.colour"),
+        ("john-kirby", "context"),
+        ([], "context"),
+    ],
+)
+def test_malformed_context_is_a_422_naming_the_field(keyed: FlaskClient, context: Any, field: str) -> None:
+    body = _problem(keyed.post("/ask", json={"question": "what else did he say?", "context": context}), 422)
+    assert field in body["detail"]
+    assert field in [e["field"] for e in body["errors"]]
+
+
+def test_context_round_trips_through_follow_ups(keyed: FlaskClient) -> None:
+    first = keyed.post("/ask", json={"question": "what did Kirby say?"}).get_json()
+    assert first["context"]["speaker"] == "john-kirby" and first["context"]["last"]
+    when = keyed.post("/ask", json={"question": "when did he say that?", "context": first["context"]})
+    assert when.status_code == 200 and when.get_json()["citations"]
+    more = keyed.post("/ask", json={"question": "what else did he say?", "context": first["context"]})
+    assert more.status_code == 200
+    schemas.AnswerOut.model_validate(more.get_json())  # the context sent back is one the next request accepts
+    assert keyed.post("/ask", json={"question": "what else?", "context": more.get_json()["context"]}).status_code == 200
+
+
+def test_context_id_limit_holds_what_chat_keeps() -> None:
+    assert chat.SHOWN_LIMIT <= schemas.CONTEXT_IDS == 200
+
+
+# ---- JSON nested thousands deep ----------------------------------------------------------------------------
+
+
+def _deep(depth: int, inner: str = "1") -> str:
+    return "[" * depth + inner + "]" * depth
+
+
+@pytest.mark.parametrize("path", ["/ask", "/verify", "/articles"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        _deep(5_000),
+        _deep(100_000),
+        '{"question": "hi", "context": {"shown": ' + _deep(5_000, '"a"') + "}}",
+        '{"quote": ' + '{"a": ' * 5_000 + "1" + "}" * 5_000 + "}",
+    ],
+    ids=["5k", "100k", "inside-context", "objects"],
+)
+def test_deeply_nested_json_is_a_422_and_still_logged(
+    keyed: FlaskClient, caplog: pytest.LogCaptureFixture, path: str, raw: str
+) -> None:
+    caplog.set_level(logging.INFO, logger="quotebot.access")
+    before = keyed.get("/health").get_json()["counts"]
+    body = _problem(keyed.post(path, data=raw, content_type="application/json", headers=AUTH), 422)
+    assert "nested too deeply" in body["detail"]
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "quotebot.access"]
+    assert [(line["path"], line["status"]) for line in lines][-1] == (path, 422)
+    assert keyed.get("/health").get_json()["counts"] == before
