@@ -206,7 +206,22 @@ def post_articles() -> ResponseReturnValue:
         )
         for a in parsed
     ]
+    _refuse_repeated_ids(articles, given=[a.id is not None for a in parsed])
     return jsonify(svc.ingestor.ingest_articles(articles).to_dict())
+
+
+def _refuse_repeated_ids(articles: list[Article], given: list[bool]) -> None:
+    """Refuse two records with one id: the store keeps one article per id, so the other would vanish silently."""
+    first: dict[str, int] = {}
+    for i, article in enumerate(articles):
+        if article.id not in first:
+            first[article.id] = i
+            continue
+        how = "" if given[i] else " (computed from the url, or the text when there is no url)"
+        raise InvalidRequest(
+            f"records {first[article.id]} and {i} have the same id {article.id!r}{how}; send each article once",
+            extra={"errors": [{"field": f"{i}.id", "message": f"repeats the id of record {first[article.id]}"}]},
+        )
 
 
 def _ingest_uploads(svc: Services) -> IngestReport:

@@ -6,8 +6,10 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, ValidationInfo, field_validator
 from pydantic.json_schema import JsonDict, SkipJsonSchema
+
+from retrieval.fields import ARTICLE_ID_PATTERN, DATE_EXAMPLES, check_no_nul, parse_published
 
 # Documents for the spec what the strip-then-min_length check refuses: a value that is only whitespace.
 NOT_BLANK: JsonDict = {"pattern": r"\S"}
@@ -83,13 +85,24 @@ class VerifyRequest(_Strict):
 class ArticleIn(_Strict):
     """One article posted to POST /articles."""
 
-    id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    id: str | None = Field(default=None, pattern=ARTICLE_ID_PATTERN, description="default: a hash of url, else text")
     title: str = ""
     url: str = ""
     source: str = ""
-    published: str = ""
+    published: str = Field(default="", description=f"a date, stored as YYYY-MM-DD: {DATE_EXAMPLES}")
     byline: str = ""
     text: str = Field(min_length=1, json_schema_extra=NOT_BLANK)
+
+    @field_validator("title", "url", "source", "published", "byline", "text")
+    @classmethod
+    def _no_nul(cls, value: str, info: ValidationInfo) -> str:
+        check_no_nul(info.field_name or "field", value)  # the loaders' rule (retrieval/fields.py)
+        return value
+
+    @field_validator("published")
+    @classmethod
+    def _iso_published(cls, value: str) -> str:
+        return parse_published(value)  # the loaders' rule: one function normalises every date we store
 
 
 class ArticlesIn(_Strict):

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from bot import chat, create_app, schemas
-from bot.services import build_services
+from bot.services import Services, build_services
 from bot.settings import load_settings
 from retrieval.embedding import Embedder
 from tests.conftest import SEEDS
@@ -111,3 +111,53 @@ def test_deeply_nested_json_is_a_422_and_still_logged(
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "quotebot.access"]
     assert [(line["path"], line["status"]) for line in lines][-1] == (path, 422)
     assert keyed.get("/health").get_json()["counts"] == before
+
+
+# ---- POST /articles: one rule per field, shared with the loaders ----------------------------------------------
+
+
+@pytest.fixture
+def writer(seeded: Services, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
+    """A client of a seeded app of its own, for tests that write."""
+    monkeypatch.setenv("QUOTEBOT_API_KEYS", KEY)
+    return create_app(services=seeded).test_client()
+
+
+@pytest.mark.parametrize(
+    ("records", "field", "needle"),
+    [
+        ({"published": "yesterday", "text": "x"}, "0.published", '"2023-05-06"'),
+        ({"published": "2023-02-30", "text": "x"}, "0.published", "not a date"),
+        ([{"text": "fine"}, {"published": "06/05/2023", "text": "y"}], "1.published", "May 6, 2023"),
+        ({"text": "before\u0000after"}, "0.text", "NUL character (U+0000) at offset 6"),
+        ({"title": "a\u0000", "text": "x"}, "0.title", "NUL"),
+        ({"id": ".", "text": "x"}, "0.id", "pattern"),
+        ({"id": "..", "text": "x"}, "0.id", "pattern"),
+        ({"id": "a/b", "text": "x"}, "0.id", "pattern"),
+        ({"id": "-rf", "text": "x"}, "0.id", "pattern"),
+        ([{"id": "dup-1", "text": "First."}, {"id": "dup-1", "text": "Second."}], "1.id", "'dup-1'"),
+        ({"articles": [{"id": "dup-2", "text": "A."}, {"id": "dup-2", "text": "A."}]}, "1.id", "same id"),
+        ([{"url": "https://x.example/a", "text": "A."}, {"url": "https://x.example/a", "text": "B."}], "1.id", "url"),
+    ],
+)
+def test_bad_article_fields_are_422_naming_the_field_and_write_nothing(
+    keyed: FlaskClient, records: Any, field: str, needle: str
+) -> None:
+    before = keyed.get("/health").get_json()["counts"]
+    body = _problem(keyed.post("/articles", json=records, headers=AUTH), 422)
+    assert field in [e["field"] for e in body["errors"]] and needle in body["detail"], body
+    assert keyed.get("/health").get_json()["counts"] == before
+
+
+@pytest.mark.parametrize(
+    ("published", "iso"),
+    [("May 6, 2023", "2023-05-06"), ("2023-05-06T23:59:00+02:00", "2023-05-06"), ("6 May 2023", "2023-05-06")],
+)
+def test_published_is_stored_as_an_iso_date_that_filters_find(writer: FlaskClient, published: str, iso: str) -> None:
+    article = {"id": "dated-1", "published": published, "text": "The mayor said the bridge “will open in May”."}
+    assert writer.post("/articles", json=article, headers=AUTH).status_code == 200
+    assert writer.get("/articles/dated-1").get_json()["published"] == iso
+    found = writer.post(
+        "/ask", json={"question": "bridge open in May", "filters": {"article_id": "dated-1", "since": iso}}
+    )
+    assert [c["published"] for c in found.get_json()["citations"]][:1] == [iso]
