@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, stream_wit
 from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, TypeAdapter
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.chat import AskParams
 from bot.errors import InvalidRequest, UnsupportedMediaType
@@ -48,6 +49,24 @@ def read_json() -> Any:
         raise InvalidRequest(
             f"the body is not valid JSON: {exc}", extra={"errors": [{"field": "body", "message": "invalid JSON"}]}
         ) from None
+
+
+@bp.before_request
+def _refuse_oversized_streamed_body() -> None:
+    """Refuse with 413 a body sent without Content-Length (chunked) that is larger than server.max_body_bytes."""
+    limit = request.max_content_length
+    if limit is None or request.content_length is not None or request.method in ("GET", "HEAD", "OPTIONS"):
+        return  # a declared length over the limit is refused by werkzeug itself
+    # Werkzeug silently cuts such a body at the limit (the route then sees broken JSON: a 422 that hides the
+    # cause). Read it once here (cached for the route); one more byte beyond the limit means it was too large.
+    stream = request.environ["wsgi.input"]
+    if len(request.get_data(cache=True)) >= limit and stream.read(1):
+        # Read on (at most the limit again) so a client that sends the whole body before it reads sees the 413
+        # instead of a reset connection; past that the server closes the connection anyway.
+        drained = 0
+        while drained < limit and (piece := stream.read(min(1 << 20, limit - drained))):
+            drained += len(piece)
+        raise RequestEntityTooLarge()
 
 
 def services() -> Services:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from bot import chat, create_app, schemas
@@ -161,3 +165,51 @@ def test_published_is_stored_as_an_iso_date_that_filters_find(writer: FlaskClien
         "/ask", json={"question": "bridge open in May", "filters": {"article_id": "dated-1", "since": iso}}
     )
     assert [c["published"] for c in found.get_json()["citations"]][:1] == [iso]
+
+
+# ---- bodies without Content-Length, through a real HTTP server ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(keyed: FlaskClient) -> Iterator[str]:
+    """The module's app behind werkzeug's threaded HTTP server on loopback (it de-chunks bodies like gunicorn)."""
+    server = make_server("127.0.0.1", 0, keyed.application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def _post_chunked(host: str, path: str, pieces: Iterator[bytes]) -> tuple[int, str, dict[str, Any]]:
+    conn = http.client.HTTPConnection(host, timeout=60)
+    try:
+        headers = {"Content-Type": "application/json", **AUTH}
+        conn.request("POST", path, body=pieces, headers=headers, encode_chunked=True)
+        resp = conn.getresponse()
+        return resp.status, resp.headers.get_content_type(), json.loads(resp.read())
+    finally:
+        conn.close()
+
+
+def _eleven_megabytes() -> Iterator[bytes]:
+    yield b'{"text": "'
+    for _ in range(11):
+        yield b"x" * 1_000_000
+    yield b'"}'
+
+
+@pytest.mark.parametrize("path", ["/articles", "/ask"])
+def test_chunked_body_over_the_limit_is_413_not_422(keyed: FlaskClient, served: str, path: str) -> None:
+    before = keyed.get("/health").get_json()["counts"]
+    status, mimetype, body = _post_chunked(served, path, _eleven_megabytes())
+    assert (status, mimetype) == (413, "application/problem+json"), body
+    assert "10000000 bytes" in body["detail"]
+    assert keyed.get("/health").get_json()["counts"] == before
+
+
+def test_chunked_body_within_the_limit_is_read_whole(served: str) -> None:
+    question = {"question": "what did Kirby say?", "filters": {"speaker": "Kirby"}}
+    raw = json.dumps(question).encode()
+    status, _, body = _post_chunked(served, "/ask", iter([raw[:10], raw[10:]]))
+    assert status == 200 and body["speaker"] == "John Kirby"
