@@ -38,14 +38,16 @@ class ApiKeys:
 
     def check(self, header: str | None) -> None:
         """Raise 401 for a missing or malformed key, 403 for a wrong one."""
-        if not header or not header.startswith("Bearer ") or not header[7:].strip():
+        scheme, _, token = (header or "").strip().partition(" ")
+        # The auth scheme is case-insensitive (RFC 9110 11.1): "bearer" and "BEARER" are "Bearer".
+        if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized(
                 "send an API key as 'Authorization: Bearer <key>'",
                 headers={"WWW-Authenticate": 'Bearer realm="quotebot"'},
             )
         if not self._keys:
             raise Forbidden(f"this server accepts no keys: set {KEYS_ENV} on the server to enable writes")
-        given = header[7:].strip().encode()
+        given = token.strip().encode()
         # Compare against every key so the time taken does not reveal which prefix matched.
         matched = False
         for key in self._keys:

@@ -88,3 +88,22 @@ def test_preflight_needs_no_key(guarded: Flask, seeded: Services) -> None:
         assert resp.status_code == 200 and resp.headers["Access-Control-Allow-Origin"] == "https://news.example"
     finally:
         seeded.settings["server"]["cors_origins"] = []
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "bEaReR", "Bearer ", "Bearer"])
+def test_the_bearer_scheme_is_case_insensitive(guarded: Flask, scheme: str) -> None:
+    header = f"{scheme} {KEY}"
+    client = guarded.test_client()
+    assert client.get("/speakers", headers={"Authorization": header}).status_code == 200
+    written = client.post("/articles", json={"id": "case-1", "text": "x"}, headers={"Authorization": header})
+    assert written.status_code == 200
+
+
+@pytest.mark.parametrize("header", [f"Basic {KEY}", f"Bearer{KEY}", f"Token {KEY}", KEY, "bearer", "Bearer  "])
+def test_other_schemes_and_bare_keys_are_401(guarded: Flask, header: str) -> None:
+    resp = guarded.test_client().get("/speakers", headers={"Authorization": header})
+    assert resp.status_code == 401 and "Authorization: Bearer <key>" in resp.get_json()["detail"]
+
+
+def test_x_api_key_is_not_a_second_convention(guarded: Flask) -> None:
+    assert guarded.test_client().get("/speakers", headers={"X-API-Key": KEY}).status_code == 401
