@@ -213,3 +213,43 @@ def test_chunked_body_within_the_limit_is_read_whole(served: str) -> None:
     raw = json.dumps(question).encode()
     status, _, body = _post_chunked(served, "/ask", iter([raw[:10], raw[10:]]))
     assert status == 200 and body["speaker"] == "John Kirby"
+
+
+# ---- requests the app refuses itself: all problem+json (the HTTP server's own 414/431 are in README) ----------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status"),
+    [
+        ("POST", "/articles", {"data": b"x", "content_type": "multipart/form-data"}, 422),  # no boundary
+        (
+            "POST",
+            "/articles",
+            {"data": {f"f{i}": "x" for i in range(1001)}, "content_type": "multipart/form-data"},
+            413,
+        ),
+        ("POST", "/articles", {"data": {"f": "x"}}, 415),  # a form, not JSON or files
+        ("POST", "/ask", {"data": b"{}", "headers": {"Content-Type": "application/json", "Content-Length": "x"}}, 422),
+        (
+            "POST",
+            "/ask",
+            {"data": '{"question": "caf\xe9"}'.encode("latin-1"), "content_type": "application/json"},
+            422,
+        ),
+        (
+            "POST",
+            "/ask",
+            {"data": b'{"question": "hi", "top_k": ' + b"9" * 5000 + b"}", "content_type": "text/json"},
+            415,
+        ),
+        ("GET", "/articles/%ZZ", {}, 404),
+        ("GET", "/speakers?q=" + "a" * 201, {}, 422),
+        ("DELETE", "/articles/..", {}, 404),
+        ("PUT", "/ask", {"json": {}}, 405),
+    ],
+)
+def test_what_the_app_refuses_is_problem_json(
+    keyed: FlaskClient, method: str, path: str, kwargs: dict[str, Any], status: int
+) -> None:
+    extra = {k: v for k, v in kwargs.items() if k != "headers"}
+    _problem(keyed.open(path, method=method, headers={**AUTH, **kwargs.get("headers", {})}, **extra), status)
