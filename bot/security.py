@@ -11,6 +11,7 @@ from flask import Flask, current_app, request
 from bot.errors import ApiError, Unauthorized
 from bot.openapi import ROUTES
 from bot.settings import Settings
+from retrieval.errors import ConfigError
 
 KEYS_ENV = "QUOTEBOT_API_KEYS"
 # Flask's own /static/<file>: the widget's assets, no stored content. Every other public route says auth="none" in
@@ -85,6 +86,14 @@ def init_app(app: Flask, settings: Settings, environ: Mapping[str, str] | None =
     app.extensions["quotebot_keys"] = ApiKeys.from_env(environ)
     guard(app, settings)
     server = settings["server"]
+    hops = server["trusted_proxies"]
+    if hops < 0:
+        raise ConfigError(f"server.trusted_proxies is {hops}; use 0 (no proxy) or the number of proxies in front")
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # remote_addr, which the limits key on and the access log records, becomes the client the proxies saw.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
     rate = server["rate_limit"]
     limiter = Limiter(
         get_remote_address,
