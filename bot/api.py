@@ -18,6 +18,7 @@ from bot.render import Renderer
 from bot.schemas import ArticleIn, AskRequest, VerifyRequest
 from bot.services import Services
 from retrieval.errors import LoadError, NotFoundError, StoreUnavailableError
+from retrieval.fields import RepeatedIdError, drop_repeats
 from retrieval.ingest import IngestReport
 from retrieval.loaders import article_id_for, load_bytes
 from retrieval.models import Answer, Article
@@ -225,22 +226,16 @@ def post_articles() -> ResponseReturnValue:
         )
         for a in parsed
     ]
-    _refuse_repeated_ids(articles, given=[a.id is not None for a in parsed])
-    return jsonify(svc.ingestor.ingest_articles(articles).to_dict())
-
-
-def _refuse_repeated_ids(articles: list[Article], given: list[bool]) -> None:
-    """Refuse two records with one id: the store keeps one article per id, so the other would vanish silently."""
-    first: dict[str, int] = {}
-    for i, article in enumerate(articles):
-        if article.id not in first:
-            first[article.id] = i
-            continue
-        how = "" if given[i] else " (computed from the url, or the text when there is no url)"
+    try:  # the loaders' rule: an exact repeat is harmless, two different articles under one id are not
+        articles = drop_repeats(articles)
+    except RepeatedIdError as exc:
+        how = "" if parsed[exc.second].id else " (computed from the url, or the text when there is no url)"
         raise InvalidRequest(
-            f"records {first[article.id]} and {i} have the same id {article.id!r}{how}; send each article once",
-            extra={"errors": [{"field": f"{i}.id", "message": f"repeats the id of record {first[article.id]}"}]},
-        )
+            f"records {exc.first} and {exc.second} are different articles with the same id {exc.article_id!r}{how};"
+            " give each its own id",
+            extra={"errors": [{"field": f"{exc.second}.id", "message": f"repeats the id of record {exc.first}"}]},
+        ) from None
+    return jsonify(svc.ingestor.ingest_articles(articles).to_dict())
 
 
 def _ingest_uploads(svc: Services) -> IngestReport:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
+from collections.abc import Sequence
+
+from retrieval.models import Article
 
 # Safe in a URL path segment and a file name: no "/", and no "." or ".." (the first character is a letter or digit).
 ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -48,3 +51,24 @@ def check_no_nul(field: str, value: str) -> None:
     at = value.find("\x00")
     if at != -1:
         raise ValueError(f"{field} contains a NUL character (U+0000) at offset {at}; remove it")
+
+
+class RepeatedIdError(ValueError):
+    """Two different articles of one batch have the same id; the store would keep only one of them."""
+
+    def __init__(self, first: int, second: int, article_id: str) -> None:
+        super().__init__(f"articles {first} and {second} have the same id {article_id!r}")
+        self.first, self.second, self.article_id = first, second, article_id
+
+
+def drop_repeats(articles: Sequence[Article]) -> list[Article]:
+    """Return `articles` without exact repeats; raise RepeatedIdError for two different articles under one id."""
+    first: dict[str, int] = {}
+    kept: list[Article] = []
+    for i, article in enumerate(articles):
+        if article.id not in first:
+            first[article.id] = i
+            kept.append(article)
+        elif articles[first[article.id]] != article:
+            raise RepeatedIdError(first[article.id], i, article.id)
+    return kept

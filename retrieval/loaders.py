@@ -13,7 +13,14 @@ import trafilatura
 import yaml
 
 from retrieval.errors import LoadError
-from retrieval.fields import ARTICLE_ID_RULE, check_no_nul, is_article_id, parse_published
+from retrieval.fields import (
+    ARTICLE_ID_RULE,
+    RepeatedIdError,
+    check_no_nul,
+    drop_repeats,
+    is_article_id,
+    parse_published,
+)
 from retrieval.models import Article, content_id
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
@@ -197,12 +204,11 @@ def _json_record(record: object, name: str, where: str) -> tuple[str, Article]:
 
 def _unique(pairs: list[tuple[str, Article]], name: str) -> list[Article]:
     """Drop exact repeats; refuse two different articles under one id (the store would keep only one)."""
-    seen: dict[str, tuple[str, Article]] = {}
-    for where, article in pairs:
-        if article.id in seen and seen[article.id][1] != article:
-            raise LoadError(name, f"{where}: id {article.id!r} is already used by {seen[article.id][0]}")
-        seen.setdefault(article.id, (where, article))
-    return [article for _, article in seen.values()]
+    try:
+        return drop_repeats([article for _, article in pairs])
+    except RepeatedIdError as exc:
+        where, first = pairs[exc.second][0], pairs[exc.first][0]
+        raise LoadError(name, f"{where}: id {exc.article_id!r} is already used by {first}") from None
 
 
 def _parse_html(text: str, name: str) -> list[Article]:

@@ -140,7 +140,7 @@ def writer(seeded: Services, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
         ({"id": "a/b", "text": "x"}, "0.id", "pattern"),
         ({"id": "-rf", "text": "x"}, "0.id", "pattern"),
         ([{"id": "dup-1", "text": "First."}, {"id": "dup-1", "text": "Second."}], "1.id", "'dup-1'"),
-        ({"articles": [{"id": "dup-2", "text": "A."}, {"id": "dup-2", "text": "A."}]}, "1.id", "same id"),
+        ({"articles": [{"id": "dup-2", "text": "A."}, {"id": "dup-2", "text": "A!"}]}, "1.id", "same id"),
         ([{"url": "https://x.example/a", "text": "A."}, {"url": "https://x.example/a", "text": "B."}], "1.id", "url"),
     ],
 )
@@ -253,3 +253,9 @@ def test_what_the_app_refuses_is_problem_json(
 ) -> None:
     extra = {k: v for k, v in kwargs.items() if k != "headers"}
     _problem(keyed.open(path, method=method, headers={**AUTH, **kwargs.get("headers", {})}, **extra), status)
+
+
+def test_an_exact_repeat_is_stored_once_like_in_a_file(writer: FlaskClient) -> None:
+    record = {"id": "rep-1", "text": "The mayor said the bridge “will open in May”."}
+    report = writer.post("/articles", json=[record, dict(record)], headers=AUTH).get_json()
+    assert (report["articles"], report["article_ids"]) == (1, ["rep-1"])
