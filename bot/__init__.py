@@ -22,7 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, services: Services | 
     settings = services.settings if services is not None else load_settings(config)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings["server"]["max_body_bytes"]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = api.JSONProvider(app)
     app.extensions["quotebot"] = services if services is not None else build_services(settings)
     errors.register(app)
     logs.init_app(app)

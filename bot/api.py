@@ -7,17 +7,19 @@ from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, TypeAdapter
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.chat import AskParams
 from bot.errors import InvalidRequest, UnsupportedMediaType
 from bot.render import Renderer
 from bot.schemas import ArticleIn, AskRequest, VerifyRequest
-from bot.security import require_key, require_key_for_reads
 from bot.services import Services
 from bot.validation import check_ask, check_verify
 from retrieval.errors import LoadError, NotFoundError, StoreUnavailableError
+from retrieval.fields import RepeatedIdError, drop_repeats
 from retrieval.ingest import IngestReport
 from retrieval.loaders import article_id_for, load_bytes
 from retrieval.models import Answer, Article
@@ -26,6 +28,47 @@ from retrieval.search import Filters
 bp = Blueprint("api", __name__)
 _ARTICLES = TypeAdapter(list[ArticleIn])
 M = TypeVar("M", bound=BaseModel)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, keys kept in order, and a body nested too deeply for the parser read as invalid JSON."""
+
+    sort_keys = False
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse JSON; a RecursionError (thousands of nested brackets) becomes the ValueError of any bad JSON."""
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("nested too deeply; nest objects and arrays at most a few hundred levels") from None
+
+
+def read_json() -> Any:
+    """Return the parsed JSON body, or raise a 422 that says why it is not JSON."""
+    try:
+        return current_app.json.loads(request.get_data(cache=True))
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise InvalidRequest(
+            f"the body is not valid JSON: {exc}", extra={"errors": [{"field": "body", "message": "invalid JSON"}]}
+        ) from None
+
+
+@bp.before_request
+def _refuse_oversized_streamed_body() -> None:
+    """Refuse with 413 a body sent without Content-Length (chunked) that is larger than server.max_body_bytes."""
+    limit = request.max_content_length
+    if limit is None or request.content_length is not None or request.method in ("GET", "HEAD", "OPTIONS"):
+        return  # a declared length over the limit is refused by werkzeug itself
+    # Werkzeug silently cuts such a body at the limit (the route then sees broken JSON: a 422 that hides the
+    # cause). Read it once here (cached for the route); one more byte beyond the limit means it was too large.
+    stream = request.environ["wsgi.input"]
+    if len(request.get_data(cache=True)) >= limit and stream.read(1):
+        # Read on (at most the limit again) so a client that sends the whole body before it reads sees the 413
+        # instead of a reset connection; past that the server closes the connection anyway.
+        drained = 0
+        while drained < limit and (piece := stream.read(min(1 << 20, limit - drained))):
+            drained += len(piece)
+        raise RequestEntityTooLarge()
 
 
 def services() -> Services:
@@ -40,18 +83,13 @@ def parse_json(model: type[M]) -> M:
         raise UnsupportedMediaType(
             f"send the body as JSON with 'Content-Type: application/json' (got {request.mimetype or 'none'!r})"
         )
-    body: Any = request.get_json(silent=True)
-    if body is None:
-        raise InvalidRequest(
-            "the body is not valid JSON", extra={"errors": [{"field": "body", "message": "invalid JSON"}]}
-        )
+    body: Any = read_json()
     if not isinstance(body, dict):
         raise InvalidRequest("the body must be a JSON object")
     return model.model_validate(body)
 
 
 @bp.post("/ask")
-@require_key_for_reads
 def ask() -> ResponseReturnValue:
     """Answer a question with citations."""
     svc = services()
@@ -71,7 +109,8 @@ def ask() -> ResponseReturnValue:
         until=f.until.isoformat() if f and f.until else None,
         speaker_id=speaker_id,
     )
-    answer = svc.chat.ask(AskParams(body.question, top_k, filters, body.context))
+    context = body.context.model_dump(exclude_unset=True) if body.context else None
+    answer = svc.chat.ask(AskParams(body.question, top_k, filters, context))
     if request.accept_mimetypes.best_match(["application/json", "text/event-stream"]) == "text/event-stream":
         return Response(
             stream_with_context(_stream(answer)),
@@ -96,7 +135,6 @@ def _stream(answer: Answer) -> Iterator[str]:
 
 
 @bp.post("/verify")
-@require_key_for_reads
 def verify() -> ResponseReturnValue:
     """Check a claimed quote against the sources."""
     svc = services()
@@ -144,7 +182,6 @@ def get_article(article_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/articles")
-@require_key
 def post_articles() -> ResponseReturnValue:
     """Ingest articles from a JSON body (one, a list, or {"articles": [...]}) or uploaded files."""
     svc = services()
@@ -152,9 +189,7 @@ def post_articles() -> ResponseReturnValue:
         return jsonify(_ingest_uploads(svc).to_dict())
     if not request.is_json:
         raise UnsupportedMediaType("send articles as application/json or files as multipart/form-data")
-    body: Any = request.get_json(silent=True)
-    if body is None:
-        raise InvalidRequest("the body is not valid JSON")
+    body: Any = read_json()
     if isinstance(body, dict) and set(body) == {"articles"}:
         body = body["articles"]
         if not isinstance(body, list):
@@ -176,6 +211,15 @@ def post_articles() -> ResponseReturnValue:
         )
         for a in parsed
     ]
+    try:  # the loaders' rule: an exact repeat is harmless, two different articles under one id are not
+        articles = drop_repeats(articles)
+    except RepeatedIdError as exc:
+        how = "" if parsed[exc.second].id else " (computed from the url, or the text when there is no url)"
+        raise InvalidRequest(
+            f"records {exc.first} and {exc.second} are different articles with the same id {exc.article_id!r}{how};"
+            " give each its own id",
+            extra={"errors": [{"field": f"{exc.second}.id", "message": f"repeats the id of record {exc.first}"}]},
+        ) from None
     return jsonify(svc.ingestor.ingest_articles(articles).to_dict())
 
 
@@ -198,7 +242,6 @@ def _ingest_uploads(svc: Services) -> IngestReport:
 
 
 @bp.delete("/articles/<article_id>")
-@require_key
 def delete_article(article_id: str) -> ResponseReturnValue:
     """Remove an article with its chunks and statements."""
     svc = services()

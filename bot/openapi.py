@@ -66,7 +66,9 @@ class Route:
     body: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
     query: tuple[Param, ...] = ()
-    auth: Literal["none", "key", "reads"] = "none"  # "reads": a key only when server.require_key_for_reads is set
+    # "reads": a key only when server.require_key_for_reads is set. It is the default, so a new route is guarded unless
+    # it says auth="none"; bot/security.py enforces this field, so the spec and the guard cannot disagree.
+    auth: Literal["none", "key", "reads"] = "reads"
     limited: bool = False  # rate-limited when server.rate_limit is set
     stream: bool = False  # 200 may also be text/event-stream
     uploads: bool = False  # the body may also be multipart/form-data files
@@ -142,14 +144,22 @@ ROUTES: tuple[Route, ...] = (
         errors=(404,),
         auth="key",
     ),
-    Route("get", "/health", "api.health", "Liveness with the index counts", schemas.HealthOut),
-    Route("get", "/ready", "api.ready", "Readiness: the store answers and the model is loaded", schemas.ReadyOut),
+    Route("get", "/health", "api.health", "Liveness with the index counts", schemas.HealthOut, auth="none"),
+    Route(
+        "get",
+        "/ready",
+        "api.ready",
+        "Readiness: the store answers and the model is loaded",
+        schemas.ReadyOut,
+        auth="none",
+    ),
     Route(
         "get",
         "/openapi.json",
         "openapi.spec",
         "This description",
         ("application/json", {"type": "object", "required": ["openapi", "paths"]}),
+        auth="none",
         unavailable=False,
     ),
     Route(
@@ -158,9 +168,10 @@ ROUTES: tuple[Route, ...] = (
         "web.widget",
         "The embeddable chat widget",
         ("text/javascript", {"type": "string"}),
+        auth="none",
         unavailable=False,
     ),
-    Route("get", "/", "web.demo", "A demo page that uses the widget", ("text/html", {"type": "string"})),
+    Route("get", "/", "web.demo", "A demo page that uses the widget", ("text/html", {"type": "string"}), auth="none"),
 )
 
 
@@ -295,6 +306,7 @@ def _apply_limits(components: dict[str, Any], settings: Settings) -> None:
     """Write the limits that live in settings (not in the models) into the request schemas."""
     ask, verify = settings["ask"], settings["verify"]
     components["AskRequest"]["properties"]["question"]["maxLength"] = ask["max_question_chars"]
+    components["AskContext"]["properties"]["topic"]["maxLength"] = ask["max_question_chars"]
     components["AskRequest"]["properties"]["top_k"]["anyOf"][0]["maximum"] = ask["max_top_k"]
     components["VerifyRequest"]["properties"]["quote"]["maxLength"] = verify["max_quote_chars"]
 

@@ -6,8 +6,10 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, ValidationInfo, field_validator
 from pydantic.json_schema import JsonDict, SkipJsonSchema
+
+from retrieval.fields import ARTICLE_ID_PATTERN, DATE_EXAMPLES, check_no_nul, parse_published
 
 # Documents for the spec what the strip-then-min_length check refuses: a value that is only whitespace.
 NOT_BLANK: JsonDict = {"pattern": r"\S"}
@@ -38,11 +40,29 @@ class AskFilters(_Strict):
     until: IsoDate | None = None
 
 
+# Most statement ids a context may carry: bot/chat.py keeps `shown` to its last SHOWN_LIMIT (200) ids.
+CONTEXT_IDS = 200
+StatementIds = Annotated[
+    list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]],
+    Field(max_length=CONTEXT_IDS, description=f"statement ids, at most {CONTEXT_IDS}"),
+]
+
+
+class AskContext(_Strict):
+    """The conversation state /ask returns and takes back: send the previous answer's `context` unchanged."""
+
+    speaker: str = Field(default="", max_length=500, description="the id of the speaker being discussed")
+    speaker_name: str = Field(default="", max_length=500)
+    topic: str = Field(default="", description="at most ask.max_question_chars characters")
+    shown: StatementIds = Field(default_factory=list, description="statements already shown")
+    last: StatementIds = Field(default_factory=list, description="the statements of the previous answer")
+
+
 class AskRequest(_Strict):
     """Body of POST /ask."""
 
     question: str = Field(min_length=1, description="the question, in plain words", json_schema_extra=NOT_BLANK)
-    context: dict[str, Any] | None = Field(default=None, description="the `context` of the previous answer")
+    context: AskContext | None = Field(default=None, description="the `context` of the previous answer")
     filters: AskFilters | None = None
     # strict: "5" or true is a client bug to report, not a number to guess
     top_k: int | None = Field(default=None, ge=1, strict=True, description="passages or statements to return")
@@ -65,13 +85,24 @@ class VerifyRequest(_Strict):
 class ArticleIn(_Strict):
     """One article posted to POST /articles."""
 
-    id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    id: str | None = Field(default=None, pattern=ARTICLE_ID_PATTERN, description="default: a hash of url, else text")
     title: str = ""
     url: str = ""
     source: str = ""
-    published: str = ""
+    published: str = Field(default="", description=f"a date, stored as YYYY-MM-DD: {DATE_EXAMPLES}")
     byline: str = ""
     text: str = Field(min_length=1, json_schema_extra=NOT_BLANK)
+
+    @field_validator("title", "url", "source", "published", "byline", "text")
+    @classmethod
+    def _no_nul(cls, value: str, info: ValidationInfo) -> str:
+        check_no_nul(info.field_name or "field", value)  # the loaders' rule (retrieval/fields.py)
+        return value
+
+    @field_validator("published")
+    @classmethod
+    def _iso_published(cls, value: str) -> str:
+        return parse_published(value)  # the loaders' rule: one function normalises every date we store
 
 
 class ArticlesIn(_Strict):
@@ -142,7 +173,7 @@ class AnswerOut(_Out):
     citations: list[CitationOut]
     verdicts: list[VerdictOut]
     speaker: str | None
-    context: dict[str, Any] = Field(description="send it back with the next question to follow up")
+    context: AskContext = Field(description="send it back with the next question to follow up")
 
 
 class StatementOut(_Out):

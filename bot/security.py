@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Callable, Mapping
-from functools import wraps
-from typing import Any, TypeVar
+from collections.abc import Mapping
 
 from flask import Flask, current_app, request
 
 from bot.errors import ApiError, Unauthorized
+from bot.openapi import ROUTES
 from bot.settings import Settings
+from retrieval.errors import ConfigError
 
 KEYS_ENV = "QUOTEBOT_API_KEYS"
-F = TypeVar("F", bound=Callable[..., Any])
+# Flask's own /static/<file>: the widget's assets, no stored content. Every other public route says auth="none" in
+# bot/openapi.py ROUTES; anything not declared there needs a key like a read.
+PUBLIC_UNDECLARED = frozenset({"static"})
 
 
 class Forbidden(ApiError):
@@ -37,14 +39,16 @@ class ApiKeys:
 
     def check(self, header: str | None) -> None:
         """Raise 401 for a missing or malformed key, 403 for a wrong one."""
-        if not header or not header.startswith("Bearer ") or not header[7:].strip():
+        scheme, _, token = (header or "").strip().partition(" ")
+        # The auth scheme is case-insensitive (RFC 9110 11.1): "bearer" and "BEARER" are "Bearer".
+        if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized(
                 "send an API key as 'Authorization: Bearer <key>'",
                 headers={"WWW-Authenticate": 'Bearer realm="quotebot"'},
             )
         if not self._keys:
             raise Forbidden(f"this server accepts no keys: set {KEYS_ENV} on the server to enable writes")
-        given = header[7:].strip().encode()
+        given = token.strip().encode()
         # Compare against every key so the time taken does not reveal which prefix matched.
         matched = False
         for key in self._keys:
@@ -59,36 +63,37 @@ def keys() -> ApiKeys:
     return found
 
 
-def require_key(view: F) -> F:
-    """Refuse the request unless it carries a valid key."""
+def guard(app: Flask, settings: Settings) -> None:
+    """Check the key of every request by its route's declared auth; a route not declared public is guarded."""
+    auth = {route.endpoint: route.auth for route in ROUTES} | dict.fromkeys(PUBLIC_UNDECLARED, "none")
+    reads_need_key = settings["server"]["require_key_for_reads"]
 
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        keys().check(request.headers.get("Authorization"))
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def require_key_for_reads(view: F) -> F:
-    """Refuse the request without a valid key when server.require_key_for_reads is set."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if current_app.extensions["quotebot"].settings["server"]["require_key_for_reads"]:
+    @app.before_request
+    def _check_key() -> None:
+        # A CORS preflight carries no credentials by design; an unrouted request gets its 404/405 next.
+        if request.method == "OPTIONS" or request.url_rule is None:
+            return
+        needs = auth.get(request.endpoint or "", "reads")
+        if needs == "key" or (needs == "reads" and reads_need_key):
             keys().check(request.headers.get("Authorization"))
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def init_app(app: Flask, settings: Settings, environ: Mapping[str, str] | None = None) -> None:
-    """Install the keys and the rate limits on /ask and /verify."""
+    """Install the keys, the key check on every route and the rate limits on /ask and /verify."""
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
     app.extensions["quotebot_keys"] = ApiKeys.from_env(environ)
+    guard(app, settings)
     server = settings["server"]
+    hops = server["trusted_proxies"]
+    if hops < 0:
+        raise ConfigError(f"server.trusted_proxies is {hops}; use 0 (no proxy) or the number of proxies in front")
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # remote_addr, which the limits key on and the access log records, becomes the client the proxies saw.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
     rate = server["rate_limit"]
     limiter = Limiter(
         get_remote_address,

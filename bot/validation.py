@@ -21,6 +21,8 @@ def check_length(field: str, value: str, limit: int) -> None:
 def check_ask(body: AskRequest, limits: Mapping[str, Any]) -> int:
     """Apply the [ask] limits to a parsed /ask body; return the top_k to use."""
     check_length("question", body.question, limits["max_question_chars"])
+    if body.context is not None and body.context.topic:
+        check_length("context.topic", body.context.topic, limits["max_question_chars"])
     top_k: int = body.top_k or limits["top_k"]
     if top_k > limits["max_top_k"]:
         raise InvalidRequest(

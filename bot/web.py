@@ -12,7 +12,7 @@ from flask_cors import CORS
 STATIC = Path(__file__).resolve().parent / "static"
 # The routes a page on another origin may call (an API explorer reads /openapi.json, a dashboard polls /ready); the
 # widget and demo page need no CORS (a <script src> is not a fetch).
-API_PATHS = re.compile(r"^/(?:ask|verify|health|ready|openapi\.json|articles/.+|speakers(?:/.*)?)$")
+API_PATHS = re.compile(r"^/(?:ask|verify|health|ready|openapi\.json|articles(?:/.+)?|speakers(?:/.*)?)$")
 # Preflights are cached by the browser for this many seconds, so each question costs one request, not two.
 PREFLIGHT_MAX_AGE = 600
 
@@ -47,7 +47,7 @@ def init_app(app: Flask, cors_origins: list[str]) -> None:
         resources={API_PATHS: {}},
         origins=origin_patterns(cors_origins),
         methods=["GET", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type", "Accept", "Authorization", "X-API-Key"],
+        allow_headers=["Content-Type", "Accept", "Authorization"],
         expose_headers=["Retry-After"],
         max_age=PREFLIGHT_MAX_AGE,
         vary_header=True,

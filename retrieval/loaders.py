@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -15,6 +13,14 @@ import trafilatura
 import yaml
 
 from retrieval.errors import LoadError
+from retrieval.fields import (
+    ARTICLE_ID_RULE,
+    RepeatedIdError,
+    check_no_nul,
+    drop_repeats,
+    is_article_id,
+    parse_published,
+)
 from retrieval.models import Article, content_id
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
@@ -24,7 +30,6 @@ _TOO_BIG = (
     "(raise it in the config file or with QUOTEBOT_INGEST__MAX_FILE_BYTES)"
 )
 
-_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 # The seed's header line: " date 2023-05-06 By David Laycork • 06 May 2023 • 9:39".
 _TXT_HEADER = re.compile(r"date\s+(?P<date>\S+)(?:\s+by\s+(?P<byline>[^•]*?))?\s*(?:•(?P<rest>.*))?", re.I)
 # A one-line image caption that ends in a credit, like the seed's second paragraph.
@@ -35,7 +40,6 @@ _ABBREVIATION = re.compile(
     r"(?:Mr|Mrs|Ms|Dr|Prof|St|Gen|Gov|Sen|Rep|Lt|Col|Sgt|Capt|Jr|Sr|No|vs|U\.S|U\.K|e\.g|i\.e)", re.I
 )
 _TITLE_MAX = 100
-_DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%Y/%m/%d")
 # Record keys that have aliases (PolNeAR-style dumps say doc_id, publisher, publication_date).
 _ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "doc_id"),
@@ -129,7 +133,7 @@ def _parse_txt(text: str, name: str) -> list[Article]:
     first, _, rest = text.strip().partition("\n")
     header = _TXT_HEADER.fullmatch(first.strip())
     if header:
-        published = _normalise_date(header["date"]) or _normalise_date((header["rest"] or "").split("•")[0])
+        published = _guess_date(header["date"]) or _guess_date((header["rest"] or "").split("•")[0])
     if header and published:  # a line that merely starts with "date" but has no date is body text
         byline, text = (header["byline"] or "").strip(), rest
     body, caption = _split_captions(text.strip())
@@ -209,12 +213,11 @@ def _json_record(record: object, name: str, where: str) -> tuple[str, Article]:
 
 def _unique(pairs: list[tuple[str, Article]], name: str) -> list[Article]:
     """Drop exact repeats; refuse two different articles under one id (the store would keep only one)."""
-    seen: dict[str, tuple[str, Article]] = {}
-    for where, article in pairs:
-        if article.id in seen and seen[article.id][1] != article:
-            raise LoadError(name, f"{where}: id {article.id!r} is already used by {seen[article.id][0]}")
-        seen.setdefault(article.id, (where, article))
-    return [article for _, article in seen.values()]
+    try:
+        return drop_repeats([article for _, article in pairs])
+    except RepeatedIdError as exc:
+        where, first = pairs[exc.second][0], pairs[exc.first][0]
+        raise LoadError(name, f"{where}: id {exc.article_id!r} is already used by {first}") from None
 
 
 def _parse_html(text: str, name: str) -> list[Article]:
@@ -227,7 +230,7 @@ def _parse_html(text: str, name: str) -> list[Article]:
     if not body:
         raise LoadError(name, "no article text could be extracted from the HTML")
     url, source, byline = ((getattr(doc, key, None) or "").strip() for key in ("url", "sitename", "author"))
-    published = _normalise_date(getattr(doc, "date", None))
+    published = _guess_date(getattr(doc, "date", None))
     title = title or _title_from(body, Path(name).stem)
     return [Article(article_id_for(body, url), body, title, url, source, published, byline)]
 
@@ -235,7 +238,12 @@ def _parse_html(text: str, name: str) -> list[Article]:
 def _from_record(meta: Mapping[str, Any], body: str, name: str, where: str, *, title: str) -> Article:
     text = _newlines(body).strip()
     fields = {field: _string(meta, field, name, where) for field in ("url", "source", "byline", "caption")}
-    published = _normalise_date(_value(meta, "published"))
+    try:  # a date given as a field must be one: the same rule as POST /articles
+        published = parse_published(_value(meta, "published"))
+        for field, value in (("text", text), ("title", title), *fields.items()):
+            check_no_nul(field, value)  # JSON can smuggle one in as \u0000 past the byte check in _decode
+    except ValueError as exc:
+        raise LoadError(name, f"{where}: {exc}") from None
     title = title or _title_from(text, Path(name).stem)
     article_id = _record_id(meta, text, fields["url"], name, where)
     return Article(id=article_id, text=text, title=title, published=published, **fields)
@@ -260,8 +268,8 @@ def _record_id(meta: Mapping[str, Any], text: str, url: str, name: str, where: s
         return article_id_for(text, url)
     # A JSON `"id": 42` means "42".
     value = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
-    if not isinstance(value, str) or not _ID.fullmatch(value):
-        raise LoadError(name, f"{where}: invalid id {raw!r}: use 1-64 characters of A-Z a-z 0-9 _ . -")
+    if not is_article_id(value):
+        raise LoadError(name, f"{where}: invalid id {raw!r}: {ARTICLE_ID_RULE}")
     return value
 
 
@@ -270,22 +278,11 @@ def _json_type(value: object) -> str:
     return names.get(type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__)
 
 
-def _normalise_date(value: object) -> str:
-    """Return `value` as an ISO date (YYYY-MM-DD), or "" when it is not a recognisable date."""
-    if isinstance(value, dt.date):  # YAML front matter gives dates and datetimes
-        return value.isoformat()[:10]
-    if not isinstance(value, str) or not value.strip():
-        return ""
-    text = value.strip()
-    iso = re.match(r"\d{4}-\d{2}-\d{2}(?!\d)", text)  # also takes timestamps: 2023-05-06T09:39:00Z
-    for candidate, fmt in [(iso[0], "%Y-%m-%d")] if iso else [(text, fmt) for fmt in _DATE_FORMATS]:
-        try:
-            return dt.datetime.strptime(candidate, fmt).date().isoformat()
-        except ValueError:
-            continue
+def _guess_date(value: object) -> str:
+    """Return `value` as an ISO date, or "" when it is not one (for dates guessed from a header line or HTML)."""
     try:
-        return email.utils.parsedate_to_datetime(text).date().isoformat()  # "Sat, 06 May 2023 09:39:00 GMT"
-    except (ValueError, TypeError):
+        return parse_published(value)
+    except ValueError:
         return ""
 
 

@@ -22,6 +22,7 @@ from bot import create_app
 from bot.services import Services, build_services
 from bot.settings import load_settings
 from retrieval.embedding import Embedder
+from retrieval.errors import ConfigError
 from tests.conftest import SEED_FILE
 
 KEY = "test-key-3f9a7c"
@@ -179,11 +180,9 @@ def test_request_id_is_generated_when_absent_or_malformed(keyed: FlaskClient) ->
 # ---- rate limits ------------------------------------------------------------------------------------------
 
 
-def _limited_app(services: Services, storage: str) -> Flask:
-    settings = {
-        **services.settings,
-        "server": {**services.settings["server"], "rate_limit": "3/minute", "rate_limit_storage": storage},
-    }
+def _limited_app(services: Services, storage: str, trusted_proxies: int = 0) -> Flask:
+    server = {"rate_limit": "3/minute", "rate_limit_storage": storage, "trusted_proxies": trusted_proxies}
+    settings = {**services.settings, "server": {**services.settings["server"], **server}}
     return create_app(services=Services(**{**services.__dict__, "settings": settings}))
 
 
@@ -239,6 +238,42 @@ def test_two_workers_share_one_limit_through_redis(seeded: Services, redis_url: 
     codes = [c.post("/verify", json={"quote": "ludicrous"}).status_code for c in (worker_a, worker_b, worker_a)]
     assert codes == [200, 200, 200]
     assert worker_b.post("/verify", json={"quote": "ludicrous"}).status_code == 429
+
+
+def _forwarded(chain: str) -> dict[str, str]:
+    return {"X-Forwarded-For": chain}
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_bucket_shared_by_workers(
+    seeded: Services, redis_url: str
+) -> None:
+    # Both workers see every request from the proxy at 127.0.0.1; only X-Forwarded-For tells the clients apart.
+    worker_a, worker_b = (_limited_app(seeded, redis_url, trusted_proxies=1).test_client() for _ in range(2))
+    alice, bob = "203.0.113.7", "198.51.100.9"
+
+    def verify(worker: FlaskClient, chain: str) -> int:
+        return worker.post("/verify", json={"quote": "ludicrous"}, headers=_forwarded(chain)).status_code
+
+    assert [verify(w, alice) for w in (worker_a, worker_b, worker_a)] == [200, 200, 200]
+    assert verify(worker_b, alice) == 429  # one bucket for alice across both workers
+    # Alice cannot escape by prepending a made-up hop: one trusted proxy means only the last entry counts.
+    assert verify(worker_a, f"192.0.2.1, {alice}") == 429
+    assert [verify(w, bob) for w in (worker_b, worker_a, worker_b)] == [200, 200, 200]
+    assert verify(worker_a, bob) == 429
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(seeded: Services) -> None:
+    client = _limited_app(seeded, "memory://").test_client()
+    codes = [
+        client.post("/verify", json={"quote": "ludicrous"}, headers=_forwarded(f"203.0.113.{i}")).status_code
+        for i in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]  # a client cannot pick a fresh bucket by sending the header
+
+
+def test_a_negative_proxy_count_stops_start_up(seeded: Services) -> None:
+    with pytest.raises(ConfigError, match=r"server\.trusted_proxies"):
+        _limited_app(seeded, "memory://", trusted_proxies=-1)
 
 
 # ---- readiness and a Chroma outage ------------------------------------------------------------------------

@@ -47,6 +47,8 @@ def test_demo_page_embeds_the_widget_inline(client: FlaskClient) -> None:
         ("POST", "/ask"),
         ("GET", "/health"),
         ("GET", "/articles/nope"),
+        ("OPTIONS", "/articles"),
+        ("OPTIONS", "/articles/nope"),
         ("OPTIONS", "/verify"),
         ("GET", "/openapi.json"),
         ("GET", "/ready"),
@@ -67,6 +69,16 @@ def test_preflight_allows_the_widget_request(cors_client: FlaskClient) -> None:
     assert "POST" in resp.headers["Access-Control-Allow-Methods"]
     assert resp.headers["Access-Control-Allow-Headers"].lower() == "content-type"
     assert int(resp.headers["Access-Control-Max-Age"]) > 0
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/articles"), ("DELETE", "/articles/some-id")])
+def test_preflight_allows_the_write_routes_with_a_key(cors_client: FlaskClient, method: str, path: str) -> None:
+    asks = {"Access-Control-Request-Method": method, "Access-Control-Request-Headers": "authorization,content-type"}
+    resp = cors_client.options(path, headers={"Origin": ALLOWED, **asks})
+    assert resp.status_code == 200
+    assert resp.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert method in resp.headers["Access-Control-Allow-Methods"]
+    assert set(resp.headers["Access-Control-Allow-Headers"].lower().split(", ")) == {"authorization", "content-type"}
 
 
 def test_error_responses_carry_cors_headers_so_the_widget_can_read_detail(cors_client: FlaskClient) -> None:

@@ -67,8 +67,8 @@ class HttpTransport:
         if body is not None:
             data = json.dumps(body).encode("utf-8")
             headers["Content-Type"] = "application/json"
-        if self.api_key:
-            headers["X-API-Key"] = self.api_key
+        if self.api_key:  # the server's one convention (bot/security.py), keys from its $QUOTEBOT_API_KEYS
+            headers["Authorization"] = f"Bearer {self.api_key}"
         req = urllib.request.Request(self.base_url + path, data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:

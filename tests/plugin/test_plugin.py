@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from werkzeug.serving import make_server
 
+from bot import create_app
+from bot.services import Services
 from retrieval.models import Article
 from tests.plugin.canned import (
     KIRBY,
@@ -240,6 +243,50 @@ def test_golden_run_against_a_live_url_catches_misattribution_swap_and_shift(
         "verify-sentenced",
         "zelensky-shifted",
     ]
+
+
+KEYED_TESTS = """
+from bot.testing import assert_citations_verbatim, assert_cites
+
+
+def test_kirby_over_http_with_a_key(ask):
+    answer = ask("what did Kirby say?")
+    assert_citations_verbatim(answer)  # fetches GET /articles/<id>, which needs the key too
+    assert_cites(answer, speaker="John Kirby", contains="labelled as ludicrous")
+"""
+
+
+@pytest.fixture
+def keyed_url(seeded: Services, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The real app over the seed article on loopback, requiring QUOTEBOT_API_KEYS for every read."""
+    monkeypatch.setenv("QUOTEBOT_API_KEYS", "plugin-key,other-key")
+    monkeypatch.setitem(seeded.settings["server"], "require_key_for_reads", True)
+    server = make_server("127.0.0.1", 0, create_app(services=seeded), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(("key", "outcome", "status"), [("plugin-key", "passed", None), (None, "failed", 401)])
+def test_live_url_mode_sends_the_client_key_as_a_bearer_token(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    keyed_url: str,
+    key: str | None,
+    outcome: str,
+    status: int | None,
+) -> None:
+    if key:
+        monkeypatch.setenv("QUOTEBOT_API_KEY", key)
+    else:
+        monkeypatch.delenv("QUOTEBOT_API_KEY", raising=False)
+    pytester.makepyfile(test_keyed=KEYED_TESTS)
+    result = pytester.runpytest(*plugin_args(), "--quotebot-url", keyed_url)
+    assert _outcomes(result) == {outcome: 1}, result.stdout.str()
+    if status:
+        result.stdout.fnmatch_lines([f"*POST /ask -> HTTP {status}: send an API key as 'Authorization: Bearer <key>'*"])
 
 
 def test_bad_golden_file_stops_the_run_naming_the_key(pytester: pytest.Pytester) -> None:
