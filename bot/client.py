@@ -14,6 +14,7 @@ import httpx
 from pydantic import BaseModel
 
 from bot import schemas
+from bot.search import SearchHitOut, SearchOut
 from retrieval.errors import QuotebotError
 
 KEY_ENV = "QUOTEBOT_API_KEY"
@@ -104,6 +105,7 @@ class Call(Generic[T]):
 ROUTES: dict[tuple[str, str], str] = {
     ("post", "/ask"): "ask",  # and stream()
     ("post", "/verify"): "verify",
+    ("post", "/search"): "search",
     ("get", "/speakers"): "speakers",
     ("get", "/speakers/{speaker_id}"): "speaker",
     ("get", "/articles/{article_id}"): "article",
@@ -152,6 +154,14 @@ class _Requests:
         if speaker is not None:
             body["speaker"] = speaker
         return Call("POST", "/verify", body, model=schemas.VerdictOut)
+
+    def search_call(self, query: str, kind: str, filters: Any, top_k: int | None) -> Call[SearchOut]:
+        body: dict[str, Any] = {"query": query, "kind": kind}
+        if filters:
+            body["filters"] = {k: v for k, v in filters.items() if v is not None}
+        if top_k is not None:
+            body["top_k"] = top_k
+        return Call("POST", "/search", body, model=SearchOut)
 
     def speakers_call(self, q: str) -> Call[schemas.SpeakersOut]:
         return Call("GET", "/speakers", params={"q": q} if q else None, model=schemas.SpeakersOut)
@@ -316,6 +326,17 @@ class Quotebot(_Requests):
         """POST /verify: a verdict with evidence citations and a word diff."""
         return self.send(self.verify_call(quote, speaker))
 
+    def search(
+        self,
+        query: str,
+        *,
+        kind: str = "statements",
+        filters: Mapping[str, Any] | None = None,
+        top_k: int | None = None,
+    ) -> list[SearchHitOut]:
+        """POST /search: statements (or kind="chunks") nearest in meaning, each a verbatim citation."""
+        return self.send(self.search_call(query, kind, filters, top_k)).results
+
     def speakers(self, q: str = "") -> list[schemas.SpeakerOut]:
         """GET /speakers: speakers with statement counts (those matching `q` when given)."""
         return self.send(self.speakers_call(q)).speakers
@@ -437,6 +458,17 @@ class AsyncQuotebot(_Requests):
     async def verify(self, quote: str, speaker: str | None = None) -> schemas.VerdictOut:
         """POST /verify: a verdict with evidence citations and a word diff."""
         return await self.send(self.verify_call(quote, speaker))
+
+    async def search(
+        self,
+        query: str,
+        *,
+        kind: str = "statements",
+        filters: Mapping[str, Any] | None = None,
+        top_k: int | None = None,
+    ) -> list[SearchHitOut]:
+        """POST /search: statements (or kind="chunks") nearest in meaning, each a verbatim citation."""
+        return (await self.send(self.search_call(query, kind, filters, top_k))).results
 
     async def speakers(self, q: str = "") -> list[schemas.SpeakerOut]:
         """GET /speakers: speakers with statement counts (those matching `q` when given)."""

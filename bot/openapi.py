@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 
 from bot import schemas
+from bot import search as search_models
 from bot.settings import Settings
 
 REF = "#/components/schemas/{model}"
@@ -141,6 +142,17 @@ ROUTES: tuple[Route, ...] = (
         schemas.DeleteOut,
         errors=(404,),
         auth="key",
+    ),
+    Route(
+        "post",
+        "/search",
+        "search.search",
+        "Statements or article chunks nearest in meaning to a query, each a verbatim citation",
+        search_models.SearchOut,
+        body=search_models.SearchRequest,
+        errors=BODY_ERRORS,
+        auth="reads",
+        limited=True,
     ),
     Route("get", "/health", "api.health", "Liveness with the index counts", schemas.HealthOut),
     Route("get", "/ready", "api.ready", "Readiness: the store answers and the model is loaded", schemas.ReadyOut),

@@ -44,7 +44,15 @@ CONFIG = schemathesis.Config.from_dict(
                         "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
                     }
                 },
-            }
+            },
+            {
+                "include-path": "/search",  # the same filters as /ask
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+                    }
+                },
+            },
         ],
     }
 )

@@ -160,3 +160,18 @@ def test_async_client_asks_streams_verifies_and_raises(live: Served) -> None:
             assert bad.value.status == 422
 
     asyncio.run(run())
+
+
+def test_search_returns_statements_or_chunks_as_verbatim_citations(live: Served) -> None:
+    with Quotebot(live.url) as qb:
+        hits = qb.search("the claim is ludicrous", top_k=3)
+        assert len(hits) == 3 and hits[0].speaker == "John Kirby" and hits[0].kind == "indirect"
+        chunks = qb.search("drone attack", kind="chunks", top_k=2)
+        assert len(chunks) == 2 and {c.kind for c in chunks} == {"chunk"} and chunks[0].speaker is None
+        only = qb.search("Putin", filters={"speaker": "Zelensky"}, top_k=10)
+        assert only and {h.speaker_id for h in only} == {"volodymyr-zelensky"}
+        for h in hits + chunks + only:
+            assert qb.article(h.article_id).text[h.start : h.end] == h.text
+        with pytest.raises(QuotebotHTTPError) as unknown:
+            qb.search("Putin", filters={"speaker": "Nobody Atall"})
+        assert unknown.value.status == 422 and "GET /speakers" in unknown.value.detail

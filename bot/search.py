@@ -1,0 +1,115 @@
+"""POST /search: raw retrieval of statements or chunks, each as a verbatim citation (for retrievers and tools)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from flask import Blueprint, Flask, jsonify
+from flask.typing import ResponseReturnValue
+from pydantic import Field
+
+from bot.api import _check_length, parse_json, services
+from bot.errors import InvalidRequest
+from bot.render import Renderer
+from bot.schemas import NOT_BLANK, AskFilters, CitationOut, _Out, _Strict
+from bot.security import require_key_for_reads
+from bot.services import Services
+from retrieval.models import Passage
+from retrieval.search import Filters
+
+bp = Blueprint("search", __name__)
+Kind = Literal["chunk", "direct", "partial", "mixed", "indirect"]
+
+
+class SearchRequest(_Strict):
+    """Body of POST /search."""
+
+    query: str = Field(min_length=1, description="what to look for, in plain words", json_schema_extra=NOT_BLANK)
+    kind: Literal["statements", "chunks"] = Field(
+        default="statements", description="attributed statements, or raw article chunks"
+    )
+    filters: AskFilters | None = None
+    top_k: int | None = Field(default=None, ge=1, strict=True, description="results to return")
+
+
+class SearchHitOut(CitationOut):
+    """One result: a verbatim citation with what kind of span it is and whose words."""
+
+    kind: Kind = Field(description='"chunk", or the statement kind')
+    speaker_id: str | None
+
+
+class SearchOut(_Out):
+    """Results of POST /search, best first."""
+
+    results: list[SearchHitOut]
+
+
+def filters_for(svc: Services, f: AskFilters | None) -> Filters:
+    """Turn request filters into search filters; an unknown speaker is a 422 that says where to look."""
+    speaker_id = None
+    if f and f.speaker:
+        found = svc.speakers.resolve(f.speaker)
+        if found is None:
+            raise InvalidRequest(f"filters.speaker: no known speaker matches {f.speaker!r}; see GET /speakers?q=")
+        speaker_id = found.id
+    return Filters(
+        article_id=f.article_id if f else None,
+        since=f.since.isoformat() if f and f.since else None,
+        until=f.until.isoformat() if f and f.until else None,
+        speaker_id=speaker_id,
+    )
+
+
+def search_hits(svc: Services, query: str, kind: str, top_k: int, filters: Filters) -> list[SearchHitOut]:
+    """Search statements or chunks; cite each the way /ask does (a statement with its whole sentence)."""
+    renderer = Renderer(svc.store)
+    passages: list[Passage]
+    if kind == "chunks":
+        passages = svc.searcher.passages(query, top_k, filters)
+    else:
+        passages = svc.searcher.statements(query, top_k, filters)
+    hits = []
+    for n, p in enumerate(passages, start=1):
+        cit = renderer.citation(n, p) if p.statement else p.cite(n)
+        st = p.statement
+        hits.append(
+            SearchHitOut(
+                **cit.to_dict(),
+                kind=st.kind if st else "chunk",
+                speaker_id=st.speaker_id if st else None,
+            )
+        )
+    return hits
+
+
+@bp.post("/search")
+@require_key_for_reads
+def search() -> ResponseReturnValue:
+    """Return the statements or chunks nearest in meaning to a query, as verbatim citations."""
+    svc = services()
+    limits = svc.settings["ask"]
+    body = parse_json(SearchRequest)
+    _check_length("query", body.query, limits["max_question_chars"])
+    top_k = body.top_k or limits["top_k"]
+    if top_k > limits["max_top_k"]:
+        raise InvalidRequest(
+            f"top_k is {top_k}; use a value from 1 to {limits['max_top_k']}",
+            extra={"errors": [{"field": "top_k", "message": f"at most {limits['max_top_k']}"}]},
+        )
+    hits = search_hits(svc, body.query, body.kind, top_k, filters_for(svc, body.filters))
+    return jsonify(SearchOut(results=hits).model_dump(mode="json"))
+
+
+def limit(app: Flask, *endpoints: str) -> None:
+    """Put `endpoints` under the same per-client limit as /ask (server.rate_limit), on the app's limiter."""
+    rate = app.extensions["quotebot"].settings["server"]["rate_limit"]
+    for limiter in app.extensions.get("limiter", ()) if rate else ():
+        for endpoint in endpoints:
+            app.view_functions[endpoint] = limiter.limit(rate)(app.view_functions[endpoint])
+
+
+def init_app(app: Flask) -> None:
+    """Register POST /search (after security.init_app, whose limiter it joins)."""
+    app.register_blueprint(bp)
+    limit(app, "search.search")
