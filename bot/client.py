@@ -14,6 +14,7 @@ import httpx
 from pydantic import BaseModel
 
 from bot import schemas
+from bot.openai_compat import ChatCompletionOut, ModelsOut
 from bot.search import SearchHitOut, SearchOut
 from retrieval.errors import QuotebotError
 
@@ -111,6 +112,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("get", "/articles/{article_id}"): "article",
     ("post", "/articles"): "add_articles",  # and upload()
     ("delete", "/articles/{article_id}"): "delete_article",
+    ("post", "/v1/chat/completions"): "chat",  # streamed: use the openai package
+    ("get", "/v1/models"): "models",
     ("get", "/health"): "health",
     ("get", "/ready"): "ready",
     ("get", "/openapi.json"): "openapi",
@@ -187,6 +190,13 @@ class _Requests:
 
     def delete_article_call(self, article_id: str) -> Call[schemas.DeleteOut]:
         return Call("DELETE", f"/articles/{_seg(article_id)}", model=schemas.DeleteOut)
+
+    def chat_call(self, messages: Sequence[Mapping[str, Any]], extra: Mapping[str, Any]) -> Call[ChatCompletionOut]:
+        body = {"model": "quotebot", "messages": [dict(m) for m in messages], **extra}
+        return Call("POST", "/v1/chat/completions", body, model=ChatCompletionOut)
+
+    def models_call(self) -> Call[ModelsOut]:
+        return Call("GET", "/v1/models", model=ModelsOut)
 
     def health_call(self) -> Call[schemas.HealthOut]:
         return Call("GET", "/health", model=schemas.HealthOut)
@@ -361,6 +371,14 @@ class Quotebot(_Requests):
         """DELETE /articles/<id>; needs the key."""
         return self.send(self.delete_article_call(article_id))
 
+    def chat(self, messages: Sequence[Mapping[str, Any]], **extra: Any) -> ChatCompletionOut:
+        """POST /v1/chat/completions (not streamed): the OpenAI-shaped answer, citations in `.quotebot`."""
+        return self.send(self.chat_call(messages, extra))
+
+    def models(self) -> ModelsOut:
+        """GET /v1/models."""
+        return self.send(self.models_call())
+
     def health(self) -> schemas.HealthOut:
         """GET /health: liveness with the index counts."""
         return self.send(self.health_call())
@@ -493,6 +511,14 @@ class AsyncQuotebot(_Requests):
     async def delete_article(self, article_id: str) -> schemas.DeleteOut:
         """DELETE /articles/<id>; needs the key."""
         return await self.send(self.delete_article_call(article_id))
+
+    async def chat(self, messages: Sequence[Mapping[str, Any]], **extra: Any) -> ChatCompletionOut:
+        """POST /v1/chat/completions (not streamed): the OpenAI-shaped answer, citations in `.quotebot`."""
+        return await self.send(self.chat_call(messages, extra))
+
+    async def models(self) -> ModelsOut:
+        """GET /v1/models."""
+        return await self.send(self.models_call())
 
     async def health(self) -> schemas.HealthOut:
         """GET /health: liveness with the index counts."""

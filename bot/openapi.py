@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 
-from bot import schemas
+from bot import openai_compat, schemas
 from bot import search as search_models
 from bot.settings import Settings
 
@@ -70,6 +70,7 @@ class Route:
     auth: Literal["none", "key", "reads"] = "none"  # "reads": a key only when server.require_key_for_reads is set
     limited: bool = False  # rate-limited when server.rate_limit is set
     stream: bool = False  # 200 may also be text/event-stream
+    stream_doc: str = STREAM_EVENTS  # what the event stream carries
     uploads: bool = False  # the body may also be multipart/form-data files
     unavailable: bool = True  # touches the store, so 503 when it is down
 
@@ -153,6 +154,28 @@ ROUTES: tuple[Route, ...] = (
         errors=BODY_ERRORS,
         auth="reads",
         limited=True,
+    ),
+    Route(
+        "post",
+        "/v1/chat/completions",
+        "openai.chat_completions",
+        "OpenAI-compatible chat: the last user message is the question; citations in the `quotebot` field",
+        openai_compat.ChatCompletionOut,
+        body=openai_compat.ChatCompletionRequest,
+        errors=BODY_ERRORS,
+        auth="reads",
+        limited=True,
+        stream=True,
+        stream_doc=openai_compat.STREAM_CHUNKS,
+    ),
+    Route(
+        "get",
+        "/v1/models",
+        "openai.models",
+        "OpenAI-compatible model list: the one model, quotebot",
+        openai_compat.ModelsOut,
+        auth="reads",
+        unavailable=False,
     ),
     Route("get", "/health", "api.health", "Liveness with the index counts", schemas.HealthOut),
     Route("get", "/ready", "api.ready", "Readiness: the store answers and the model is loaded", schemas.ReadyOut),
@@ -282,7 +305,7 @@ def _ok(route: Route, components: dict[str, Any]) -> dict[str, Any]:
     else:
         content = {"application/json": {"schema": _ref(route.ok, components)}}
     if route.stream:
-        content["text/event-stream"] = {"schema": {"type": "string", "description": STREAM_EVENTS}}
+        content["text/event-stream"] = {"schema": {"type": "string", "description": route.stream_doc}}
     return {"description": route.summary, "headers": _headers(), "content": content}
 
 

@@ -175,3 +175,11 @@ def test_search_returns_statements_or_chunks_as_verbatim_citations(live: Served)
         with pytest.raises(QuotebotHTTPError) as unknown:
             qb.search("Putin", filters={"speaker": "Nobody Atall"})
         assert unknown.value.status == 422 and "GET /speakers" in unknown.value.detail
+
+
+def test_chat_and_models_are_typed(live: Served) -> None:
+    with Quotebot(live.url) as qb:
+        completion = qb.chat([{"role": "user", "content": "who called the claim ludicrous?"}])
+        assert completion.choices[0].message.content.startswith("John Kirby, according to the sources.")
+        assert completion.quotebot.citations[0].speaker == "John Kirby"
+        assert [m.id for m in qb.models().data] == ["quotebot"]
