@@ -14,8 +14,7 @@ import httpx
 from pydantic import BaseModel
 
 from bot import schemas
-from bot.openai_compat import ChatCompletionOut, ModelsOut
-from bot.search import SearchHitOut, SearchOut
+from bot.compat_schemas import ChatCompletionOut, ModelsOut, SearchHitOut, SearchOut
 from retrieval.errors import QuotebotError
 
 KEY_ENV = "QUOTEBOT_API_KEY"
@@ -230,7 +229,11 @@ def _read(call: Call[Any], resp: httpx.Response) -> Any:
         return resp.text
     if call.model is not None:
         return call.model.model_validate_json(resp.content)
-    return resp.json()
+    try:
+        return resp.json()
+    except ValueError as exc:
+        detail = f"expected JSON, got {resp.headers.get('content-type', 'no content type')}: {resp.text[:200]!r}"
+        raise QuotebotHTTPError(call.method, call.path, resp.status_code, detail, body=resp.text) from exc
 
 
 class _SSE:

@@ -11,22 +11,20 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, stream_with_context
 from flask.typing import ResponseReturnValue
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.api import _check_length, parse_json, services
 from bot.chat import AskParams
+from bot.compat_schemas import MODEL_ID, ChatCompletionRequest, QuotebotOptions
 from bot.errors import InvalidRequest
-from bot.schemas import AskFilters, CitationOut, VerdictOut, _Out
 from bot.search import filters_for, limit
 from bot.security import require_key_for_reads
 from retrieval.models import Answer
 
 bp = Blueprint("openai", __name__, url_prefix="/v1")
-MODEL_ID = "quotebot"
 REPLAYED_TURNS = 4  # earlier user turns asked again to rebuild the context; older ones rarely matter
 STREAM_CHUNKS = (
     "Sent when the body says `stream: true`: OpenAI `chat.completion.chunk` objects as `data:` lines. The first "
@@ -34,118 +32,6 @@ STREAM_CHUNKS = (
     "the `quotebot` extension (citations, verdicts, context); then `data: [DONE]`. The answer is complete before "
     "the stream starts, so a failure is an ordinary problem+json response."
 )
-
-
-class TextPart(BaseModel):
-    """One part of a message's content in the list form."""
-
-    model_config = ConfigDict(extra="ignore")
-    type: str
-    text: str = ""
-
-
-class ChatMessage(BaseModel):
-    """One message of the conversation (extra OpenAI fields such as `name` are ignored)."""
-
-    model_config = ConfigDict(extra="ignore")
-    role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[TextPart] | None = None
-
-    def text(self) -> str:
-        """Return the message's text (list content: its text parts joined)."""
-        if isinstance(self.content, list):
-            return "\n".join(p.text for p in self.content if p.type == "text")
-        return self.content or ""
-
-
-class QuotebotOptions(BaseModel):
-    """The `quotebot` extension of a request: /ask's filters and top_k."""
-
-    model_config = ConfigDict(extra="forbid")
-    filters: AskFilters | None = None
-    top_k: int | None = Field(default=None, ge=1, strict=True)
-
-
-class ChatCompletionRequest(BaseModel):
-    """Body of POST /v1/chat/completions. Sampling fields (temperature, max_tokens, ...) are accepted and ignored."""
-
-    # OpenAI clients send sampling options quotebot has no use for; refusing them would break every client.
-    model_config = ConfigDict(extra="ignore")
-    model: str = Field(description="the model id from GET /v1/models", json_schema_extra={"const": MODEL_ID})
-    messages: list[ChatMessage] = Field(min_length=1, description="the conversation; the last one is the question")
-    stream: bool = False
-    n: int = Field(default=1, ge=1, le=1, description="only one choice is produced")
-    quotebot: QuotebotOptions | None = Field(default=None, description="filters and top_k, as in POST /ask")
-
-    @field_validator("model")
-    @classmethod
-    def _known_model(cls, value: str) -> str:
-        if value != MODEL_ID:
-            raise ValueError(f'unknown model {value!r}; use "{MODEL_ID}" (see GET /v1/models)')
-        return value
-
-
-class ChatMessageOut(_Out):
-    """The assistant's reply."""
-
-    role: Literal["assistant"]
-    content: str
-
-
-class ChoiceOut(_Out):
-    """The one choice of a completion."""
-
-    index: int
-    message: ChatMessageOut
-    finish_reason: Literal["stop"]
-    logprobs: None
-
-
-class UsageOut(_Out):
-    """Words counted as tokens (quotebot runs no tokenizer)."""
-
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-
-
-class QuotebotExtensionOut(_Out):
-    """The extension field: the /ask answer behind the completion (citations, verdicts, intent, context)."""
-
-    intent: str
-    citations: list[CitationOut] = Field(description="as in POST /ask: each cites article.text[start:end] verbatim")
-    verdicts: list[VerdictOut]
-    speaker: str | None
-    context: dict[str, Any]
-    phrasing: dict[str, Any] | None = Field(default=None, description="which answer was served, when [llm] is set")
-
-
-class ChatCompletionOut(_Out):
-    """A chat completion in the OpenAI shape, with the `quotebot` extension."""
-
-    id: str
-    object: Literal["chat.completion"]
-    created: int
-    model: str
-    choices: list[ChoiceOut]
-    usage: UsageOut
-    quotebot: QuotebotExtensionOut
-
-
-class ModelOut(_Out):
-    """One model."""
-
-    id: str
-    object: Literal["model"]
-    created: int
-    owned_by: str
-
-
-class ModelsOut(_Out):
-    """GET /v1/models."""
-
-    object: Literal["list"]
-    data: list[ModelOut]
 
 
 def extension(answer: Answer) -> dict[str, Any]:

@@ -10,8 +10,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 
-from bot import openai_compat, schemas
-from bot import search as search_models
+from bot import compat_schemas, openai_compat, schemas
 from bot.settings import Settings
 
 REF = "#/components/schemas/{model}"
@@ -149,8 +148,8 @@ ROUTES: tuple[Route, ...] = (
         "/search",
         "search.search",
         "Statements or article chunks nearest in meaning to a query, each a verbatim citation",
-        search_models.SearchOut,
-        body=search_models.SearchRequest,
+        compat_schemas.SearchOut,
+        body=compat_schemas.SearchRequest,
         errors=BODY_ERRORS,
         auth="reads",
         limited=True,
@@ -160,8 +159,8 @@ ROUTES: tuple[Route, ...] = (
         "/v1/chat/completions",
         "openai.chat_completions",
         "OpenAI-compatible chat: the last user message is the question; citations in the `quotebot` field",
-        openai_compat.ChatCompletionOut,
-        body=openai_compat.ChatCompletionRequest,
+        compat_schemas.ChatCompletionOut,
+        body=compat_schemas.ChatCompletionRequest,
         errors=BODY_ERRORS,
         auth="reads",
         limited=True,
@@ -173,7 +172,7 @@ ROUTES: tuple[Route, ...] = (
         "/v1/models",
         "openai.models",
         "OpenAI-compatible model list: the one model, quotebot",
-        openai_compat.ModelsOut,
+        compat_schemas.ModelsOut,
         auth="reads",
         unavailable=False,
     ),

@@ -2,47 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from flask import Blueprint, Flask, jsonify
 from flask.typing import ResponseReturnValue
-from pydantic import Field
 
 from bot.api import _check_length, parse_json, services
+from bot.compat_schemas import SearchHitOut, SearchOut, SearchRequest
 from bot.errors import InvalidRequest
 from bot.render import Renderer
-from bot.schemas import NOT_BLANK, AskFilters, CitationOut, _Out, _Strict
+from bot.schemas import AskFilters
 from bot.security import require_key_for_reads
 from bot.services import Services
 from retrieval.models import Passage
 from retrieval.search import Filters
 
 bp = Blueprint("search", __name__)
-Kind = Literal["chunk", "direct", "partial", "mixed", "indirect"]
-
-
-class SearchRequest(_Strict):
-    """Body of POST /search."""
-
-    query: str = Field(min_length=1, description="what to look for, in plain words", json_schema_extra=NOT_BLANK)
-    kind: Literal["statements", "chunks"] = Field(
-        default="statements", description="attributed statements, or raw article chunks"
-    )
-    filters: AskFilters | None = None
-    top_k: int | None = Field(default=None, ge=1, strict=True, description="results to return")
-
-
-class SearchHitOut(CitationOut):
-    """One result: a verbatim citation with what kind of span it is and whose words."""
-
-    kind: Kind = Field(description='"chunk", or the statement kind')
-    speaker_id: str | None
-
-
-class SearchOut(_Out):
-    """Results of POST /search, best first."""
-
-    results: list[SearchHitOut]
 
 
 def filters_for(svc: Services, f: AskFilters | None) -> Filters:

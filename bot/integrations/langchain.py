@@ -21,9 +21,10 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.client import Quotebot, QuotebotHTTPError
+from bot.compat_schemas import SearchHitOut
 from bot.errors import ApiError
 from bot.schemas import AnswerOut, AskFilters, CitationOut, VerdictOut
-from bot.search import SearchHitOut, filters_for, search_hits
+from bot.search import filters_for, search_hits
 from bot.services import Services
 from retrieval.embedding import Embedder, SentenceTransformerEmbedder
 from retrieval.loaders import iter_files, load_file
