@@ -122,7 +122,8 @@ class PhrasedChat(Chat):
     """Chat whose answers go through a Phraser (what services build when [llm] provider is set)."""
 
     def __init__(self, chat: Chat, phraser: Phraser) -> None:
-        super().__init__(chat.searcher, chat.speakers, chat.verifier)
+        # Take over the built chat's state rather than rebuild it, so a change to Chat's constructor needs no edit here.
+        self.__dict__.update(chat.__dict__)
         self.phraser = phraser
 
     def ask(self, params: AskParams) -> Answer:
