@@ -15,7 +15,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, services: Services | 
     """Build the app: settings from config/default.toml, the environment and `config`; services built once."""
     from flask import Flask
 
-    from bot import api, errors, logs, openapi, security, web
+    from bot import api, errors, logs, openai_compat, openapi, search, security, web
     from bot.services import build_services
     from bot.settings import load_settings
 
@@ -28,6 +28,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, services: Services | 
     logs.init_app(app)
     app.register_blueprint(api.bp)
     security.init_app(app, settings)
+    search.init_app(app)  # after security: joins its limiter
+    openai_compat.init_app(app)
     web.init_app(app, settings["server"]["cors_origins"])
     openapi.init_app(app)
     return app

@@ -17,13 +17,12 @@ from bot.errors import InvalidRequest, UnsupportedMediaType
 from bot.render import Renderer
 from bot.schemas import ArticleIn, AskRequest, VerifyRequest
 from bot.services import Services
-from bot.validation import check_ask, check_verify
+from bot.validation import check_ask, check_verify, filters_for
 from retrieval.errors import LoadError, NotFoundError, StoreUnavailableError
 from retrieval.fields import RepeatedIdError, drop_repeats
 from retrieval.ingest import IngestReport
 from retrieval.loaders import article_id_for, load_bytes
 from retrieval.models import Answer, Article
-from retrieval.search import Filters
 
 bp = Blueprint("api", __name__)
 _ARTICLES = TypeAdapter(list[ArticleIn])
@@ -96,19 +95,7 @@ def ask() -> ResponseReturnValue:
     limits = svc.settings["ask"]
     body = parse_json(AskRequest)
     top_k = check_ask(body, limits)
-    f = body.filters
-    speaker_id = None
-    if f and f.speaker:
-        found = svc.speakers.resolve(f.speaker)
-        if found is None:
-            raise InvalidRequest(f"filters.speaker: no known speaker matches {f.speaker!r}; see GET /speakers?q=")
-        speaker_id = found.id
-    filters = Filters(
-        article_id=f.article_id if f else None,
-        since=f.since.isoformat() if f and f.since else None,
-        until=f.until.isoformat() if f and f.until else None,
-        speaker_id=speaker_id,
-    )
+    filters = filters_for(svc, body.filters)
     context = body.context.model_dump(exclude_unset=True) if body.context else None
     answer = svc.chat.ask(AskParams(body.question, top_k, filters, context))
     if request.accept_mimetypes.best_match(["application/json", "text/event-stream"]) == "text/event-stream":

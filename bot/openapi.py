@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 
-from bot import schemas
+from bot import compat_schemas, openai_compat, schemas
 from bot.settings import Settings
 
 REF = "#/components/schemas/{model}"
@@ -71,6 +71,7 @@ class Route:
     auth: Literal["none", "key", "reads"] = "reads"
     limited: bool = False  # rate-limited when server.rate_limit is set
     stream: bool = False  # 200 may also be text/event-stream
+    stream_doc: str = STREAM_EVENTS  # what the event stream carries
     uploads: bool = False  # the body may also be multipart/form-data files
     unavailable: bool = True  # touches the store, so 503 when it is down
 
@@ -143,6 +144,39 @@ ROUTES: tuple[Route, ...] = (
         schemas.DeleteOut,
         errors=(404,),
         auth="key",
+    ),
+    Route(
+        "post",
+        "/search",
+        "search.search",
+        "Statements or article chunks nearest in meaning to a query, each a verbatim citation",
+        compat_schemas.SearchOut,
+        body=compat_schemas.SearchRequest,
+        errors=BODY_ERRORS,
+        auth="reads",
+        limited=True,
+    ),
+    Route(
+        "post",
+        "/v1/chat/completions",
+        "openai.chat_completions",
+        "OpenAI-compatible chat: the last user message is the question; citations in the `quotebot` field",
+        compat_schemas.ChatCompletionOut,
+        body=compat_schemas.ChatCompletionRequest,
+        errors=BODY_ERRORS,
+        auth="reads",
+        limited=True,
+        stream=True,
+        stream_doc=openai_compat.STREAM_CHUNKS,
+    ),
+    Route(
+        "get",
+        "/v1/models",
+        "openai.models",
+        "OpenAI-compatible model list: the one model, quotebot",
+        compat_schemas.ModelsOut,
+        auth="reads",
+        unavailable=False,
     ),
     Route("get", "/health", "api.health", "Liveness with the index counts", schemas.HealthOut, auth="none"),
     Route(
@@ -281,7 +315,7 @@ def _ok(route: Route, components: dict[str, Any]) -> dict[str, Any]:
     else:
         content = {"application/json": {"schema": _ref(route.ok, components)}}
     if route.stream:
-        content["text/event-stream"] = {"schema": {"type": "string", "description": STREAM_EVENTS}}
+        content["text/event-stream"] = {"schema": {"type": "string", "description": route.stream_doc}}
     return {"description": route.summary, "headers": _headers(), "content": content}
 
 

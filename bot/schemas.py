@@ -165,6 +165,19 @@ class VerdictOut(_Out):
     similarity: float
 
 
+class PhrasingOut(_Out):
+    """Which answer was served when [llm] phrasing is on, and why the model's prose was rejected if it was."""
+
+    served: Literal["llm", "extractive"]
+    model: str
+    rejected: list[str] = Field(description="the guard's reasons (or why the model was not asked)")
+    seconds: float | SkipJsonSchema[None] = Field(
+        default=None,
+        description="time the model took",
+        json_schema_extra=lambda s: s.pop("default", None),  # type: ignore[arg-type,misc]
+    )
+
+
 class AnswerOut(_Out):
     """A reply to a question (POST /ask): text with [n] markers that resolve to citations."""
 
@@ -174,6 +187,12 @@ class AnswerOut(_Out):
     verdicts: list[VerdictOut]
     speaker: str | None
     context: AskContext = Field(description="send it back with the next question to follow up")
+    # Sent only when [llm] phrasing is on; SkipJsonSchema keeps `null` out of the spec, since it is never sent.
+    phrasing: PhrasingOut | SkipJsonSchema[None] = Field(
+        default=None,
+        description="which answer was served: the LLM's prose (passed the verbatim guard) or the extractive one",
+        json_schema_extra=lambda s: s.pop("default", None),  # type: ignore[arg-type,misc]
+    )
 
 
 class StatementOut(_Out):

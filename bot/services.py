@@ -67,4 +67,8 @@ def build_services(settings: Settings, *, embedder: Embedder | None = None, stor
     speakers = ingestor.speakers  # one speaker index per process, refreshed after each ingest
     verifier = Verifier(store, embedder, speakers)
     chat = Chat(searcher, speakers, verifier)
+    if settings["llm"]["provider"]:  # optional LLM phrasing behind the verbatim guard (bot/phrasing.py)
+        from bot.phrasing import phrased
+
+        chat = phrased(chat, settings["llm"])
     return Services(settings, store, embedder, searcher, ingestor, speakers, verifier, chat)

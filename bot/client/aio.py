@@ -1,0 +1,166 @@
+"""The asynchronous client: the same methods as Quotebot, awaited."""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot import schemas
+from bot.client.calls import (
+    DEFAULT_URL,
+    SSE,
+    Call,
+    QuotebotHTTPError,
+    Requests,
+    StreamEvent,
+    T,
+    headers_for,
+    kwargs_for,
+    read,
+)
+from bot.compat_schemas import ChatCompletionOut, ModelsOut, SearchHitOut
+
+
+class AsyncQuotebot(Requests):
+    """Asynchronous client with the same methods as `Quotebot`, each awaited (`stream` is an async iterator)."""
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_URL,
+        *,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        if urllib.parse.urlsplit(base_url).scheme not in ("http", "https"):
+            raise ValueError(f"expected an http(s) URL like {DEFAULT_URL}, got {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.http = http or httpx.AsyncClient(base_url=self.base_url, headers=headers_for(api_key), timeout=timeout)
+
+    async def send(self, call: Call[T]) -> T:
+        """Send one call and return its typed result."""
+        try:
+            resp = await self.http.request(call.method, call.path, **kwargs_for(call))
+        except httpx.TransportError as exc:
+            raise QuotebotHTTPError(call.method, call.path, 0, f"cannot reach {self.base_url}: {exc}") from exc
+        result: T = read(call, resp)
+        return result
+
+    async def ask(
+        self,
+        question: str,
+        *,
+        context: Mapping[str, Any] | None = None,
+        filters: Mapping[str, Any] | None = None,
+        top_k: int | None = None,
+    ) -> schemas.AnswerOut:
+        """POST /ask: the answer with its citations."""
+        return await self.send(self.ask_call(question, context, filters, top_k))
+
+    async def stream(
+        self,
+        question: str,
+        *,
+        context: Mapping[str, Any] | None = None,
+        filters: Mapping[str, Any] | None = None,
+        top_k: int | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        """POST /ask as server-sent events: start, token..., done (whose `.answer` is the full answer)."""
+        call = self.stream_call(question, context, filters, top_k)
+        try:
+            async with self.http.stream(call.method, call.path, **kwargs_for(call)) as resp:
+                if not resp.is_success:
+                    await resp.aread()
+                    raise QuotebotHTTPError.from_response(call.method, call.path, resp)
+                parser = SSE()
+                async for line in resp.aiter_lines():
+                    if event := parser.feed(line):
+                        yield event
+                if event := parser.flush():
+                    yield event
+        except httpx.TransportError as exc:
+            raise QuotebotHTTPError(call.method, call.path, 0, f"cannot reach {self.base_url}: {exc}") from exc
+
+    async def verify(self, quote: str, speaker: str | None = None) -> schemas.VerdictOut:
+        """POST /verify: a verdict with evidence citations and a word diff."""
+        return await self.send(self.verify_call(quote, speaker))
+
+    async def search(
+        self,
+        query: str,
+        *,
+        kind: str = "statements",
+        filters: Mapping[str, Any] | None = None,
+        top_k: int | None = None,
+    ) -> list[SearchHitOut]:
+        """POST /search: statements (or kind="chunks") nearest in meaning, each a verbatim citation."""
+        return (await self.send(self.search_call(query, kind, filters, top_k))).results
+
+    async def speakers(self, q: str = "") -> list[schemas.SpeakerOut]:
+        """GET /speakers: speakers with statement counts (those matching `q` when given)."""
+        return (await self.send(self.speakers_call(q))).speakers
+
+    async def speaker(self, speaker_id: str) -> schemas.SpeakerDetailOut:
+        """GET /speakers/<id>: one speaker with their cited statements."""
+        return await self.send(self.speaker_call(speaker_id))
+
+    async def article(self, article_id: str) -> schemas.ArticleOut:
+        """GET /articles/<id>: the stored text every citation indexes into."""
+        return await self.send(self.article_call(article_id))
+
+    async def add_articles(self, articles: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> schemas.IngestOut:
+        """POST /articles with JSON (one article or a list); needs the key."""
+        return await self.send(self.add_articles_call(articles))
+
+    async def upload(self, files: Sequence[str | Path | tuple[str, bytes]]) -> schemas.IngestOut:
+        """POST /articles with files (paths or (name, bytes)); needs the key."""
+        return await self.send(self.upload_call(files))
+
+    async def delete_article(self, article_id: str) -> schemas.DeleteOut:
+        """DELETE /articles/<id>; needs the key."""
+        return await self.send(self.delete_article_call(article_id))
+
+    async def chat(self, messages: Sequence[Mapping[str, Any]], **extra: Any) -> ChatCompletionOut:
+        """POST /v1/chat/completions (not streamed): the OpenAI-shaped answer, citations in `.quotebot`."""
+        return await self.send(self.chat_call(messages, extra))
+
+    async def models(self) -> ModelsOut:
+        """GET /v1/models."""
+        return await self.send(self.models_call())
+
+    async def health(self) -> schemas.HealthOut:
+        """GET /health: liveness with the index counts."""
+        return await self.send(self.health_call())
+
+    async def ready(self) -> schemas.ReadyOut:
+        """GET /ready (raises with status 503 when the index is unreachable)."""
+        return await self.send(self.ready_call())
+
+    async def openapi(self) -> dict[str, Any]:
+        """GET /openapi.json."""
+        return await self.send(self.openapi_call())
+
+    async def widget(self) -> str:
+        """GET /widget.js: the embeddable chat widget's script."""
+        return await self.send(self.widget_call())
+
+    async def page(self) -> str:
+        """GET /: the demo page."""
+        return await self.send(self.page_call())
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        await self.http.aclose()
+
+    async def __aenter__(self) -> AsyncQuotebot:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"AsyncQuotebot({self.base_url!r})"

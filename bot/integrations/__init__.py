@@ -1,0 +1,1 @@
+"""Integrations with other ecosystems (LangChain); each imports its framework only when used."""
