@@ -74,7 +74,8 @@ ASK_TOP_K = 50  # the API's max_top_k
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 # Capitalised at a sentence start, never a first name.
 STARTERS = {"another", "many", "as", "when", "but", "and", "while", "if", "after", "before", "even", "one", "some",
-            "both", "all", "whether", "so", "then", "now", "since", "though", "because", "like", "other", "most"}  # fmt: skip
+            "both", "all", "whether", "so", "then", "now", "since", "though", "because", "like",
+            "other", "most"}  # fmt: skip
 _WORD = re.compile(r"[A-Za-z][\w'’\-.]*")
 _PARTY = re.compile(r"\([^)]*\)|\b[RDI]-[A-Z][A-Za-z.]*")
 
