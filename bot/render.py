@@ -83,8 +83,13 @@ class Renderer:
         """Return the sentence a statement sits in (for ranking)."""
         return self.citation(0, p).text
 
-    def statements(self, lead: str, passages: Sequence[Passage]) -> tuple[str, list[Citation]]:
-        """Render statements grouped by article, newest first; direct words in quotes, reported speech as reported."""
+    def statements(
+        self, lead: str, passages: Sequence[Passage], labels: dict[str, str] | None = None
+    ) -> tuple[str, list[Citation]]:
+        """Render statements grouped by article, newest first; direct words in quotes, reported speech as reported.
+
+        `labels` maps a speaker id to a prefix naming who spoke ("Josh Earnest, White House press secretary").
+        """
         groups: dict[str, list[Passage]] = {}
         for p in passages:
             groups.setdefault(p.source.article_id, []).append(p)
@@ -96,7 +101,8 @@ class Renderer:
             for p in sorted(group, key=lambda q: q.start):
                 cit = self.citation(len(citations) + 1, p)
                 citations.append(cit)
-                lines.append(f"- {self._line(p, cit)} [{cit.n}]")
+                label = (labels or {}).get(p.statement.speaker_id or "") if p.statement else None
+                lines.append(f"- {f'{label}: ' if label else ''}{self._line(p, cit)} [{cit.n}]")
         return "\n".join(lines), citations
 
     def _header(self, p: Passage) -> str:

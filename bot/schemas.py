@@ -158,7 +158,7 @@ class StatementOut(_Out):
     quoted: list[Span] = Field(description="pieces inside quotation marks, as [start, end] pairs")
     speaker: str | None
     speaker_id: str | None
-    speaker_kind: Literal["person", "organisation", "group"] | None
+    speaker_kind: Literal["person", "organisation", "group", "document"] | None
     mention: str | None
     mention_start: int | None
     mention_end: int | None
@@ -195,8 +195,9 @@ class SpeakerOut(_Out):
     name: str
     aliases: list[str]
     roles: list[str]
-    kind: Literal["person", "organisation", "group"]
+    kind: Literal["person", "organisation", "group", "document"]
     statement_count: int = Field(ge=0)
+    affiliations: list[str] = Field(default_factory=list, description="organisations the speaker speaks for")
 
 
 class SpeakerDetailOut(SpeakerOut):

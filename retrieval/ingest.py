@@ -128,8 +128,9 @@ class Ingestor:
         prepared = []
         for (article, digest), statements in zip(group, found, strict=True):
             chunks = split(article, chunk_size=self.options.chunk_size, chunk_overlap=self.options.chunk_overlap)
-            sts, speakers = self.speakers.canonicalize(statements, article_speakers(statements))
-            prepared.append(_Prepared(article, digest, chunks, sts, speakers))
+            # Identity comes from the article alone (ids from names, never from what the index holds already), so
+            # the same corpus gives the same entities in any ingest order.
+            prepared.append(_Prepared(article, digest, chunks, statements, article_speakers(statements)))
         return prepared
 
     def _write_group(self, group: Sequence[_Prepared], report: IngestReport) -> None:

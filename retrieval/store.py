@@ -19,6 +19,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from retrieval.embedding import Vectors
 from retrieval.errors import StoreUnavailableError
+from retrieval.identity.keys import name_rank
 from retrieval.models import Article, Chunk, Passage, Source, Speaker, Statement
 
 # Articles and speakers are looked up by id and metadata, never by vector, but Chroma wants an embedding
@@ -313,7 +314,14 @@ class Store:
         for sp in speakers:
             old = incoming.get(sp.id)
             incoming[sp.id] = (
-                sp if old is None else replace(old, aliases=(*old.aliases, *sp.aliases), roles=(*old.roles, *sp.roles))
+                sp
+                if old is None
+                else replace(
+                    old,
+                    aliases=(*old.aliases, *sp.aliases),
+                    roles=(*old.roles, *sp.roles),
+                    affiliations=(*old.affiliations, *sp.affiliations),
+                )
             )
         if not incoming:
             return
@@ -327,7 +335,10 @@ class Store:
             old = known.get(sp.id)
             aliases = tuple(sorted(set(sp.aliases) | set(old.aliases if old else ())))
             roles = tuple(sorted(set(sp.roles) | set(old.roles if old else ())))
-            merged = Speaker(sp.id, sp.name, aliases, roles, sp.kind, counts[sp.id])
+            affs = tuple(sorted(set(sp.affiliations) | set(old.affiliations if old else ())))
+            # the display name is chosen by rule, not by which article came last, so ingest order cannot change it
+            name = min((sp.name, *((old.name,) if old else ())), key=name_rank)
+            merged = Speaker(sp.id, name, aliases, roles, sp.kind, counts[sp.id], affs)
             (keep if counts[sp.id] else drop).append(merged)
         if drop:
             self.speakers.delete(ids=[s.id for s in drop])
@@ -447,6 +458,7 @@ def _speaker_meta(sp: Speaker) -> dict[str, Any]:
         "kind": sp.kind,
         "aliases": json.dumps(list(sp.aliases)),
         "roles": json.dumps(list(sp.roles)),
+        "affiliations": json.dumps(list(sp.affiliations)),
         "statement_count": sp.statement_count,
     }
 
@@ -459,4 +471,5 @@ def _speaker(speaker_id: str, meta: Any) -> Speaker:
         roles=tuple(json.loads(meta.get("roles") or "[]")),
         kind=meta.get("kind") or "person",
         statement_count=int(meta.get("statement_count", 0)),
+        affiliations=tuple(json.loads(meta.get("affiliations") or "[]")),
     )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
-from retrieval.models import Speaker, SpeakerKind, Statement, slugify
+from retrieval.identity import entity_id, noun_kind
+from retrieval.identity.roles import affiliations
+from retrieval.models import Speaker, SpeakerKind, Statement
 from retrieval.quotes.names import (
     GROUP_PRONOUNS,
     PERSON_PRONOUNS,
@@ -24,6 +27,7 @@ class Resolved:
     name: str | None
     kind: SpeakerKind | None
     mention: tuple[int, int] | None
+    scoped: bool = False  # a common-noun entity ("the report", "officials"): it belongs to its article only
 
 
 class NameIndex:
@@ -31,6 +35,8 @@ class NameIndex:
 
     def __init__(self, text: str) -> None:
         """Collect multi-word person names from the article text."""
+        self.text = text
+        self.lower_words = set(re.findall(r"\b[a-z][a-z\-]+\b", text))
         self.counts: Counter[str] = Counter(full_names(text))
         self.first_seen: dict[str, int] = {}
         for i, n in enumerate(full_names(text)):
@@ -41,15 +47,48 @@ class NameIndex:
         if len(name.split()) >= 2:
             self.counts[name] += 3
 
-    def expand(self, name: str) -> str:
-        """Return the most frequent full name ending with the same surname, or the name itself."""
-        if len(name.split()) >= 2:
-            return name
+    def expand(self, name: str, honorific: str = "") -> str:
+        """Return the full name a surname means here ("Mrs." wants a woman, "Mr." a man), or the name itself."""
+        words = name.split()
+        if len(words) >= 2:
+            return self.tail(name)
         last = surname(name)
         best = [n for n in self.counts if surname(n) == last and len(n.split()) >= 2]
+        if honorific:
+            # "Mrs. Trump" is not Donald Trump: keep only full names the article's pronouns agree with
+            want = -1 if honorific in {"mrs", "ms", "miss"} else 1
+            best = [n for n in best if self.gender(n) * want > -2]
         if not best:
-            return name
+            return f"{honorific.capitalize()}. {name}" if honorific in {"mrs", "ms", "miss"} else name
         return max(best, key=lambda n: (self.counts[n], -self.first_seen.get(n, 0)))
+
+    def tail(self, name: str) -> str:
+        """Return the full name inside a longer run ("N.C. Donald Trump", "Struggling Donald Trump")."""
+        words = name.split()
+        for k in range(1, len(words) - 1):
+            rest = " ".join(words[k:])
+            if rest in self.counts:
+                return rest
+        return name
+
+    def clean(self, name: str) -> str:
+        """Drop leading words that are not a name: "Meanwhile Trump", "N.C. Donald Trump", "Derelict Obama"."""
+        words = re.sub(r"['’]s$", "", name).split()
+        while len(words) > 1 and (
+            "." in words[0].rstrip(".")  # a dateline's state ("N.C.")
+            or words[0].lower() in self.lower_words  # written in lower case elsewhere: a common word
+        ):
+            words = words[1:]
+        return " ".join(words)
+
+    def gender(self, name: str) -> int:
+        """Return how many more "he/his" than "she/her" follow the name's mentions, clipped to -2..2."""
+        he = she = 0
+        for m in re.finditer(re.escape(name), self.text):
+            window = self.text[m.end() : m.end() + 150].lower()
+            he += len(re.findall(r"\b(?:he|his|him)\b", window))
+            she += len(re.findall(r"\b(?:she|her|hers)\b", window))
+        return max(-2, min(2, he - she))  # +-2 is clear evidence; one stray pronoun is not
 
 
 def resolve(text: str, atts: list[Attribution]) -> list[Resolved]:
@@ -75,8 +114,8 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
     low = mention.strip().lower()
     if low in PRONOUNS:
         if a.antecedent is not None:
-            name, kind = _name_of(text[a.antecedent[0] : a.antecedent[1]], index)
-            return Resolved(name, kind, a.mention)
+            found = _name_of(text, text[a.antecedent[0] : a.antecedent[1]], a.antecedent[0], index)
+            return Resolved(found.name, found.kind, a.mention, found.scoped)
         wanted: set[SpeakerKind] = (
             {"person"}
             if low in PERSON_PRONOUNS
@@ -86,23 +125,80 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
         if prev is None and low in PERSON_PRONOUNS:
             named = _last_person_named(text, a.mention[0], index)
             return Resolved(named, "person" if named else None, a.mention)
-        return Resolved(prev.name if prev else None, prev.kind if prev else None, a.mention)
-    name, kind = _name_of(mention, index)
-    return Resolved(name, kind, a.mention)
+        if prev is None:
+            return Resolved(None, None, a.mention)
+        return Resolved(prev.name, prev.kind, a.mention, prev.scoped)
+    found = _name_of(text, mention, a.mention[0], index)
+    return Resolved(found.name, found.kind, a.mention, found.scoped)
 
 
-def _name_of(mention: str, index: NameIndex) -> tuple[str, SpeakerKind]:
-    """Return the canonical name and kind for a non-pronoun mention."""
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr"}
+_ABBREVIATED = {"senator": "Sen", "governor": "Gov", "representative": "Rep", "congressman": "Rep", "general": "Gen"}
+_NAME = r"((?:[A-Z][\w'’\-]+\.?\s+){0,2}[A-Z][\w'’\-]+)"
+
+
+def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
+    """Return the entity a non-pronoun mention names: a person, organisation, group, document, or none."""
     parts = analyse(mention)
-    if parts.kind == "person" and parts.proper:
-        return index.expand(parts.name), "person"
-    return parts.name, parts.kind
+    name = index.clean(parts.name) if parts.proper and parts.kind == "person" else parts.name
+    words = name.split()
+    if not words:
+        return Resolved(None, None, None)
+    head = words[-1]
+    if parts.proper and not (len(words) == 1 and noun_kind(head)[0] is not None):
+        if parts.kind == "person":
+            honorific = next((w for w in (x.strip(".").lower() for x in parts.role.split()) if w in HONORIFICS), "")
+            return Resolved(index.expand(index.tail(name), honorific if honorific != "dr" else ""), "person", None)
+        return Resolved(parts.name, parts.kind, None)
+    # a common noun ("the senator", "officials", "the report", "Lawmakers" opening a sentence)
+    kind, plural = noun_kind(head)
+    if kind is None or kind == "none":
+        return Resolved(None, None, None)  # "Tuesday", "softer language", "someone": not a speaker
+    if kind == "role" and not plural:
+        named = _holder(text, head.lower(), at, index)
+        if named:
+            return Resolved(named, "person", None)
+        return Resolved(parts.name, "person", None, True)
+    if kind == "org":
+        named = _named_org(text, head.lower(), at)
+        if named:
+            return Resolved(named, "organisation", None)
+        return Resolved(parts.name, "organisation", None, True)
+    if kind == "document":
+        return Resolved(parts.name, "document", None, True)
+    return Resolved(parts.name, "group", None, True)
 
 
 def _last_person_named(text: str, before: int, index: NameIndex) -> str | None:
     """Return the last full person name written before an offset."""
     names = full_names(text[max(0, before - 1500) : before])
     return index.expand(names[-1]) if names else None
+
+
+def _holder(text: str, role: str, at: int, index: NameIndex) -> str | None:
+    """Return the person the article names with a role word before `at` ("Sen. Jeff Merkley" for "the senator")."""
+    titles = [re.escape(role)] + ([re.escape(_ABBREVIATED[role]) + r"\."] if role in _ABBREVIATED else [])
+    before = text[:at]
+    found: list[tuple[int, str]] = []
+    for m in re.finditer(rf"\b(?i:{'|'.join(titles)})\s+{_NAME}", before):
+        found.append((m.start(), m.group(1)))
+    for m in re.finditer(rf"{_NAME},\s+(?:the\s+|a\s+)?(?:[\w'’\-]+\s+){{0,4}}{re.escape(role)}\b", before):
+        found.append((m.start(), m.group(1)))
+    for _, raw in sorted(found, reverse=True):
+        parts = analyse(raw)
+        if parts.kind == "person" and parts.proper:
+            return index.expand(parts.name)
+    return None
+
+
+def _named_org(text: str, noun: str, at: int) -> str | None:
+    """Return the last named organisation ending with a noun before `at` ("Trump campaign" for "the campaign")."""
+    last = None
+    for m in re.finditer(rf"\b((?:[A-Z][\w'’\-.]+\s+){{1,3}})(?i:{re.escape(noun)})\b", text[:at]):
+        lead = [w for w in m.group(1).split() if w.lower() not in {"the", "a", "an", "this", "that"}]
+        if lead:
+            last = " ".join([*lead, m.group(0).split()[-1].lower()])
+    return last
 
 
 def article_speakers(statements: list[Statement]) -> list[Speaker]:
@@ -145,11 +241,12 @@ def article_speakers(statements: list[Statement]) -> list[Speaker]:
             roles=tuple(roles[sid]),
             kind=kinds[sid],
             statement_count=counts[sid],
+            affiliations=tuple(dict.fromkeys(a for r in roles[sid] for a in affiliations(r))),
         )
         for sid in order
     ]
 
 
-def speaker_id(name: str | None) -> str | None:
-    """Return the corpus-wide slug for a canonical name."""
-    return slugify(name) if name else None
+def speaker_id(name: str | None, kind: str | None = "person", scope: str | None = None) -> str | None:
+    """Return the corpus-wide id for a canonical name (`scope`: the article a common-noun entity belongs to)."""
+    return entity_id(name, kind, scope) if name else None
