@@ -115,7 +115,7 @@ class Chat:
 
     def _which_one(self, intent: Intent, name: str, found: Sequence[Speaker], ctx: dict[str, Any]) -> Answer:
         """Ask which entity a name or role means instead of guessing, listing each with its roles."""
-        lines = [f"“{name}” fits {len(found)} speakers in the indexed articles; which one do you mean?"]
+        lines = [f'"{name}" fits {len(found)} speakers in the indexed articles; which one do you mean?']
         for sp in found[:10]:
             lines.append(f"- {describe(sp)} ({sp.statement_count} statement{'s' if sp.statement_count != 1 else ''})")
         out = _context(ctx, topic=intent.topic)
@@ -162,7 +162,7 @@ class Chat:
         n = len(fresh)
         lead = f"{speaker.name}: {n} {'more ' if shown else ''}statement{'s' if n != 1 else ''} found."
         if lookup.via in {"role", "stands for"}:
-            lead = f"Reading “{intent.speaker}” as {describe(speaker)}. " + lead
+            lead = f'Reading "{intent.speaker}" as {describe(speaker)}. ' + lead
         if spokes:
             lead += " Statements by its spokespeople are labelled."
         # a spokesperson's words are the organisation's answer, but never shown as if the organisation said them

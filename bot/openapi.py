@@ -58,7 +58,7 @@ class Param:
 class Route:
     """One operation of the API: its models, who may call it and the errors it can answer with."""
 
-    method: Literal["get", "post", "delete"]
+    method: Literal["get", "post", "patch", "delete"]
     path: str
     endpoint: str  # the Flask endpoint; its last part is the operationId
     summary: str
@@ -113,6 +113,36 @@ ROUTES: tuple[Route, ...] = (
         "One speaker with their statements, each cited verbatim",
         schemas.SpeakerDetailOut,
         errors=(404,),
+    ),
+    Route(
+        "post",
+        "/speakers/merge",
+        "api.merge_speakers",
+        "Merge two entities that are one person (kept across re-ingests and restarts)",
+        schemas.CorrectedOut,
+        body=schemas.MergeRequest,
+        errors=(*BODY_ERRORS, 404),
+        auth="key",
+    ),
+    Route(
+        "post",
+        "/speakers/{speaker_id}/split",
+        "api.split_speaker",
+        "Split an alias off an entity: statements with that mention become another person's",
+        schemas.CorrectedOut,
+        body=schemas.SplitRequest,
+        errors=(*BODY_ERRORS, 404),
+        auth="key",
+    ),
+    Route(
+        "patch",
+        "/speakers/{speaker_id}",
+        "api.patch_speaker",
+        "Rename an entity and/or add a role to it",
+        schemas.CorrectedOut,
+        body=schemas.SpeakerPatch,
+        errors=(*BODY_ERRORS, 404),
+        auth="key",
     ),
     Route(
         "get",

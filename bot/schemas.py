@@ -62,6 +62,30 @@ class VerifyRequest(_Strict):
     speaker: str | None = Field(default=None, max_length=200, description="who supposedly said them")
 
 
+SPEAKER_ID = r"^[a-z0-9][a-z0-9-]{0,199}$"
+
+
+class MergeRequest(_Strict):
+    """Body of POST /speakers/merge: two entities that are one person."""
+
+    source: str = Field(pattern=SPEAKER_ID, description="the entity to fold in (it disappears)")
+    target: str = Field(pattern=SPEAKER_ID, description="the entity that keeps its id and takes the statements")
+
+
+class SplitRequest(_Strict):
+    """Body of POST /speakers/{speaker_id}/split: a mention that is someone else."""
+
+    alias: str = Field(min_length=1, max_length=200, description="the mention or alias to split off, as written")
+    name: str | None = Field(default=None, min_length=1, max_length=200, description="the other person's name")
+
+
+class SpeakerPatch(_Strict):
+    """Body of PATCH /speakers/{speaker_id}: a new display name and/or a role to add."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200, description="the new display name")
+    add_role: str | None = Field(default=None, min_length=1, max_length=200, description="a role, e.g. FBI director")
+
+
 class ArticleIn(_Strict):
     """One article posted to POST /articles."""
 
@@ -204,6 +228,26 @@ class SpeakerDetailOut(SpeakerOut):
     """One speaker with their statements (GET /speakers/{speaker_id})."""
 
     statements: list[CitedStatementOut]
+
+
+class CorrectionOut(_Out):
+    """A stored editorial correction of speaker identity."""
+
+    id: str
+    op: Literal["merge", "split", "rename", "role"]
+    speaker_id: str
+    target: str
+    alias: str
+    name: str
+    role: str
+    at: float
+
+
+class CorrectedOut(_Out):
+    """The correction made and the entities as they are now."""
+
+    correction: CorrectionOut
+    speakers: list[SpeakerOut]
 
 
 class SpeakersOut(_Out):

@@ -9,14 +9,16 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from retrieval.identity.corrections import Correction
+from retrieval.identity.corrections import apply as apply_corrections
 from retrieval.identity.lexicon import metonyms
-from retrieval.models import Speaker, Statement
+from retrieval.models import Speaker, Statement, slugify
 from retrieval.store import Store
 
 TITLES = {"mr", "mrs", "ms", "dr", "sen", "senator", "rep", "gov", "president", "prime", "minister", "secretary"}
 DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
 _CACHE_SECONDS = 10.0
-FUZZY_CUTOFF = 0.85  # near spellings of a typed full name ("Kirbey"); never used to merge entities
+FUZZY_CUTOFF = 0.85  # near spellings of a typed name ("Kirbey"); never used to merge entities ("Lauer" != "Laura")
 
 
 def fold(name: str) -> str:
@@ -58,6 +60,11 @@ class Lookup:
         return self.found[0] if len(self.found) == 1 else None
 
 
+def _strip_determiner(text: str) -> str:
+    words = text.split()
+    return " ".join(words[1:] if len(words) > 1 and words[0].lower() in DETERMINERS else words)
+
+
 class SpeakerIndex:
     """Looks speakers up by name, alias, role, organisation or a near spelling; cached briefly from the store."""
 
@@ -65,9 +72,9 @@ class SpeakerIndex:
         self.store = store
         self._speakers: list[Speaker] = []
         self._keys: dict[str, list[Speaker]] = {}
-        self._names: dict[str, list[Speaker]] = {}  # full-name and alias keys only (no bare surnames)
         self._loaded_at = -1e9
         self._count = -1
+        self._corrections: list[Correction] | None = None
 
     def all(self) -> list[Speaker]:
         """Return every speaker, most statements first."""
@@ -96,17 +103,22 @@ class SpeakerIndex:
         by_role = self._by_role(role_key(typed))
         if by_role:
             return Lookup(tuple(by_role), "role")
+        speaking_for = self._affiliated(role_key(typed))
+        if speaking_for:
+            # an organisation that is never a speaker itself, answered through the people who speak for it
+            org = Speaker(slugify(typed), _strip_determiner(typed), kind="organisation")
+            return Lookup((org,), "organisation", tuple(speaking_for))
         for stands_for in metonyms().get(key, ()):
             meant = self._keys.get(fold(stands_for), [])
             if len(meant) == 1:
                 # "the Kremlin" said nothing by that name: answer from the entity it stands for, and say so
                 spokes = self.spokespeople(meant[0]) if meant[0].kind == "organisation" else ()
                 return Lookup((meant[0],), "stands for", spokes)
-        # near spellings of a whole name only: a surname must never fuzzy-match another person's surname
-        fuzzy = difflib.get_close_matches(key, list(self._names), n=3, cutoff=FUZZY_CUTOFF)
+        # near spellings of what was typed ("Kirbey"); several fits are asked back, never chosen between
+        fuzzy = difflib.get_close_matches(key, list(self._keys), n=3, cutoff=FUZZY_CUTOFF)
         seen: dict[str, Speaker] = {}
         for match in fuzzy:
-            for sp in self._names[match]:
+            for sp in self._keys[match]:
                 seen.setdefault(sp.id, sp)
         return Lookup(tuple(seen.values()), "near")
 
@@ -116,6 +128,12 @@ class SpeakerIndex:
         return tuple(
             sp for sp in self._speakers if sp.kind == "person" and any(role_key(a) in names for a in sp.affiliations)
         )
+
+    def _affiliated(self, wanted: str) -> list[Speaker]:
+        """Return the people whose affiliations name an organisation exactly."""
+        return [
+            sp for sp in self._speakers if sp.kind == "person" and any(role_key(a) == wanted for a in sp.affiliations)
+        ]
 
     def _by_role(self, wanted: str) -> list[Speaker]:
         """Return people whose role holds every word of a role phrase, ending with its head noun."""
@@ -149,16 +167,20 @@ class SpeakerIndex:
     def canonicalize(
         self, statements: Sequence[Statement], speakers: Sequence[Speaker]
     ) -> tuple[list[Statement], list[Speaker]]:
-        """Return an article's statements and speakers as they are: identity comes from the article alone.
+        """Return an article's statements and speakers with the newsroom's stored corrections applied.
 
-        Merging a bare "Kirby" into whichever "John Kirby" the index already held made the result depend on ingest
-        order; a surname now resolves only through its own article.
+        Nothing else from the index is used: merging a bare "Kirby" into whichever "John Kirby" the index held
+        already made the result depend on ingest order, so a surname resolves only through its own article.
         """
-        return list(statements), list(speakers)
+        if self._corrections is None:
+            self._corrections = self.store.list_corrections()
+        return apply_corrections(self._corrections, statements, speakers)
 
     def invalidate(self) -> None:
         """Forget the cache so the next lookup reads the store."""
         self._loaded_at = -1e9
+        self._count = -1
+        self._corrections = None
 
     def _refresh(self) -> None:
         now = time.monotonic()
@@ -170,7 +192,6 @@ class SpeakerIndex:
             return
         speakers = self.store.list_speakers()
         keys: dict[str, list[Speaker]] = {}
-        names: dict[str, list[Speaker]] = {}
         for sp in speakers:
             if "--" in sp.id:
                 continue  # an article's own common-noun entity ("officials" there): found by role, not by name
@@ -180,12 +201,10 @@ class SpeakerIndex:
                 k = fold(n)
                 if k and sp not in keys.setdefault(k, []):
                     keys[k].append(sp)
-                if k and len(k.split()) >= 2 and sp not in names.setdefault(k, []):
-                    names[k].append(sp)
             if sp.kind == "person" and len(words) > 1:
                 last = words[-1] if words[-1] not in {"jr", "sr", "ii", "iii"} else words[-2]
                 if sp not in keys.setdefault(last, []):
                     keys[last].append(sp)  # the surname alone
         for group in keys.values():
             group.sort(key=lambda s: -s.statement_count)
-        self._speakers, self._keys, self._names, self._count, self._loaded_at = speakers, keys, names, count, now
+        self._speakers, self._keys, self._count, self._loaded_at = speakers, keys, count, now

@@ -57,7 +57,8 @@ class NameIndex:
         if honorific:
             # "Mrs. Trump" is not Donald Trump: keep only full names the article's pronouns agree with
             want = -1 if honorific in {"mrs", "ms", "miss"} else 1
-            best = [n for n in best if self.gender(n) * want > -2]
+            agree = [n for n in best if self.gender(n) * want > 0]
+            best = agree or [n for n in best if self.gender(n) * want >= 0]
         if not best:
             return f"{honorific.capitalize()}. {name}" if honorific in {"mrs", "ms", "miss"} else name
         return max(best, key=lambda n: (self.counts[n], -self.first_seen.get(n, 0)))
@@ -82,13 +83,19 @@ class NameIndex:
         return " ".join(words)
 
     def gender(self, name: str) -> int:
-        """Return how many more "he/his" than "she/her" follow the name's mentions, clipped to -2..2."""
-        he = she = 0
+        """Return +1 when "he" is the next subject pronoun after the name's mentions, -1 for "she" (summed)."""
+        score = 0
         for m in re.finditer(re.escape(name), self.text):
-            window = self.text[m.end() : m.end() + 150].lower()
-            he += len(re.findall(r"\b(?:he|his|him)\b", window))
-            she += len(re.findall(r"\b(?:she|her|hers)\b", window))
-        return max(-2, min(2, he - she))  # +-2 is clear evidence; one stray pronoun is not
+            window = self.text[m.end() : m.end() + 300]
+            other = _OTHER_NAME.search(window)  # past the next named person the pronoun may be theirs
+            found = re.search(r"\b(he|she)\b", window[: other.start() if other else None], re.I)
+            if found:
+                score += 1 if found.group(1).lower() == "he" else -1
+        return max(-2, min(2, score))
+
+
+_DATELINE = re.compile(r"(?:,\s*[A-Z][\w.]*\.?(?:\s[A-Z][\w.]*\.?)?)?\s*[—–-]{1,2}\s*((?:[A-Z][\w'’\-]+\.?\s?){1,4})")
+_OTHER_NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+")
 
 
 def resolve(text: str, atts: list[Attribution]) -> list[Resolved]:
@@ -139,6 +146,10 @@ _NAME = r"((?:[A-Z][\w'’\-]+\.?\s+){0,2}[A-Z][\w'’\-]+)"
 
 def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
     """Return the entity a non-pronoun mention names: a person, organisation, group, document, or none."""
+    mention = re.split(r"\s[—–-]{1,2}\s", mention)[-1]  # "SELMA, N.C. — Donald Trump": a dateline is no name
+    after = _DATELINE.match(text, at + len(mention)) if mention.isupper() else None
+    if after:
+        mention = after.group(1).strip()  # the parser took the dateline's town for the subject
     parts = analyse(mention)
     name = index.clean(parts.name) if parts.proper and parts.kind == "person" else parts.name
     words = name.split()
