@@ -327,6 +327,23 @@ def junk(services: Services, n: int = 100) -> list[dict[str, Any]]:
     ]
 
 
+def junk_by_extraction(records: list[dict[str, Any]], n: int = 100) -> list[dict[str, Any]]:
+    """Return the n largest entities without building an index: ingest resolves identity from each article alone,
+    so extracting every article and adding up by entity id gives the entities an ingest would store."""
+    from retrieval.identity.keys import name_rank
+    from retrieval.quotes import article_speakers, extract_many
+
+    counts: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    for statements in extract_many((r["text"], str(r["doc_id"])) for r in records):
+        for sp in article_speakers(statements):
+            counts[sp.id] += sp.statement_count
+            names[sp.id] = min(names.get(sp.id, sp.name), sp.name, key=name_rank)
+            kinds.setdefault(sp.id, sp.kind)
+    return [{"name": names[i], "id": i, "kind": kinds[i], "statements": c} for i, c in counts.most_common(n)]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Ingest (or reuse) an index, score who-said-what, and print the table."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -336,12 +353,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reuse", type=Path, default=None, help="score an index built with --keep")
     ap.add_argument("--order-check", action="store_true", help="ingest twice more in shuffled orders and compare")
     ap.add_argument("--junk", action="store_true", help="print the 100 entities with most statements, with kinds")
+    ap.add_argument("--junk-only", action="store_true", help="list the 100 largest entities by extraction alone")
     ap.add_argument("--golden", type=Path, default=None, help="also ask the role/organisation golden questions")
     ap.add_argument("--show", type=int, default=0, help="print the N people with the lowest recall or precision")
     ap.add_argument("--out", type=Path, default=RESULTS / "who_said.json", help="where to write the JSON results")
     args = ap.parse_args(argv)
 
     records = load_records(require_corpus(SHARED / f"polnear_{args.corpus}.jsonl"), args.limit)
+    if args.junk_only:
+        rows = junk_by_extraction(records)
+        for i, row in enumerate(rows, start=1):
+            print(f"{i:3d}. {row['statements']:4d}  {row['kind']:<12} {row['name']}")
+        write_json(args.out, {"corpus": args.corpus, "junk": rows})
+        return 0
     with tempfile.TemporaryDirectory(prefix="qb-who-") as tmp:
         folder = args.reuse or args.keep or Path(tmp)
         services = open_services(folder)

@@ -61,6 +61,7 @@ class Renderer:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._articles: dict[str, Article | None] = {}
+        self._roles: dict[str, str | None] = {}
 
     def article(self, article_id: str) -> Article | None:
         """Return an article, fetched at most once per request."""
@@ -77,7 +78,16 @@ class Renderer:
             x for x in (st.mention_start, st.mention_end, st.cue_start, st.cue_end) if x is not None
         ]
         lo, hi = sentence_span(art.text, min(points), max(points))
-        return replace(p.cite(n), start=lo, end=hi, text=art.text[lo:hi])
+        return replace(p.cite(n), start=lo, end=hi, text=art.text[lo:hi], speaker_role=self.role(st.speaker_id))
+
+    def role(self, speaker_id: str | None) -> str | None:
+        """Return a speaker's first role, fetched at most once per request."""
+        if not speaker_id:
+            return None
+        if speaker_id not in self._roles:
+            sp = self.store.get_speaker(speaker_id)
+            self._roles[speaker_id] = sp.roles[0] if sp and sp.roles else None
+        return self._roles[speaker_id]
 
     def context_text(self, p: Passage) -> str:
         """Return the sentence a statement sits in (for ranking)."""

@@ -135,6 +135,7 @@ class CitationOut(_Out):
     speaker: str | None
     statement_id: str | None
     score: float
+    speaker_role: str | None = Field(default=None, description="the speaker's role, e.g. spokesman")
 
 
 class DiffOpOut(_Out):

@@ -170,6 +170,7 @@ class Citation:
     speaker: str | None = None
     statement_id: str | None = None
     score: float = 0.0
+    speaker_role: str | None = None  # the speaker's role, for the reader ("spokesman", "FBI director")
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
