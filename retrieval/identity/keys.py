@@ -7,16 +7,26 @@ import re
 from retrieval.models import slugify
 
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
+PARTICLES = {"de", "van", "von", "al", "bin", "da", "di", "del", "la", "le", "du", "der"}
 _INITIAL = re.compile(r"^[A-Z]\.?$|^[A-Z]\.[A-Z]\.?$")
 
 
 def person_key(name: str) -> str:
-    """Return the words that identify a person: middle initials dropped, "Jr."/"Sr." kept ("donald trump jr")."""
-    words = name.replace("’", "'").split()
-    if len(words) >= 3:
-        # "Donald J. Trump", "George H.W. Bush": an initial between the first and the last name is not identity
-        words = [words[0], *(w for w in words[1:-1] if not _INITIAL.match(w)), words[-1]]
-    return " ".join(w.strip(",").rstrip(".") if w.strip(".").lower() in SUFFIXES else w for w in words)
+    """Return the words that identify a person: first and last name, with "Jr."/"Sr." kept ("donald trump jr").
+
+    Middle initials and names are not identity: "Donald J. Trump", "Hillary Rodham Clinton" and "James B. Comey"
+    are written both ways in the same paper. (George H.W. and George W. Bush meet here; a correction splits them.)
+    """
+    words = [w.strip(",") for w in name.replace("’", "'").split()]
+    suffix = [w.rstrip(".") for w in words[1:] if w.strip(".").lower() in SUFFIXES]
+    core = [w for w in words if w.strip(".").lower() not in SUFFIXES]
+    last = 1
+    while last < len(core) - 1 and core[-last - 1].lower() in PARTICLES:
+        last += 1  # "Bill de Blasio": the particle belongs to the surname
+    if len(core) - last >= 2:
+        first = next((w for w in core[:-last] if not _INITIAL.match(w)), core[0])
+        core = [first, *core[-last:]]
+    return " ".join(core + suffix)
 
 
 def entity_id(name: str, kind: str | None, scope: str | None = None) -> str:

@@ -34,12 +34,14 @@ class NameIndex:
     """Full names seen in an article, for expanding "Putin" / "Mr Putin" to "Vladimir Putin"."""
 
     def __init__(self, text: str) -> None:
-        """Collect multi-word person names from the article text."""
+        """Collect multi-word person names from the article text (a headline's words are not names)."""
         self.text = text
+        self.headline_end = headline_end(text)
+        body = text[self.headline_end :]
         self.lower_words = set(re.findall(r"\b[a-z][a-z\-]+\b", text))
-        self.counts: Counter[str] = Counter(full_names(text))
+        self.counts: Counter[str] = Counter(full_names(body))
         self.first_seen: dict[str, int] = {}
-        for i, n in enumerate(full_names(text)):
+        for i, n in enumerate(full_names(body)):
             self.first_seen.setdefault(n, i)
 
     def add(self, name: str) -> None:
@@ -95,14 +97,23 @@ class NameIndex:
 
 
 _DATELINE = re.compile(r"(?:,\s*[A-Z][\w.]*\.?(?:\s[A-Z][\w.]*\.?)?)?\s*[—–-]{1,2}\s*((?:[A-Z][\w'’\-]+\.?\s?){1,4})")
-_OTHER_NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+")
+_OTHER_NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+|\b(?:Mr|Mrs|Ms|Dr)\.? [A-Z]")
+
+
+def headline_end(text: str) -> int:
+    """Return where a headline opening the text ends (0 when there is none): a short first paragraph, no quotes."""
+    first, sep, rest = text.partition("\n\n")
+    words = first.split()
+    if sep and 0 < len(words) <= 14 and not re.search(r"[\"“”]", first) and len(rest.split()) > len(words):
+        return len(first)
+    return 0
 
 
 def resolve(text: str, atts: list[Attribution]) -> list[Resolved]:
-    """Resolve every attribution's speaker, in article order."""
+    """Resolve every attribution's speaker, in article order; a headline yields no speaker."""
     index = NameIndex(text)
     for a in atts:
-        if a.mention:
+        if a.mention and a.mention[0] >= index.headline_end:
             parts = analyse(text[a.mention[0] : a.mention[1]])
             if parts.kind == "person" and parts.proper:
                 index.add(parts.name)
@@ -117,6 +128,8 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
     if a.inherit or a.mention is None:
         prev = next((r for r in reversed(done) if r.name), None)
         return prev if (a.inherit and prev is not None) else Resolved(None, None, None)
+    if a.mention[0] < index.headline_end:
+        return Resolved(None, None, a.mention)  # "Understated Perez raises political profile"
     mention = text[a.mention[0] : a.mention[1]]
     low = mention.strip().lower()
     if low in PRONOUNS:
@@ -140,6 +153,7 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
 
 
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr"}
+PARTY_GROUPS = {"democrats", "republicans", "libertarians", "greens", "tories", "socialists"}
 _ABBREVIATED = {"senator": "Sen", "governor": "Gov", "representative": "Rep", "congressman": "Rep", "general": "Gen"}
 _NAME = r"((?:[A-Z][\w'’\-]+\.?\s+){0,2}[A-Z][\w'’\-]+)"
 
@@ -151,6 +165,13 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
     if after:
         mention = after.group(1).strip()  # the parser took the dateline's town for the subject
     parts = analyse(mention)
+    if parts.role.endswith(" of") or parts.role.endswith(" of the"):
+        # "Representative Charles B. Rangel of New York": the place is not the person
+        holder = analyse(re.sub(r"\s+of(?: the)?$", "", parts.role))
+        if holder.kind == "person" and holder.proper and len(holder.name.split()) >= 2:
+            parts = holder
+    if parts.proper and parts.name.lower() in PARTY_GROUPS:
+        return Resolved(parts.name, "group", None)  # "Democrats" is one group everywhere, "officials" is not
     name = index.clean(parts.name) if parts.proper and parts.kind == "person" else parts.name
     words = name.split()
     if not words:
