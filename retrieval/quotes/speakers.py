@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from retrieval.identity import entity_id, noun_kind
+from retrieval.identity.keys import PARTICLES
 from retrieval.identity.roles import affiliations
 from retrieval.models import Speaker, SpeakerKind, Statement
 from retrieval.quotes.names import (
@@ -38,10 +39,11 @@ class NameIndex:
         self.text = text
         self.headline_end = headline_end(text)
         body = text[self.headline_end :]
-        self.lower_words = set(re.findall(r"\b[a-z][a-z\-]+\b", text))
-        self.counts: Counter[str] = Counter(full_names(body))
+        self.lower_words = set(re.findall(r"\b[a-z][a-z\-]+\b", text)) - PARTICLES
+        names = [n for n in (self.clean(n) for n in full_names(body)) if len(n.split()) >= 2]
+        self.counts: Counter[str] = Counter(names)
         self.first_seen: dict[str, int] = {}
-        for i, n in enumerate(full_names(body)):
+        for i, n in enumerate(names):
             self.first_seen.setdefault(n, i)
 
     def add(self, name: str) -> None:
@@ -52,10 +54,14 @@ class NameIndex:
     def expand(self, name: str, honorific: str = "") -> str:
         """Return the full name a surname means here ("Mrs." wants a woman, "Mr." a man), or the name itself."""
         words = name.split()
-        if len(words) >= 2:
+        if len(words) >= 2 and words[0].lower() not in PARTICLES:
             return self.tail(name)
         last = surname(name)
-        best = [n for n in self.counts if surname(n) == last and len(n.split()) >= 2]
+        best = [
+            n
+            for n in self.counts
+            if surname(n) == last and len(n.split()) >= 2 and n.split()[0].lower() not in PARTICLES and n != name
+        ]
         if honorific:
             # "Mrs. Trump" is not Donald Trump: keep only full names the article's pronouns agree with
             want = -1 if honorific in {"mrs", "ms", "miss"} else 1
@@ -80,6 +86,7 @@ class NameIndex:
         while len(words) > 1 and (
             "." in words[0].rstrip(".")  # a dateline's state ("N.C.")
             or words[0].lower() in self.lower_words  # written in lower case elsewhere: a common word
+            or words[0].lower() in SENTENCE_OPENERS  # "Meanwhile Trump ..." opening a sentence
         ):
             words = words[1:]
         return " ".join(words)
@@ -153,6 +160,11 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
 
 
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr"}
+SENTENCE_OPENERS = {"meanwhile", "however", "still", "also", "later", "earlier", "then", "now", "instead", "yet",
+                    "indeed", "moreover", "finally", "again", "even", "only", "so", "but", "and", "or", "as", "when",
+                    "while", "after", "before", "since", "though", "although", "because", "if", "unless", "until",
+                    "whether", "like", "unlike", "with", "without", "for", "from", "in", "on", "at", "by", "said",
+                    "says", "asked", "told", "adding", "according"}  # fmt: skip
 PARTY_GROUPS = {"democrats", "republicans", "libertarians", "greens", "tories", "socialists"}
 _ABBREVIATED = {"senator": "Sen", "governor": "Gov", "representative": "Rep", "congressman": "Rep", "general": "Gen"}
 _NAME = r"((?:[A-Z][\w'’\-]+\.?\s+){0,2}[A-Z][\w'’\-]+)"
