@@ -120,7 +120,7 @@ def resolve(text: str, atts: list[Attribution]) -> list[Resolved]:
     """Resolve every attribution's speaker, in article order; a headline yields no speaker."""
     index = NameIndex(text)
     for a in atts:
-        if a.mention and a.mention[0] >= index.headline_end:
+        if a.mention and a.mention[0] >= index.headline_end:  # a headline's names do not define anyone
             parts = analyse(text[a.mention[0] : a.mention[1]])
             if parts.kind == "person" and parts.proper:
                 index.add(parts.name)
@@ -135,9 +135,14 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
     if a.inherit or a.mention is None:
         prev = next((r for r in reversed(done) if r.name), None)
         return prev if (a.inherit and prev is not None) else Resolved(None, None, None)
-    if a.mention[0] < index.headline_end:
-        return Resolved(None, None, a.mention)  # "Understated Perez raises political profile"
     mention = text[a.mention[0] : a.mention[1]]
+    if a.mention[0] < index.headline_end:
+        # a headline speaks through a person the story names in full ("Chris Christie Calls ..."); anything else
+        # there is a fragment ("Understated Perez raises political profile", "Retired General Reveals ...")
+        found = _name_of(text, mention, a.mention[0], index)
+        if found.kind == "person" and not found.scoped and found.name in index.counts:
+            return Resolved(found.name, "person", a.mention)
+        return Resolved(None, None, a.mention)
     low = mention.strip().lower()
     if low in PRONOUNS:
         if a.antecedent is not None:
