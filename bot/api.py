@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, TypeAdapter
 
 from bot.chat import AskParams
-from bot.errors import InvalidRequest, UnsupportedMediaType
+from bot.errors import Conflict, InvalidRequest, UnsupportedMediaType
 from bot.render import Renderer
 from bot.schemas import ArticleIn, AskRequest, MergeRequest, SpeakerPatch, SplitRequest, VerifyRequest
 from bot.security import require_key, require_key_for_reads
@@ -171,7 +171,7 @@ def merge_speakers() -> ResponseReturnValue:
     """Merge `source` into `target`: one person, one entity, from now on and in every later ingest."""
     body = parse_json(MergeRequest)
     if body.source == body.target:
-        raise InvalidRequest("source and target are the same entity; name two different speaker ids")
+        raise Conflict("source and target are the same entity; name two different speaker ids")
     _known(body.source)
     _known(body.target)
     return _corrected(Correction.new("merge", body.source, target=body.target))

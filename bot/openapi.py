@@ -25,6 +25,7 @@ ERRORS: dict[int, str] = {
     401: "No API key, or not as 'Authorization: Bearer <key>'.",
     403: "The API key is not valid, or the server accepts none.",
     404: "No such resource.",
+    409: "The request contradicts the index, e.g. merging a speaker into itself.",
     413: "The body is larger than server.max_body_bytes.",
     415: "The body is not in a content type this route accepts.",
     422: "The request parsed but a field is wrong; `errors` names each field where it can.",
@@ -121,7 +122,7 @@ ROUTES: tuple[Route, ...] = (
         "Merge two entities that are one person (kept across re-ingests and restarts)",
         schemas.CorrectedOut,
         body=schemas.MergeRequest,
-        errors=(*BODY_ERRORS, 404),
+        errors=(*BODY_ERRORS, 404, 409),
         auth="key",
     ),
     Route(

@@ -75,15 +75,32 @@ class MergeRequest(_Strict):
 class SplitRequest(_Strict):
     """Body of POST /speakers/{speaker_id}/split: a mention that is someone else."""
 
-    alias: str = Field(min_length=1, max_length=200, description="the mention or alias to split off, as written")
-    name: str | None = Field(default=None, min_length=1, max_length=200, description="the other person's name")
+    alias: str = Field(
+        min_length=1,
+        max_length=200,
+        description="the mention or alias to split off, as written",
+        json_schema_extra=NOT_BLANK,
+    )
+    name: str | SkipJsonSchema[None] = Field(
+        default=None, min_length=1, max_length=200, description="the other person's name", json_schema_extra=NOT_BLANK
+    )
 
 
 class SpeakerPatch(_Strict):
-    """Body of PATCH /speakers/{speaker_id}: a new display name and/or a role to add."""
+    """Body of PATCH /speakers/{speaker_id}: a new display name and/or a role to add (at least one)."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200, description="the new display name")
-    add_role: str | None = Field(default=None, min_length=1, max_length=200, description="a role, e.g. FBI director")
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"anyOf": [{"required": ["name"]}, {"required": ["add_role"]}]},
+    )
+
+    name: str | SkipJsonSchema[None] = Field(
+        default=None, min_length=1, max_length=200, description="the new display name", json_schema_extra=NOT_BLANK
+    )
+    add_role: str | SkipJsonSchema[None] = Field(
+        default=None, min_length=1, max_length=200, description="a role, e.g. FBI director", json_schema_extra=NOT_BLANK
+    )
 
 
 class ArticleIn(_Strict):

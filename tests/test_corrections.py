@@ -112,7 +112,7 @@ def test_split_and_rename_are_visible_at_once_and_survive_reingest(
 @pytest.mark.parametrize(
     ("method", "path", "body", "status"),
     [
-        ("post", "/speakers/merge", {"source": "earnest", "target": "earnest"}, 422),
+        ("post", "/speakers/merge", {"source": "earnest", "target": "earnest"}, 409),
         ("post", "/speakers/merge", {"source": "nobody", "target": "josh-earnest"}, 404),
         ("post", "/speakers/merge", {"source": "Not An Id", "target": "josh-earnest"}, 422),
         ("post", "/speakers/nobody/split", {"alias": "X"}, 404),

@@ -111,7 +111,14 @@ def headline_end(text: str) -> int:
     """Return where a headline opening the text ends (0 when there is none): a short first paragraph, no quotes."""
     first, sep, rest = text.partition("\n\n")
     words = first.split()
-    if sep and 0 < len(words) <= 14 and not re.search(r"[\"“”]", first) and len(rest.split()) > len(words):
+    if (
+        sep
+        and 0 < len(words) <= 14
+        and not re.search(r"[\"“”]", first)
+        and not first.rstrip().endswith((":", ","))  # "John Smith said on Monday:" opens a quotation
+        and not re.search(r"\b(?:said|wrote|told|added|asked|according)\b", first)  # a lead's tense, not a headline's
+        and len(rest.split()) > len(words)
+    ):
         return len(first)
     return 0
 
