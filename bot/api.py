@@ -165,16 +165,16 @@ def _known(speaker_id: str) -> None:
         raise NotFoundError("speaker", speaker_id)
 
 
-@bp.post("/speakers/merge")
+@bp.post("/speakers/<speaker_id>/merge")
 @require_key
-def merge_speakers() -> ResponseReturnValue:
-    """Merge `source` into `target`: one person, one entity, from now on and in every later ingest."""
+def merge_speakers(speaker_id: str) -> ResponseReturnValue:
+    """Fold `source` into this entity: one person, one entity, from now on and in every later ingest."""
     body = parse_json(MergeRequest)
-    if body.source == body.target:
-        raise Conflict("source and target are the same entity; name two different speaker ids")
+    if body.source == speaker_id:
+        raise Conflict("source is this entity itself; name another speaker id to merge into it")
     _known(body.source)
-    _known(body.target)
-    return _corrected(Correction.new("merge", body.source, target=body.target))
+    _known(speaker_id)
+    return _corrected(Correction.new("merge", body.source, target=speaker_id))
 
 
 @bp.post("/speakers/<speaker_id>/split")

@@ -117,9 +117,9 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "post",
-        "/speakers/merge",
+        "/speakers/{speaker_id}/merge",
         "api.merge_speakers",
-        "Merge two entities that are one person (kept across re-ingests and restarts)",
+        "Fold another entity (`source`) into this one: one person (kept across re-ingests and restarts)",
         schemas.CorrectedOut,
         body=schemas.MergeRequest,
         errors=(*BODY_ERRORS, 404, 409),

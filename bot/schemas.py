@@ -63,13 +63,13 @@ class VerifyRequest(_Strict):
 
 
 SPEAKER_ID = r"^[a-z0-9][a-z0-9-]{0,199}$"
+ShortText = Annotated[str, Field(min_length=1, max_length=200, json_schema_extra=NOT_BLANK)]
 
 
 class MergeRequest(_Strict):
-    """Body of POST /speakers/merge: two entities that are one person."""
+    """Body of POST /speakers/{speaker_id}/merge: another entity that is the same person."""
 
-    source: str = Field(pattern=SPEAKER_ID, description="the entity to fold in (it disappears)")
-    target: str = Field(pattern=SPEAKER_ID, description="the entity that keeps its id and takes the statements")
+    source: str = Field(pattern=SPEAKER_ID, description="the entity to fold into this one (it disappears)")
 
 
 class SplitRequest(_Strict):
@@ -81,9 +81,7 @@ class SplitRequest(_Strict):
         description="the mention or alias to split off, as written",
         json_schema_extra=NOT_BLANK,
     )
-    name: str | SkipJsonSchema[None] = Field(
-        default=None, min_length=1, max_length=200, description="the other person's name", json_schema_extra=NOT_BLANK
-    )
+    name: ShortText | SkipJsonSchema[None] = Field(default=None, description="the other person's name")
 
 
 class SpeakerPatch(_Strict):
@@ -95,12 +93,8 @@ class SpeakerPatch(_Strict):
         json_schema_extra={"anyOf": [{"required": ["name"]}, {"required": ["add_role"]}]},
     )
 
-    name: str | SkipJsonSchema[None] = Field(
-        default=None, min_length=1, max_length=200, description="the new display name", json_schema_extra=NOT_BLANK
-    )
-    add_role: str | SkipJsonSchema[None] = Field(
-        default=None, min_length=1, max_length=200, description="a role, e.g. FBI director", json_schema_extra=NOT_BLANK
-    )
+    name: ShortText | SkipJsonSchema[None] = Field(default=None, description="the new display name")
+    add_role: ShortText | SkipJsonSchema[None] = Field(default=None, description="a role to add, e.g. FBI director")
 
 
 class ArticleIn(_Strict):

@@ -61,7 +61,7 @@ def test_merge_is_visible_at_once_and_survives_reingest_and_restart(
     assert client.get("/speakers/earnest").status_code == 200  # the bare surname is its own entity: no guessing
     assert not any("productive" in t for t in _said(client, "Josh Earnest"))
 
-    resp = client.post("/speakers/merge", json={"source": "earnest", "target": "josh-earnest"}, headers=AUTH)
+    resp = client.post("/speakers/josh-earnest/merge", json={"source": "earnest"}, headers=AUTH)
     assert resp.status_code == 200, resp.get_data(as_text=True)
     assert resp.get_json()["correction"]["op"] == "merge"
     assert any("productive" in t for t in _said(client, "Josh Earnest"))
@@ -112,9 +112,10 @@ def test_split_and_rename_are_visible_at_once_and_survive_reingest(
 @pytest.mark.parametrize(
     ("method", "path", "body", "status"),
     [
-        ("post", "/speakers/merge", {"source": "earnest", "target": "earnest"}, 409),
-        ("post", "/speakers/merge", {"source": "nobody", "target": "josh-earnest"}, 404),
-        ("post", "/speakers/merge", {"source": "Not An Id", "target": "josh-earnest"}, 422),
+        ("post", "/speakers/earnest/merge", {"source": "earnest"}, 409),
+        ("post", "/speakers/josh-earnest/merge", {"source": "nobody"}, 404),
+        ("post", "/speakers/josh-earnest/merge", {"source": "Not An Id"}, 422),
+        ("patch", "/speakers/josh-earnest", {"name": None}, 422),
         ("post", "/speakers/nobody/split", {"alias": "X"}, 404),
         ("patch", "/speakers/josh-earnest", {}, 422),
     ],
@@ -127,7 +128,7 @@ def test_bad_corrections_say_what_to_fix_and_change_nothing(
     resp = client.open(path, method=method.upper(), json=body, headers=AUTH)
     assert resp.status_code == status and resp.mimetype == "application/problem+json"
     assert services.store.list_corrections() == []
-    assert client.post("/speakers/merge", json={"source": "earnest", "target": "josh-earnest"}).status_code == 401
+    assert client.post("/speakers/josh-earnest/merge", json={"source": "earnest"}).status_code == 401
 
 
 def test_cli_merge_is_stored_and_applied(settings: Settings, services: Services, monkeypatch: pytest.MonkeyPatch,
