@@ -93,9 +93,9 @@ class SpeakerIndex:
         """Read a typed speaker: a name or alias, else a role ("the FBI director"), else a near spelling."""
         self._refresh()
         key = fold(typed)
-        if not key:
+        if not role_key(typed):
             return Lookup()
-        exact = self._keys.get(key, [])
+        exact = self._keys.get(key, []) if key else []  # "the senator" folds to nothing: a title, read as a role
         if exact:
             found = tuple(exact)
             spokes = self.spokespeople(found[0]) if len(found) == 1 and found[0].kind == "organisation" else ()

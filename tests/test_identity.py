@@ -40,7 +40,8 @@ JOHNSONS = Article(
         "Homeland Security Secretary Jeh Johnson said the threat was “real”."
     ),
 )
-ARTICLES = [KIRBY_FULL, KIRBY_BARE, COMEY_A, COMEY_B, TRUMPS, DATELINE, EARNEST, JOHNSONS]
+MERKLEY = Article(id="merkley", text="Sen. Jeff Merkley said the bill was “only a start”.")
+ARTICLES = [KIRBY_FULL, KIRBY_BARE, COMEY_A, COMEY_B, TRUMPS, DATELINE, EARNEST, JOHNSONS, MERKLEY]
 
 
 def speakers_of(article: Article) -> dict[str, str | None]:
@@ -100,6 +101,13 @@ def test_role_question_finds_the_holder(people: FlaskClient) -> None:
     answer = ask(people, "what did the FBI director say?")
     assert answer["speaker"] == "James Comey"
     assert any("complete and thorough" in c["text"] for c in answer["citations"])
+
+
+def test_a_bare_title_is_read_as_a_role(people: FlaskClient) -> None:
+    """ "the senator" folds to nothing as a name ("senator" is a title): it must still find the senator."""
+    answer = ask(people, "what did the senator say?")
+    assert answer["speaker"] == "Jeff Merkley"
+    assert any("only a start" in c["text"] for c in answer["citations"])
 
 
 def test_organisation_answer_includes_its_spokesperson_labelled(people: FlaskClient) -> None:

@@ -283,8 +283,12 @@ def article_speakers(statements: list[Statement]) -> list[Speaker]:
                 if parts.role.lower() not in {"mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms."}
                 else (f"{parts.role} {parts.name}")
             )
+            own = set(names[sid].lower().replace("’", "'").split())
             for a in (alias, parts.name):
-                if a and a not in aliases[sid]:
+                # a mention is an alias only if its name is part of the speaker's: "Mr. Putin" for Vladimir Putin,
+                # never "Trump campaign" for a Clinton campaign that a pronoun or an inherited report led to
+                words = set(re.sub(r"^(?:mr|mrs|ms|dr)\.?\s+", "", a.lower().replace("’", "'")).split())
+                if a and a not in aliases[sid] and words and words <= own:
                     aliases[sid].append(a)
             honorific = parts.role.lower().rstrip(".") in {"mr", "mrs", "ms", "dr"}
             if parts.role and not honorific and parts.role not in roles[sid]:
