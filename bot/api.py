@@ -13,13 +13,14 @@ from pydantic import BaseModel, TypeAdapter
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.chat import AskParams
-from bot.errors import InvalidRequest, UnsupportedMediaType
+from bot.errors import Conflict, InvalidRequest, UnsupportedMediaType
 from bot.render import Renderer
-from bot.schemas import ArticleIn, AskRequest, VerifyRequest
+from bot.schemas import ArticleIn, AskRequest, MergeRequest, SpeakerPatch, SplitRequest, VerifyRequest
 from bot.services import Services
 from bot.validation import check_ask, check_verify, filters_for
 from retrieval.errors import LoadError, NotFoundError, StoreUnavailableError
 from retrieval.fields import RepeatedIdError, drop_repeats
+from retrieval.identity.corrections import Correction
 from retrieval.ingest import IngestReport
 from retrieval.loaders import article_id_for, load_bytes
 from retrieval.models import Answer, Article
@@ -155,6 +156,52 @@ def get_speaker(speaker_id: str) -> ResponseReturnValue:
         assert p.statement is not None
         statements.append({**p.statement.to_dict(), "citation": renderer.citation(n, p).to_dict()})
     return jsonify({**speaker.to_dict(), "statements": statements})
+
+
+def _corrected(c: Correction) -> ResponseReturnValue:
+    """Apply a correction to the index and answer with it and the entities it changed."""
+    svc = services()
+    changed = svc.store.correct(c)
+    svc.speakers.invalidate()
+    return jsonify({"correction": c.to_dict(), "speakers": [sp.to_dict() for sp in changed]})
+
+
+def _known(speaker_id: str) -> None:
+    if services().store.get_speaker(speaker_id) is None:
+        raise NotFoundError("speaker", speaker_id)
+
+
+@bp.post("/speakers/<speaker_id>/merge")
+def merge_speakers(speaker_id: str) -> ResponseReturnValue:
+    """Fold `source` into this entity: one person, one entity, from now on and in every later ingest."""
+    body = parse_json(MergeRequest)
+    if body.source == speaker_id:
+        raise Conflict("source is this entity itself; name another speaker id to merge into it")
+    _known(body.source)
+    _known(speaker_id)
+    return _corrected(Correction.new("merge", body.source, target=speaker_id))
+
+
+@bp.post("/speakers/<speaker_id>/split")
+def split_speaker(speaker_id: str) -> ResponseReturnValue:
+    """Move the statements whose mention is `alias` to another entity (named `name`, else the alias)."""
+    body = parse_json(SplitRequest)
+    _known(speaker_id)
+    return _corrected(Correction.new("split", speaker_id, alias=body.alias, name=body.name or ""))
+
+
+@bp.patch("/speakers/<speaker_id>")
+def patch_speaker(speaker_id: str) -> ResponseReturnValue:
+    """Rename an entity and/or add a role to it."""
+    body = parse_json(SpeakerPatch)
+    if not body.name and not body.add_role:
+        raise InvalidRequest("send a new 'name', an 'add_role', or both")
+    _known(speaker_id)
+    if body.name and body.add_role:
+        services().store.correct(Correction.new("rename", speaker_id, name=body.name))
+    if body.add_role:
+        return _corrected(Correction.new("role", speaker_id, role=body.add_role))
+    return _corrected(Correction.new("rename", speaker_id, name=body.name or ""))
 
 
 @bp.get("/articles/<article_id>")

@@ -11,7 +11,7 @@ from bot.intents import Intent, detect
 from bot.render import Renderer, excerpt
 from retrieval.models import Answer, Passage, Speaker, Verdict
 from retrieval.search import Filters, Searcher
-from retrieval.speakers import SpeakerIndex
+from retrieval.speakers import Lookup, SpeakerIndex
 from retrieval.verification import Verifier
 
 STOPWORDS = frozenset(
@@ -98,10 +98,11 @@ class Chat:
 
     # ---- intents -----------------------------------------------------------------------------------------
 
-    def _speaker(self, intent: Intent, ctx: dict[str, Any]) -> Speaker | None:
+    def _speaker(self, intent: Intent, ctx: dict[str, Any]) -> Lookup:
         if intent.pronoun and ctx.get("speaker"):
-            return self.store.get_speaker(str(ctx["speaker"]))
-        return self.speakers.resolve(intent.speaker or "")
+            known = self.store.get_speaker(str(ctx["speaker"]))
+            return Lookup((known,), "context") if known else Lookup()
+        return self.speakers.lookup(intent.speaker or "")
 
     def _unknown_speaker(self, intent: Intent, name: str, ctx: dict[str, Any]) -> Answer:
         near = self.speakers.suggest(name) if name.lower() not in {"he", "she", "they"} else []
@@ -112,13 +113,28 @@ class Chat:
             text += " Closest known speakers: " + ", ".join(s.name for s in near) + "."
         return Answer(text, intent.name, context=_context(ctx, topic=intent.topic))
 
+    def _which_one(self, intent: Intent, name: str, found: Sequence[Speaker], ctx: dict[str, Any]) -> Answer:
+        """Ask which entity a name or role means instead of guessing, listing each with its roles."""
+        lines = [f'"{name}" fits {len(found)} speakers in the indexed articles; which one do you mean?']
+        for sp in found[:10]:
+            lines.append(f"- {describe(sp)} ({sp.statement_count} statement{'s' if sp.statement_count != 1 else ''})")
+        out = _context(ctx, topic=intent.topic)
+        out["candidates"] = [sp.id for sp in found[:10]]
+        return Answer("\n".join(lines), intent.name, context=out)
+
     def _speaker_statements(self, intent: Intent, params: AskParams, ctx: dict[str, Any]) -> Answer:
-        speaker = self._speaker(intent, ctx)
+        lookup = self._speaker(intent, ctx)
+        if len(lookup.found) > 1:
+            return self._which_one(intent, intent.speaker or "", lookup.found, ctx)
+        speaker = lookup.one
         if speaker is None:
             return self._unknown_speaker(intent, intent.speaker or "", ctx)
         same = ctx.get("speaker") == speaker.id
         shown: list[str] = list(ctx.get("shown", [])) if same else []
-        filters = Filters(params.filters.article_id, params.filters.since, params.filters.until, speaker.id)
+        spokes = {sp.id: sp for sp in lookup.spokespeople}
+        filters = Filters(
+            params.filters.article_id, params.filters.since, params.filters.until, speaker.id, tuple(spokes)
+        )
         topic = intent.topic or (ctx.get("topic") if intent.more and same else None)
         if topic:
             found = self.searcher.statements(topic, params.top_k + len(shown), filters)
@@ -145,7 +161,13 @@ class Chat:
         renderer = Renderer(self.store)
         n = len(fresh)
         lead = f"{speaker.name}: {n} {'more ' if shown else ''}statement{'s' if n != 1 else ''} found."
-        text, citations = renderer.statements(lead, fresh)
+        if lookup.via in {"role", "stands for"}:
+            lead = f'Reading "{intent.speaker}" as {describe(speaker)}. ' + lead
+        if spokes:
+            lead += " Statements by its spokespeople are labelled."
+        # a spokesperson's words are the organisation's answer, but never shown as if the organisation said them
+        labels = {sid: f"{sp.name}, {_role_for(sp, speaker)}" for sid, sp in spokes.items()}
+        text, citations = renderer.statements(lead, fresh, labels)
         ids = [p.statement.id for p in fresh if p.statement]
         return Answer(
             text,
@@ -224,7 +246,7 @@ class Chat:
                     verdict = shorter
                     break
         text = Renderer(self.store).verdict(verdict, speaker_name)
-        speaker = self.speakers.resolve(speaker_name or "") if speaker_name else None
+        speaker = self.speakers.lookup(speaker_name).one if speaker_name else None
         ids = [c.statement_id for c in verdict.evidence if c.statement_id]
         return Answer(
             text,
@@ -260,6 +282,18 @@ class Chat:
             # Only verbatim words go inside quotation marks; the ellipsis stays outside them.
             lines.append(f"- {c.title or c.article_id}: “{shown}”{' …' if cut else ''} [{c.n}]")
         return Answer("\n".join(lines), "search", tuple(citations), context=_context(ctx, topic=params.question[:200]))
+
+
+def describe(sp: Speaker) -> str:
+    """Return a speaker's name with their roles, for telling entities apart ("John Kirby, spokesman")."""
+    roles = ", ".join(sp.roles[:2])
+    return f"{sp.name}, {roles}" if roles else f"{sp.name} ({sp.kind})"
+
+
+def _role_for(sp: Speaker, org: Speaker) -> str:
+    """Return the role that ties a spokesperson to an organisation ("White House press secretary")."""
+    key = org.name.lower()
+    return next((r for r in sp.roles if key in r.lower()), sp.roles[0] if sp.roles else f"for {org.name}")
 
 
 def _context(

@@ -114,6 +114,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, metavar="REPORT.json", help="also write the metrics as JSON")
     p.set_defaults(run=_eval)
 
+    p = sub.add_parser(
+        "speakers",
+        help="correct speaker identity: merge, split, rename, add-role",
+        description="Editorial corrections, stored in the index and applied to every later ingest too.",
+        epilog=EPILOG,
+    )
+    p.add_argument("action", choices=("merge", "split", "rename", "add-role"), help="what to correct")
+    p.add_argument("speaker_id", help="the entity to correct (merge: the one folded in)")
+    p.add_argument("value", help="merge: target id; split: the alias to split off; rename: new name; add-role: role")
+    p.add_argument("--name", default="", help="split: the other person's name (default: the alias)")
+    p.set_defaults(run=_speakers)
+
     p = sub.add_parser("serve", help="serve the HTTP API and the demo page (development server)", epilog=EPILOG)
     p.add_argument("--host", default=None, help="bind address (default: server.host)")
     p.add_argument("--port", type=int, default=None, help="port (default: server.port)")
@@ -377,6 +389,29 @@ def _repair(args: argparse.Namespace) -> int:
         for article_id in report.orphan_articles:
             print(f"  orphans of: {article_id}")
     return 0 if report.clean else 1
+
+
+def _speakers(args: argparse.Namespace) -> int:
+    from retrieval.identity.corrections import Correction
+
+    svc = _services()
+    for sid in (args.speaker_id, *((args.value,) if args.action == "merge" else ())):
+        if svc.store.get_speaker(sid) is None:
+            print(
+                f"quotebot: error: no speaker with id {sid!r}; see `quotebot ask` or GET /speakers?q=", file=sys.stderr
+            )
+            return 2
+    if args.action == "merge":
+        c = Correction.new("merge", args.speaker_id, target=args.value)
+    elif args.action == "split":
+        c = Correction.new("split", args.speaker_id, alias=args.value, name=args.name)
+    elif args.action == "rename":
+        c = Correction.new("rename", args.speaker_id, name=args.value)
+    else:
+        c = Correction.new("role", args.speaker_id, role=args.value)
+    for sp in svc.store.correct(c):
+        print(json.dumps(sp.to_dict(), ensure_ascii=False))
+    return 0
 
 
 if __name__ == "__main__":

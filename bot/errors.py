@@ -41,6 +41,12 @@ class InvalidRequest(ApiError):
     status, title, slug = 422, "Invalid request", "invalid-request"
 
 
+class Conflict(ApiError):
+    """The request is well formed but contradicts the index (merging an entity into itself)."""
+
+    status, title, slug = 409, "Conflict", "conflict"
+
+
 class Unauthorized(ApiError):
     """No or an unknown API key."""
 

@@ -25,6 +25,7 @@ ERRORS: dict[int, str] = {
     401: "No API key, or not as 'Authorization: Bearer <key>'.",
     403: "The API key is not valid, or the server accepts none.",
     404: "No such resource.",
+    409: "The request contradicts the index, e.g. merging a speaker into itself.",
     413: "The body is larger than server.max_body_bytes.",
     415: "The body is not in a content type this route accepts.",
     422: "The request parsed but a field is wrong; `errors` names each field where it can.",
@@ -58,7 +59,7 @@ class Param:
 class Route:
     """One operation of the API: its models, who may call it and the errors it can answer with."""
 
-    method: Literal["get", "post", "delete"]
+    method: Literal["get", "post", "patch", "delete"]
     path: str
     endpoint: str  # the Flask endpoint; its last part is the operationId
     summary: str
@@ -116,6 +117,36 @@ ROUTES: tuple[Route, ...] = (
         "One speaker with their statements, each cited verbatim",
         schemas.SpeakerDetailOut,
         errors=(404,),
+    ),
+    Route(
+        "post",
+        "/speakers/{speaker_id}/merge",
+        "api.merge_speakers",
+        "Fold another entity (`source`) into this one: one person (kept across re-ingests and restarts)",
+        schemas.CorrectedOut,
+        body=schemas.MergeRequest,
+        errors=(*BODY_ERRORS, 404, 409),
+        auth="key",
+    ),
+    Route(
+        "post",
+        "/speakers/{speaker_id}/split",
+        "api.split_speaker",
+        "Split an alias off an entity: statements with that mention become another person's",
+        schemas.CorrectedOut,
+        body=schemas.SplitRequest,
+        errors=(*BODY_ERRORS, 404),
+        auth="key",
+    ),
+    Route(
+        "patch",
+        "/speakers/{speaker_id}",
+        "api.patch_speaker",
+        "Rename an entity and/or add a role to it",
+        schemas.CorrectedOut,
+        body=schemas.SpeakerPatch,
+        errors=(*BODY_ERRORS, 404),
+        auth="key",
     ),
     Route(
         "get",

@@ -61,6 +61,7 @@ class Renderer:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._articles: dict[str, Article | None] = {}
+        self._roles: dict[str, str | None] = {}
 
     def article(self, article_id: str) -> Article | None:
         """Return an article, fetched at most once per request."""
@@ -77,14 +78,28 @@ class Renderer:
             x for x in (st.mention_start, st.mention_end, st.cue_start, st.cue_end) if x is not None
         ]
         lo, hi = sentence_span(art.text, min(points), max(points))
-        return replace(p.cite(n), start=lo, end=hi, text=art.text[lo:hi])
+        return replace(p.cite(n), start=lo, end=hi, text=art.text[lo:hi], speaker_role=self.role(st.speaker_id))
+
+    def role(self, speaker_id: str | None) -> str | None:
+        """Return a speaker's first role, fetched at most once per request."""
+        if not speaker_id:
+            return None
+        if speaker_id not in self._roles:
+            sp = self.store.get_speaker(speaker_id)
+            self._roles[speaker_id] = sp.roles[0] if sp and sp.roles else None
+        return self._roles[speaker_id]
 
     def context_text(self, p: Passage) -> str:
         """Return the sentence a statement sits in (for ranking)."""
         return self.citation(0, p).text
 
-    def statements(self, lead: str, passages: Sequence[Passage]) -> tuple[str, list[Citation]]:
-        """Render statements grouped by article, newest first; direct words in quotes, reported speech as reported."""
+    def statements(
+        self, lead: str, passages: Sequence[Passage], labels: dict[str, str] | None = None
+    ) -> tuple[str, list[Citation]]:
+        """Render statements grouped by article, newest first; direct words in quotes, reported speech as reported.
+
+        `labels` maps a speaker id to a prefix naming who spoke ("Josh Earnest, White House press secretary").
+        """
         groups: dict[str, list[Passage]] = {}
         for p in passages:
             groups.setdefault(p.source.article_id, []).append(p)
@@ -96,7 +111,8 @@ class Renderer:
             for p in sorted(group, key=lambda q: q.start):
                 cit = self.citation(len(citations) + 1, p)
                 citations.append(cit)
-                lines.append(f"- {self._line(p, cit)} [{cit.n}]")
+                label = (labels or {}).get(p.statement.speaker_id or "") if p.statement else None
+                lines.append(f"- {f'{label}: ' if label else ''}{self._line(p, cit)} [{cit.n}]")
         return "\n".join(lines), citations
 
     def _header(self, p: Passage) -> str:

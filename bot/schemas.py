@@ -82,6 +82,41 @@ class VerifyRequest(_Strict):
     speaker: str | None = Field(default=None, max_length=200, description="who supposedly said them")
 
 
+SPEAKER_ID = r"^[a-z0-9][a-z0-9-]{0,199}$"
+ShortText = Annotated[str, Field(min_length=1, max_length=200, json_schema_extra=NOT_BLANK)]
+
+
+class MergeRequest(_Strict):
+    """Body of POST /speakers/{speaker_id}/merge: another entity that is the same person."""
+
+    source: str = Field(pattern=SPEAKER_ID, description="the entity to fold into this one (it disappears)")
+
+
+class SplitRequest(_Strict):
+    """Body of POST /speakers/{speaker_id}/split: a mention that is someone else."""
+
+    alias: str = Field(
+        min_length=1,
+        max_length=200,
+        description="the mention or alias to split off, as written",
+        json_schema_extra=NOT_BLANK,
+    )
+    name: ShortText | SkipJsonSchema[None] = Field(default=None, description="the other person's name")
+
+
+class SpeakerPatch(_Strict):
+    """Body of PATCH /speakers/{speaker_id}: a new display name and/or a role to add (at least one)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"anyOf": [{"required": ["name"]}, {"required": ["add_role"]}]},
+    )
+
+    name: ShortText | SkipJsonSchema[None] = Field(default=None, description="the new display name")
+    add_role: ShortText | SkipJsonSchema[None] = Field(default=None, description="a role to add, e.g. FBI director")
+
+
 class ArticleIn(_Strict):
     """One article posted to POST /articles."""
 
@@ -142,6 +177,7 @@ class CitationOut(_Out):
     speaker: str | None
     statement_id: str | None
     score: float
+    speaker_role: str | None = Field(default=None, description="the speaker's role, e.g. spokesman")
 
 
 class DiffOpOut(_Out):
@@ -208,7 +244,7 @@ class StatementOut(_Out):
     quoted: list[Span] = Field(description="pieces inside quotation marks, as [start, end] pairs")
     speaker: str | None
     speaker_id: str | None
-    speaker_kind: Literal["person", "organisation", "group"] | None
+    speaker_kind: Literal["person", "organisation", "group", "document"] | None
     mention: str | None
     mention_start: int | None
     mention_end: int | None
@@ -245,14 +281,35 @@ class SpeakerOut(_Out):
     name: str
     aliases: list[str]
     roles: list[str]
-    kind: Literal["person", "organisation", "group"]
+    kind: Literal["person", "organisation", "group", "document"]
     statement_count: int = Field(ge=0)
+    affiliations: list[str] = Field(default_factory=list, description="organisations the speaker speaks for")
 
 
 class SpeakerDetailOut(SpeakerOut):
     """One speaker with their statements (GET /speakers/{speaker_id})."""
 
     statements: list[CitedStatementOut]
+
+
+class CorrectionOut(_Out):
+    """A stored editorial correction of speaker identity."""
+
+    id: str
+    op: Literal["merge", "split", "rename", "role"]
+    speaker_id: str
+    target: str
+    alias: str
+    name: str
+    role: str
+    at: float
+
+
+class CorrectedOut(_Out):
+    """The correction made and the entities as they are now."""
+
+    correction: CorrectionOut
+    speakers: list[SpeakerOut]
 
 
 class SpeakersOut(_Out):

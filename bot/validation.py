@@ -47,16 +47,25 @@ def check_verify(body: VerifyRequest, limits: Mapping[str, Any]) -> None:
 
 
 def filters_for(svc: Services, f: AskFilters | None) -> Filters:
-    """Turn request filters into search filters; an unknown speaker is a 422 that says where to look."""
+    """Turn request filters into search filters; an unknown or ambiguous speaker is a 422 that says what to send.
+
+    An organisation's filter also takes in what its spokespeople said.
+    """
     speaker_id = None
+    also: tuple[str, ...] = ()
     if f and f.speaker:
-        found = svc.speakers.resolve(f.speaker)
-        if found is None:
+        lookup = svc.speakers.lookup(f.speaker)
+        if len(lookup.found) > 1:
+            names = "; ".join(f"{sp.id} ({', '.join(sp.roles[:2]) or sp.kind})" for sp in lookup.found[:10])
+            raise InvalidRequest(f"filters.speaker: {f.speaker!r} fits several speakers, name one by id: {names}")
+        if lookup.one is None:
             raise InvalidRequest(f"filters.speaker: no known speaker matches {f.speaker!r}; see GET /speakers?q=")
-        speaker_id = found.id
+        speaker_id = lookup.one.id
+        also = tuple(sp.id for sp in lookup.spokespeople)
     return Filters(
         article_id=f.article_id if f else None,
         since=f.since.isoformat() if f and f.since else None,
         until=f.until.isoformat() if f and f.until else None,
         speaker_id=speaker_id,
+        also_speakers=also,
     )

@@ -46,7 +46,7 @@ def init_app(app: Flask, cors_origins: list[str]) -> None:
         app,
         resources={API_PATHS: {}},
         origins=origin_patterns(cors_origins),
-        methods=["GET", "POST", "DELETE", "OPTIONS"],
+        methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["Content-Type", "Accept", "Authorization"],
         expose_headers=["Retry-After"],
         max_age=PREFLIGHT_MAX_AGE,

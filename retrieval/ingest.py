@@ -233,9 +233,12 @@ class Ingestor:
         """Chunk a group of articles and extract their statements in one parser batch."""
         # One process: forking spaCy workers beside a loaded torch model costs more than it saves per group.
         found = extract_many(((a.text, a.id) for a, _ in group), n_process=1)
+        self.speakers.invalidate()  # read the corrections made since the last group
         prepared = []
         for (article, digest), statements in zip(group, found, strict=True):
             chunks = split(article, chunk_size=self.options.chunk_size, chunk_overlap=self.options.chunk_overlap)
+            # Identity comes from the article alone (ids from names, never from what the index holds already), so
+            # the same corpus gives the same entities in any ingest order; then the newsroom's corrections apply.
             sts, speakers = self.speakers.canonicalize(statements, article_speakers(statements))
             prepared.append(_Prepared(article, digest, chunks, sts, speakers))
         return prepared

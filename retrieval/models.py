@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 Span = tuple[int, int]
 StatementKind = Literal["direct", "partial", "mixed", "indirect"]
-SpeakerKind = Literal["person", "organisation", "group"]
+SpeakerKind = Literal["person", "organisation", "group", "document"]
 VerdictLabel = Literal["verified", "altered", "misattributed", "reported", "not_found"]
 
 
@@ -97,12 +97,14 @@ class Speaker:
     roles: tuple[str, ...] = ()
     kind: SpeakerKind = "person"
     statement_count: int = 0
+    affiliations: tuple[str, ...] = ()  # organisations the speaker speaks or works for ("White House")
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
         data = asdict(self)
         data["aliases"] = list(self.aliases)
         data["roles"] = list(self.roles)
+        data["affiliations"] = list(self.affiliations)
         return data
 
 
@@ -168,6 +170,7 @@ class Citation:
     speaker: str | None = None
     statement_id: str | None = None
     score: float = 0.0
+    speaker_role: str | None = None  # the speaker's role, for the reader ("spokesman", "FBI director")
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""

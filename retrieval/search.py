@@ -18,6 +18,7 @@ class Filters:
     since: str | None = None  # ISO date, inclusive
     until: str | None = None  # ISO date, inclusive
     speaker_id: str | None = None
+    also_speakers: tuple[str, ...] = ()  # more ids answering for the same speaker (an organisation's spokespeople)
 
     def where(self, *, statements: bool = False) -> dict[str, Any] | None:
         """Return the Chroma `where` clause for these filters."""
@@ -28,7 +29,9 @@ class Filters:
             clauses.append({"published_int": {"$gte": published_int(self.since)}})
         if self.until:
             clauses.append({"published_int": {"$lte": published_int(self.until)}})
-        if statements and self.speaker_id:
+        if statements and self.speaker_id and self.also_speakers:
+            clauses.append({"speaker_id": {"$in": [self.speaker_id, *self.also_speakers]}})
+        elif statements and self.speaker_id:
             clauses.append({"speaker_id": self.speaker_id})
         if not clauses:
             return None

@@ -1,4 +1,4 @@
-"""The corpus-wide speaker index: resolve names people type ("kirby", "Kirbey", "Putin's office") to speakers."""
+"""The corpus-wide speaker index: read what people type ("kirby", "the FBI director", "the White House") as speakers."""
 
 from __future__ import annotations
 
@@ -7,26 +7,66 @@ import re
 import time
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 
-from retrieval.models import Speaker, Statement
+from retrieval.identity.corrections import Correction
+from retrieval.identity.corrections import apply as apply_corrections
+from retrieval.identity.lexicon import metonyms
+from retrieval.models import Speaker, Statement, slugify
 from retrieval.store import Store
 
 TITLES = {"mr", "mrs", "ms", "dr", "sen", "senator", "rep", "gov", "president", "prime", "minister", "secretary"}
+DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
 _CACHE_SECONDS = 10.0
+FUZZY_CUTOFF = 0.85  # near spellings of a typed name ("Kirbey"); never used to merge entities ("Lauer" != "Laura")
 
 
 def fold(name: str) -> str:
-    """Return a comparison key: ascii, lowercase, possessive and titles dropped, single spaces."""
+    """Return a comparison key: ascii, lowercase, possessive, leading determiners and titles dropped."""
     # a curly apostrophe is not ascii: make it straight first, or "Putin’s" folds to "putins", not "putin"
     text = unicodedata.normalize("NFKD", name.replace("’", "'")).encode("ascii", "ignore").decode("ascii").lower()
     text = re.sub(r"['’]s\b", "", text)
-    words = [w for w in re.findall(r"[a-z0-9]+", text) if w not in TITLES]
+    words = re.findall(r"[a-z0-9]+", text)
+    while words and words[0] in DETERMINERS:
+        words = words[1:]  # "the White House" is the White House
+    words = [w for w in words if w not in TITLES]
     return " ".join(words)
 
 
+ABBREVIATIONS = {"sen": "senator", "rep": "representative", "gov": "governor", "gen": "general", "pres": "president",
+                 "sec": "secretary", "atty": "attorney", "lt": "lieutenant", "col": "colonel", "adm": "admiral",
+                 "spokeswoman": "spokesperson", "spokesman": "spokesperson"}  # fmt: skip
+
+
+def role_key(text: str) -> str:
+    """Return a role or organisation phrase as comparable words (determiners, possessives, abbreviations read)."""
+    text = unicodedata.normalize("NFKD", text.replace("’", "'")).encode("ascii", "ignore").decode("ascii").lower()
+    text = re.sub(r"['’]s\b", "", text)
+    words = re.findall(r"[a-z0-9]+", text)
+    return " ".join(ABBREVIATIONS.get(w, w) for w in words if w not in DETERMINERS)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a typed speaker means: one entity, several to choose from, or nothing; with spokespeople of an org."""
+
+    found: tuple[Speaker, ...] = ()
+    via: str = ""  # "name", "role", "stands for" (a metonym: "the Kremlin"), "near"
+    spokespeople: tuple[Speaker, ...] = ()  # people speaking for the organisation found
+
+    @property
+    def one(self) -> Speaker | None:
+        """Return the single entity meant, or None when none or several fit."""
+        return self.found[0] if len(self.found) == 1 else None
+
+
+def _strip_determiner(text: str) -> str:
+    words = text.split()
+    return " ".join(words[1:] if len(words) > 1 and words[0].lower() in DETERMINERS else words)
+
+
 class SpeakerIndex:
-    """Looks speakers up by name, alias, surname or a near spelling; cached briefly, refreshed from the store."""
+    """Looks speakers up by name, alias, role, organisation or a near spelling; cached briefly from the store."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -34,6 +74,7 @@ class SpeakerIndex:
         self._keys: dict[str, list[Speaker]] = {}
         self._loaded_at = -1e9
         self._count = -1
+        self._corrections: list[Correction] | None = None
 
     def all(self) -> list[Speaker]:
         """Return every speaker, most statements first."""
@@ -42,24 +83,75 @@ class SpeakerIndex:
 
     def resolve(self, name: str) -> Speaker | None:
         """Return the speaker a typed name means, or None when it is unknown or ambiguous."""
-        found = self.candidates(name)
-        return found[0] if len(found) == 1 or (found and self._dominates(found)) else None
+        return self.lookup(name).one
 
     def candidates(self, name: str) -> list[Speaker]:
-        """Return speakers a name could mean, best first: exact alias, surname, then near spellings."""
+        """Return speakers a name, role or organisation could mean, best first."""
+        return list(self.lookup(name).found)
+
+    def lookup(self, typed: str) -> Lookup:
+        """Read a typed speaker: a name or alias, else a role ("the FBI director"), else a near spelling."""
         self._refresh()
-        key = fold(name)
-        if not key:
-            return []
-        exact = self._keys.get(key, [])
+        key = fold(typed)
+        if not role_key(typed):
+            return Lookup()
+        exact = self._keys.get(key, []) if key else []  # "the senator" folds to nothing: a title, read as a role
         if exact:
-            return exact
-        fuzzy = difflib.get_close_matches(key, list(self._keys), n=3, cutoff=0.8)
+            found = tuple(exact)
+            spokes = self.spokespeople(found[0]) if len(found) == 1 and found[0].kind == "organisation" else ()
+            return Lookup(found, "name", spokes)
+        by_role = self._by_role(role_key(typed))
+        if by_role:
+            return Lookup(tuple(by_role), "role")
+        speaking_for = self._affiliated(role_key(typed))
+        if speaking_for:
+            # an organisation that is never a speaker itself, answered through the people who speak for it
+            org = Speaker(slugify(typed), _strip_determiner(typed), kind="organisation")
+            return Lookup((org,), "organisation", tuple(speaking_for))
+        for stands_for in metonyms().get(key, ()):
+            meant = self._keys.get(fold(stands_for), [])
+            if len(meant) == 1:
+                # "the Kremlin" said nothing by that name: answer from the entity it stands for, and say so
+                spokes = self.spokespeople(meant[0]) if meant[0].kind == "organisation" else ()
+                return Lookup((meant[0],), "stands for", spokes)
+        # near spellings of what was typed ("Kirbey"); several fits are asked back, never chosen between
+        fuzzy = difflib.get_close_matches(key, list(self._keys), n=3, cutoff=FUZZY_CUTOFF)
         seen: dict[str, Speaker] = {}
         for match in fuzzy:
             for sp in self._keys[match]:
                 seen.setdefault(sp.id, sp)
-        return list(seen.values())
+        return Lookup(tuple(seen.values()), "near")
+
+    def spokespeople(self, org: Speaker) -> tuple[Speaker, ...]:
+        """Return the people whose roles say they speak or work for an organisation."""
+        names = {role_key(n) for n in (org.name, *org.aliases)}
+        return tuple(
+            sp for sp in self._speakers if sp.kind == "person" and any(role_key(a) in names for a in sp.affiliations)
+        )
+
+    def _affiliated(self, wanted: str) -> list[Speaker]:
+        """Return the people whose affiliations name an organisation exactly."""
+        return [
+            sp for sp in self._speakers if sp.kind == "person" and any(role_key(a) == wanted for a in sp.affiliations)
+        ]
+
+    def _by_role(self, wanted: str) -> list[Speaker]:
+        """Return people whose role holds every word of a role phrase, ending with its head noun."""
+        words = wanted.split()
+        if not words:
+            return []
+        head = words[-1]
+        exact: list[Speaker] = []
+        loose: list[Speaker] = []
+        unnamed: list[Speaker] = []
+        for sp in self._speakers:
+            # an article's own "the spokesman" entity is its role; named holders of a role come first
+            for role in (*sp.roles, *((sp.name,) if "--" in sp.id else ())):
+                got = role_key(role).split()
+                if got and got[-1] == head and set(words) <= set(got):
+                    (unnamed if "--" in sp.id else exact if got == words else loose).append(sp)
+                    break
+        return exact + loose + unnamed
 
     def suggest(self, name: str, n: int = 3) -> list[Speaker]:
         """Return up to `n` known speakers whose names look most like `name`."""
@@ -75,44 +167,20 @@ class SpeakerIndex:
     def canonicalize(
         self, statements: Sequence[Statement], speakers: Sequence[Speaker]
     ) -> tuple[list[Statement], list[Speaker]]:
-        """Map an article's speakers onto corpus speakers ("Kirby" alone -> the known "John Kirby")."""
-        mapping: dict[str, Speaker] = {}
-        for sp in speakers:
-            target = sp
-            if sp.kind == "person" and len(fold(sp.name).split()) == 1:
-                known = [k for k in self.candidates(sp.name) if k.kind == "person" and k.id != sp.id]
-                if len(known) == 1:
-                    target = replace(
-                        known[0],
-                        aliases=tuple(sorted({*known[0].aliases, *sp.aliases, sp.name})),
-                        roles=tuple(sorted({*known[0].roles, *sp.roles})),
-                    )
-            mapping[sp.id] = target
-        out = [
-            replace(st, speaker=mapping[st.speaker_id].name, speaker_id=mapping[st.speaker_id].id)
-            if st.speaker_id in mapping
-            else st
-            for st in statements
-        ]
-        merged: dict[str, Speaker] = {}
-        for sp in mapping.values():
-            if sp.id in merged:
-                old = merged[sp.id]
-                sp = replace(
-                    old,
-                    aliases=tuple(sorted({*old.aliases, *sp.aliases})),
-                    roles=tuple(sorted({*old.roles, *sp.roles})),
-                )
-            merged[sp.id] = sp
-        return out, list(merged.values())
+        """Return an article's statements and speakers with the newsroom's stored corrections applied.
+
+        Nothing else from the index is used: merging a bare "Kirby" into whichever "John Kirby" the index held
+        already made the result depend on ingest order, so a surname resolves only through its own article.
+        """
+        if self._corrections is None:
+            self._corrections = self.store.list_corrections()
+        return apply_corrections(self._corrections, statements, speakers)
 
     def invalidate(self) -> None:
         """Forget the cache so the next lookup reads the store."""
         self._loaded_at = -1e9
-
-    def _dominates(self, found: list[Speaker]) -> bool:
-        # Several people share a surname: pick the one with clearly more statements, else call it ambiguous.
-        return len(found) > 1 and found[0].statement_count >= 3 * max(1, found[1].statement_count)
+        self._count = -1
+        self._corrections = None
 
     def _refresh(self) -> None:
         now = time.monotonic()
@@ -125,14 +193,18 @@ class SpeakerIndex:
         speakers = self.store.list_speakers()
         keys: dict[str, list[Speaker]] = {}
         for sp in speakers:
-            names = {sp.name, *sp.aliases, sp.id.replace("-", " ")}
+            if "--" in sp.id:
+                continue  # an article's own common-noun entity ("officials" there): found by role, not by name
+            full = {sp.name, *sp.aliases, sp.id.replace("-", " ")}
             words = fold(sp.name).split()
-            if sp.kind == "person" and len(words) > 1:
-                names.add(words[-1])  # the surname alone
-            for n in names:
+            for n in full:
                 k = fold(n)
                 if k and sp not in keys.setdefault(k, []):
                     keys[k].append(sp)
+            if sp.kind == "person" and len(words) > 1:
+                last = words[-1] if words[-1] not in {"jr", "sr", "ii", "iii"} else words[-2]
+                if sp not in keys.setdefault(last, []):
+                    keys[last].append(sp)  # the surname alone
         for group in keys.values():
             group.sort(key=lambda s: -s.statement_count)
         self._speakers, self._keys, self._count, self._loaded_at = speakers, keys, count, now

@@ -20,6 +20,9 @@ from chromadb.config import Settings as ChromaSettings
 
 from retrieval.embedding import Vectors
 from retrieval.errors import StoreUnavailableError
+from retrieval.identity.corrections import Correction
+from retrieval.identity.corrections import apply as apply_corrections
+from retrieval.identity.keys import name_rank
 from retrieval.models import Article, Chunk, Passage, Source, Speaker, Statement
 
 # Articles and speakers are looked up by id and metadata, never by vector, but Chroma wants an embedding
@@ -32,7 +35,7 @@ def _units(n: int) -> Vectors:
 
 
 _COSINE = {"hnsw:space": "cosine"}
-_COLLECTIONS = ("articles", "chunks", "statements", "speakers")
+_COLLECTIONS = ("articles", "chunks", "statements", "speakers", "corrections")
 
 # An article record's state. The record is written first as WRITING and turned COMPLETE after its children, and
 # turned DELETING before its children go, so every chunk and statement has a record saying whether it may be cited,
@@ -194,6 +197,11 @@ class Store:
     def speakers(self) -> Collection:
         """The speaker index (looked up by id and metadata)."""
         return self._open()["speakers"]
+
+    @property
+    def corrections(self) -> Collection:
+        """Editorial identity fixes (merge, split, rename, add role), applied at ingest too."""
+        return self._open()["corrections"]
 
     # ---- reads -------------------------------------------------------------------------------------------
 
@@ -473,11 +481,20 @@ class Store:
         for sp in speakers:
             old = incoming.get(sp.id)
             incoming[sp.id] = (
-                sp if old is None else replace(old, aliases=(*old.aliases, *sp.aliases), roles=(*old.roles, *sp.roles))
+                sp
+                if old is None
+                else replace(
+                    old,
+                    name=min(old.name, sp.name, key=name_rank),
+                    aliases=(*old.aliases, *sp.aliases),
+                    roles=(*old.roles, *sp.roles),
+                    affiliations=(*old.affiliations, *sp.affiliations),
+                )
             )
         if not incoming:
             return
         known = {s.id: s for s in self.list_speakers(ids=list(incoming))}
+        renamed = {c.speaker_id: c.name for c in self.list_corrections() if c.op == "rename"}
         where: Any = {"speaker_id": {"$in": list(incoming)}}
         found = self.statements.get(where=where, include=["metadatas"])
         counts = Counter(str(m["speaker_id"]) for m in found["metadatas"] or [])
@@ -487,7 +504,11 @@ class Store:
             old = known.get(sp.id)
             aliases = tuple(sorted(set(sp.aliases) | set(old.aliases if old else ())))
             roles = tuple(sorted(set(sp.roles) | set(old.roles if old else ())))
-            merged = Speaker(sp.id, sp.name, aliases, roles, sp.kind, counts[sp.id])
+            affs = tuple(sorted(set(sp.affiliations) | set(old.affiliations if old else ())))
+            # the display name is chosen by rule, not by which article came last, so ingest order cannot change it
+            name = min((sp.name, *((old.name,) if old else ())), key=name_rank)
+            name = renamed.get(sp.id, name)
+            merged = Speaker(sp.id, name, aliases, roles, sp.kind, counts[sp.id], affs)
             (keep if counts[sp.id] else drop).append(merged)
         if drop:
             self.speakers.delete(ids=[s.id for s in drop])
@@ -498,6 +519,43 @@ class Store:
                 documents=[" | ".join((s.name, *s.aliases)) for s in keep],
                 metadatas=[_speaker_meta(s) for s in keep],
             )
+
+    # ---- editorial corrections of speaker identity ----------------------------------------------------------
+
+    def list_corrections(self) -> list[Correction]:
+        """Return every stored correction, oldest first."""
+        with _reachable("reading corrections"):
+            got = self.corrections.get(include=["documents"])
+        return sorted((Correction.from_json(d or "{}") for d in got["documents"] or []), key=lambda c: c.at)
+
+    def correct(self, c: Correction) -> list[Speaker]:
+        """Store a correction and apply it to the statements and speakers held now; return the entities changed."""
+        ids = [c.speaker_id, *([c.target] if c.target else [])]
+        with _reachable("correcting a speaker"):
+            passages = self.get_statements({"speaker_id": c.speaker_id})
+            before = self.list_speakers(ids=ids)
+            sts, after = apply_corrections([c], [p.statement for p in passages if p.statement], before)
+            by_id = {st.id: st for st in sts}
+            if passages:
+                self.statements.update(
+                    ids=[p.statement.id for p in passages if p.statement],
+                    metadatas=[_statement_meta(by_id[p.statement.id], p.source) for p in passages if p.statement],
+                )
+            gone = {sp.id for sp in before} - {sp.id for sp in after}
+            if gone:
+                self.speakers.delete(ids=sorted(gone))
+            if after:
+                self.speakers.upsert(
+                    ids=[sp.id for sp in after],
+                    embeddings=_units(len(after)),
+                    documents=[" | ".join((sp.name, *sp.aliases)) for sp in after],
+                    metadatas=[_speaker_meta(sp) for sp in after],
+                )
+            self._refresh_speakers(after)
+            self.corrections.upsert(
+                ids=[c.id], embeddings=_units(1), documents=[c.to_json()], metadatas=[{"op": c.op, "at": c.at}]
+            )
+        return self.list_speakers(ids=[sp.id for sp in after])
 
     def _batch(self) -> int:
         return min(1000, self.client.get_max_batch_size())
@@ -633,6 +691,7 @@ def _speaker_meta(sp: Speaker) -> dict[str, Any]:
         "kind": sp.kind,
         "aliases": json.dumps(list(sp.aliases)),
         "roles": json.dumps(list(sp.roles)),
+        "affiliations": json.dumps(list(sp.affiliations)),
         "statement_count": sp.statement_count,
     }
 
@@ -645,4 +704,5 @@ def _speaker(speaker_id: str, meta: Any) -> Speaker:
         roles=tuple(json.loads(meta.get("roles") or "[]")),
         kind=meta.get("kind") or "person",
         statement_count=int(meta.get("statement_count", 0)),
+        affiliations=tuple(json.loads(meta.get("affiliations") or "[]")),
     )

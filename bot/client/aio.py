@@ -108,6 +108,20 @@ class AsyncQuotebot(Requests):
         """GET /speakers/<id>: one speaker with their cited statements."""
         return await self.send(self.speaker_call(speaker_id))
 
+    async def merge_speakers(self, speaker_id: str, source: str) -> schemas.CorrectedOut:
+        """POST /speakers/<id>/merge: fold entity `source` into this one (kept across re-ingests); needs the key."""
+        return await self.send(self.merge_call(speaker_id, source))
+
+    async def split_speaker(self, speaker_id: str, alias: str, name: str | None = None) -> schemas.CorrectedOut:
+        """POST /speakers/<id>/split: statements with mention `alias` become another entity's; needs the key."""
+        return await self.send(self.split_call(speaker_id, alias, name))
+
+    async def patch_speaker(
+        self, speaker_id: str, *, name: str | None = None, add_role: str | None = None
+    ) -> schemas.CorrectedOut:
+        """PATCH /speakers/<id>: rename an entity and/or add a role; needs the key."""
+        return await self.send(self.patch_call(speaker_id, name, add_role))
+
     async def article(self, article_id: str) -> schemas.ArticleOut:
         """GET /articles/<id>: the stored text every citation indexes into."""
         return await self.send(self.article_call(article_id))

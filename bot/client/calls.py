@@ -108,6 +108,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("post", "/search"): "search",
     ("get", "/speakers"): "speakers",
     ("get", "/speakers/{speaker_id}"): "speaker",
+    ("post", "/speakers/{speaker_id}/merge"): "merge_speakers",
+    ("post", "/speakers/{speaker_id}/split"): "split_speaker",
+    ("patch", "/speakers/{speaker_id}"): "patch_speaker",
     ("get", "/articles/{article_id}"): "article",
     ("post", "/articles"): "add_articles",  # and upload()
     ("delete", "/articles/{article_id}"): "delete_article",
@@ -170,6 +173,18 @@ class Requests:
 
     def speaker_call(self, speaker_id: str) -> Call[schemas.SpeakerDetailOut]:
         return Call("GET", f"/speakers/{seg(speaker_id)}", model=schemas.SpeakerDetailOut)
+
+    def merge_call(self, speaker_id: str, source: str) -> Call[schemas.CorrectedOut]:
+        body = {"source": source}
+        return Call("POST", f"/speakers/{seg(speaker_id)}/merge", body, model=schemas.CorrectedOut)
+
+    def split_call(self, speaker_id: str, alias: str, name: str | None) -> Call[schemas.CorrectedOut]:
+        body = {"alias": alias, **({"name": name} if name else {})}
+        return Call("POST", f"/speakers/{seg(speaker_id)}/split", body, model=schemas.CorrectedOut)
+
+    def patch_call(self, speaker_id: str, name: str | None, add_role: str | None) -> Call[schemas.CorrectedOut]:
+        body = {k: v for k, v in (("name", name), ("add_role", add_role)) if v}
+        return Call("PATCH", f"/speakers/{seg(speaker_id)}", body, model=schemas.CorrectedOut)
 
     def article_call(self, article_id: str) -> Call[schemas.ArticleOut]:
         return Call("GET", f"/articles/{seg(article_id)}", model=schemas.ArticleOut)

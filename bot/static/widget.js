@@ -712,7 +712,8 @@
       clear(card);
       var title = h("h3", { class: "card-title", id: "qb-card-title", tabindex: "-1" },
         h("span", { class: "card-n" }, String(citation.n)),
-        citation.speaker ? "Quote by " + citation.speaker : "Passage from the article");
+        citation.speaker ? "Quote by " + citation.speaker + (citation.speaker_role ? ", " + citation.speaker_role : "")
+          : "Passage from the article");
       card.appendChild(h("div", { class: "card-head" }, title,
         h("button", { class: "icon", type: "button", "aria-label": "Close citation", onclick: function () { self._closeCard(true); } }, "\u00d7")));
       var short = citation.text.length <= 320;

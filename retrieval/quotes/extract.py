@@ -79,7 +79,7 @@ def _statements(text: str, article_id: str, parsed: list[Parsed], original: str)
                 fragments=tuple(a.fragments),
                 quoted=quoted,
                 speaker=r.name,
-                speaker_id=speaker_id(r.name),
+                speaker_id=speaker_id(r.name, r.kind, article_id if r.scoped else None),
                 speaker_kind=r.kind,
                 mention=original[mention[0] : mention[1]] if mention else None,
                 mention_start=mention[0] if mention else None,

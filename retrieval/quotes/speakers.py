@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
-from retrieval.models import Speaker, SpeakerKind, Statement, slugify
+from retrieval.identity import entity_id, noun_kind
+from retrieval.identity.keys import PARTICLES
+from retrieval.identity.roles import affiliations
+from retrieval.models import Speaker, SpeakerKind, Statement
 from retrieval.quotes.names import (
     GROUP_PRONOUNS,
     PERSON_PRONOUNS,
@@ -24,16 +28,22 @@ class Resolved:
     name: str | None
     kind: SpeakerKind | None
     mention: tuple[int, int] | None
+    scoped: bool = False  # a common-noun entity ("the report", "officials"): it belongs to its article only
 
 
 class NameIndex:
     """Full names seen in an article, for expanding "Putin" / "Mr Putin" to "Vladimir Putin"."""
 
     def __init__(self, text: str) -> None:
-        """Collect multi-word person names from the article text."""
-        self.counts: Counter[str] = Counter(full_names(text))
+        """Collect multi-word person names from the article text (a headline's words are not names)."""
+        self.text = text
+        self.headline_end = headline_end(text)
+        body = text[self.headline_end :]
+        self.lower_words = set(re.findall(r"\b[a-z][a-z\-]+\b", text)) - PARTICLES
+        names = [n for n in (self.clean(n) for n in full_names(body)) if len(n.split()) >= 2]
+        self.counts: Counter[str] = Counter(names)
         self.first_seen: dict[str, int] = {}
-        for i, n in enumerate(full_names(text)):
+        for i, n in enumerate(names):
             self.first_seen.setdefault(n, i)
 
     def add(self, name: str) -> None:
@@ -41,22 +51,83 @@ class NameIndex:
         if len(name.split()) >= 2:
             self.counts[name] += 3
 
-    def expand(self, name: str) -> str:
-        """Return the most frequent full name ending with the same surname, or the name itself."""
-        if len(name.split()) >= 2:
-            return name
+    def expand(self, name: str, honorific: str = "") -> str:
+        """Return the full name a surname means here ("Mrs." wants a woman, "Mr." a man), or the name itself."""
+        words = name.split()
+        if len(words) >= 2 and words[0].lower() not in PARTICLES:
+            return self.tail(name)
         last = surname(name)
-        best = [n for n in self.counts if surname(n) == last and len(n.split()) >= 2]
+        best = [
+            n
+            for n in self.counts
+            if surname(n) == last and len(n.split()) >= 2 and n.split()[0].lower() not in PARTICLES and n != name
+        ]
+        if honorific:
+            # "Mrs. Trump" is not Donald Trump: keep only full names the article's pronouns agree with
+            want = -1 if honorific in {"mrs", "ms", "miss"} else 1
+            agree = [n for n in best if self.gender(n) * want > 0]
+            best = agree or [n for n in best if self.gender(n) * want >= 0]
         if not best:
-            return name
+            return f"{honorific.capitalize()}. {name}" if honorific in {"mrs", "ms", "miss"} else name
         return max(best, key=lambda n: (self.counts[n], -self.first_seen.get(n, 0)))
+
+    def tail(self, name: str) -> str:
+        """Return the full name inside a longer run ("N.C. Donald Trump", "Struggling Donald Trump")."""
+        words = name.split()
+        for k in range(1, len(words) - 1):
+            rest = " ".join(words[k:])
+            if rest in self.counts:
+                return rest
+        return name
+
+    def clean(self, name: str) -> str:
+        """Drop leading words that are not a name: "Meanwhile Trump", "N.C. Donald Trump", "Derelict Obama"."""
+        words = re.sub(r"['’]s$", "", name).split()
+        while len(words) > 1 and (
+            "." in words[0].rstrip(".")  # a dateline's state ("N.C.")
+            or words[0].lower() in self.lower_words  # written in lower case elsewhere: a common word
+            or words[0].lower() in SENTENCE_OPENERS  # "Meanwhile Trump ..." opening a sentence
+        ):
+            words = words[1:]
+        return " ".join(words)
+
+    def gender(self, name: str) -> int:
+        """Return +1 when "he" is the next subject pronoun after the name's mentions, -1 for "she" (summed)."""
+        score = 0
+        for m in re.finditer(re.escape(name), self.text):
+            window = self.text[m.end() : m.end() + 300]
+            other = _OTHER_NAME.search(window)  # past the next named person the pronoun may be theirs
+            found = re.search(r"\b(he|she)\b", window[: other.start() if other else None], re.I)
+            if found:
+                score += 1 if found.group(1).lower() == "he" else -1
+        return max(-2, min(2, score))
+
+
+_DATELINE = re.compile(r"(?:,\s*[A-Z][\w.]*\.?(?:\s[A-Z][\w.]*\.?)?)?\s*[—–-]{1,2}\s*((?:[A-Z][\w'’\-]+\.?\s?){1,4})")
+_OTHER_NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+|\b(?:Mr|Mrs|Ms|Dr)\.? [A-Z]")
+
+
+def headline_end(text: str) -> int:
+    """Return where a headline opening the text ends (0 when there is none): a short first paragraph, no quotes."""
+    first, sep, rest = text.partition("\n\n")
+    words = first.split()
+    if (
+        sep
+        and 0 < len(words) <= 14
+        and not re.search(r"[\"“”]", first)
+        and not first.rstrip().endswith((":", ","))  # "John Smith said on Monday:" opens a quotation
+        and not re.search(r"\b(?:said|wrote|told|added|asked|according)\b", first)  # a lead's tense, not a headline's
+        and len(rest.split()) > len(words)
+    ):
+        return len(first)
+    return 0
 
 
 def resolve(text: str, atts: list[Attribution]) -> list[Resolved]:
-    """Resolve every attribution's speaker, in article order."""
+    """Resolve every attribution's speaker, in article order; a headline yields no speaker."""
     index = NameIndex(text)
     for a in atts:
-        if a.mention:
+        if a.mention and a.mention[0] >= index.headline_end:  # a headline's names do not define anyone
             parts = analyse(text[a.mention[0] : a.mention[1]])
             if parts.kind == "person" and parts.proper:
                 index.add(parts.name)
@@ -72,11 +143,18 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
         prev = next((r for r in reversed(done) if r.name), None)
         return prev if (a.inherit and prev is not None) else Resolved(None, None, None)
     mention = text[a.mention[0] : a.mention[1]]
+    if a.mention[0] < index.headline_end:
+        # a headline speaks through a person the story names in full ("Chris Christie Calls ..."); anything else
+        # there is a fragment ("Understated Perez raises political profile", "Retired General Reveals ...")
+        found = _name_of(text, mention, a.mention[0], index)
+        if found.kind == "person" and not found.scoped and found.name in index.counts:
+            return Resolved(found.name, "person", a.mention)
+        return Resolved(None, None, a.mention)
     low = mention.strip().lower()
     if low in PRONOUNS:
         if a.antecedent is not None:
-            name, kind = _name_of(text[a.antecedent[0] : a.antecedent[1]], index)
-            return Resolved(name, kind, a.mention)
+            found = _name_of(text, text[a.antecedent[0] : a.antecedent[1]], a.antecedent[0], index)
+            return Resolved(found.name, found.kind, a.mention, found.scoped)
         wanted: set[SpeakerKind] = (
             {"person"}
             if low in PERSON_PRONOUNS
@@ -86,23 +164,97 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
         if prev is None and low in PERSON_PRONOUNS:
             named = _last_person_named(text, a.mention[0], index)
             return Resolved(named, "person" if named else None, a.mention)
-        return Resolved(prev.name if prev else None, prev.kind if prev else None, a.mention)
-    name, kind = _name_of(mention, index)
-    return Resolved(name, kind, a.mention)
+        if prev is None:
+            return Resolved(None, None, a.mention)
+        return Resolved(prev.name, prev.kind, a.mention, prev.scoped)
+    found = _name_of(text, mention, a.mention[0], index)
+    return Resolved(found.name, found.kind, a.mention, found.scoped)
 
 
-def _name_of(mention: str, index: NameIndex) -> tuple[str, SpeakerKind]:
-    """Return the canonical name and kind for a non-pronoun mention."""
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr"}
+SENTENCE_OPENERS = {"meanwhile", "however", "still", "also", "later", "earlier", "then", "now", "instead", "yet",
+                    "indeed", "moreover", "finally", "again", "even", "only", "so", "but", "and", "or", "as", "when",
+                    "while", "after", "before", "since", "though", "although", "because", "if", "unless", "until",
+                    "whether", "like", "unlike", "with", "without", "for", "from", "in", "on", "at", "by", "said",
+                    "says", "asked", "told", "adding", "according"}  # fmt: skip
+PARTY_GROUPS = {"democrats", "republicans", "libertarians", "greens", "tories", "socialists"}
+_ABBREVIATED = {"senator": "Sen", "governor": "Gov", "representative": "Rep", "congressman": "Rep", "general": "Gen"}
+_NAME = r"((?:[A-Z][\w'’\-]+\.?\s+){0,2}[A-Z][\w'’\-]+)"
+
+
+def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
+    """Return the entity a non-pronoun mention names: a person, organisation, group, document, or none."""
+    mention = re.split(r"\s[—–-]{1,2}\s", mention)[-1]  # "SELMA, N.C. — Donald Trump": a dateline is no name
+    after = _DATELINE.match(text, at + len(mention)) if mention.isupper() else None
+    if after:
+        mention = after.group(1).strip()  # the parser took the dateline's town for the subject
     parts = analyse(mention)
-    if parts.kind == "person" and parts.proper:
-        return index.expand(parts.name), "person"
-    return parts.name, parts.kind
+    if parts.role.endswith(" of") or parts.role.endswith(" of the"):
+        # "Representative Charles B. Rangel of New York": the place is not the person
+        holder = analyse(re.sub(r"\s+of(?: the)?$", "", parts.role))
+        if holder.kind == "person" and holder.proper and len(holder.name.split()) >= 2:
+            parts = holder
+    if parts.proper and parts.name.lower() in PARTY_GROUPS:
+        return Resolved(parts.name, "group", None)  # "Democrats" is one group everywhere, "officials" is not
+    name = index.clean(parts.name) if parts.proper and parts.kind == "person" else parts.name
+    words = name.split()
+    if not words:
+        return Resolved(None, None, None)
+    head = words[-1]
+    if parts.proper and not (len(words) == 1 and noun_kind(head)[0] is not None):
+        if parts.kind == "person":
+            honorific = next((w for w in (x.strip(".").lower() for x in parts.role.split()) if w in HONORIFICS), "")
+            return Resolved(index.expand(index.tail(name), honorific if honorific != "dr" else ""), "person", None)
+        return Resolved(parts.name, parts.kind, None)
+    # a common noun ("the senator", "officials", "the report", "Lawmakers" opening a sentence)
+    kind, plural = noun_kind(head)
+    if kind is None or kind == "none":
+        return Resolved(None, None, None)  # "Tuesday", "softer language", "someone": not a speaker
+    if kind == "role" and not plural:
+        named = _holder(text, head.lower(), at, index)
+        if named:
+            return Resolved(named, "person", None)
+        return Resolved(parts.name, "person", None, True)
+    if kind == "org":
+        named = _named_org(text, head.lower(), at)
+        if named:
+            return Resolved(named, "organisation", None)
+        return Resolved(parts.name, "organisation", None, True)
+    if kind == "document":
+        return Resolved(parts.name, "document", None, True)
+    return Resolved(parts.name, "group", None, True)
 
 
 def _last_person_named(text: str, before: int, index: NameIndex) -> str | None:
     """Return the last full person name written before an offset."""
     names = full_names(text[max(0, before - 1500) : before])
     return index.expand(names[-1]) if names else None
+
+
+def _holder(text: str, role: str, at: int, index: NameIndex) -> str | None:
+    """Return the person the article names with a role word before `at` ("Sen. Jeff Merkley" for "the senator")."""
+    titles = [re.escape(role)] + ([re.escape(_ABBREVIATED[role]) + r"\."] if role in _ABBREVIATED else [])
+    before = text[:at]
+    found: list[tuple[int, str]] = []
+    for m in re.finditer(rf"\b(?i:{'|'.join(titles)})\s+{_NAME}", before):
+        found.append((m.start(), m.group(1)))
+    for m in re.finditer(rf"{_NAME},\s+(?:the\s+|a\s+)?(?:[\w'’\-]+\s+){{0,4}}{re.escape(role)}\b", before):
+        found.append((m.start(), m.group(1)))
+    for _, raw in sorted(found, reverse=True):
+        parts = analyse(raw)
+        if parts.kind == "person" and parts.proper:
+            return index.expand(parts.name)
+    return None
+
+
+def _named_org(text: str, noun: str, at: int) -> str | None:
+    """Return the last named organisation ending with a noun before `at` ("Trump campaign" for "the campaign")."""
+    last = None
+    for m in re.finditer(rf"\b((?:[A-Z][\w'’\-.]+\s+){{1,3}})(?i:{re.escape(noun)})\b", text[:at]):
+        lead = [w for w in m.group(1).split() if w.lower() not in {"the", "a", "an", "this", "that"}]
+        if lead:
+            last = " ".join([*lead, m.group(0).split()[-1].lower()])
+    return last
 
 
 def article_speakers(statements: list[Statement]) -> list[Speaker]:
@@ -131,8 +283,12 @@ def article_speakers(statements: list[Statement]) -> list[Speaker]:
                 if parts.role.lower() not in {"mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms."}
                 else (f"{parts.role} {parts.name}")
             )
+            own = set(names[sid].lower().replace("’", "'").split())
             for a in (alias, parts.name):
-                if a and a not in aliases[sid]:
+                # a mention is an alias only if its name is part of the speaker's: "Mr. Putin" for Vladimir Putin,
+                # never "Trump campaign" for a Clinton campaign that a pronoun or an inherited report led to
+                words = set(re.sub(r"^(?:mr|mrs|ms|dr)\.?\s+", "", a.lower().replace("’", "'")).split())
+                if a and a not in aliases[sid] and words and words <= own:
                     aliases[sid].append(a)
             honorific = parts.role.lower().rstrip(".") in {"mr", "mrs", "ms", "dr"}
             if parts.role and not honorific and parts.role not in roles[sid]:
@@ -145,11 +301,12 @@ def article_speakers(statements: list[Statement]) -> list[Speaker]:
             roles=tuple(roles[sid]),
             kind=kinds[sid],
             statement_count=counts[sid],
+            affiliations=tuple(dict.fromkeys(a for r in roles[sid] for a in affiliations(r))),
         )
         for sid in order
     ]
 
 
-def speaker_id(name: str | None) -> str | None:
-    """Return the corpus-wide slug for a canonical name."""
-    return slugify(name) if name else None
+def speaker_id(name: str | None, kind: str | None = "person", scope: str | None = None) -> str | None:
+    """Return the corpus-wide id for a canonical name (`scope`: the article a common-noun entity belongs to)."""
+    return entity_id(name, kind, scope) if name else None

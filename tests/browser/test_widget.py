@@ -67,6 +67,7 @@ def test_demo_answer_opens_card_with_quote_marked_in_paragraph(page: Page, site:
     expect(page.get_by_role("heading", name="quotebot", exact=True).first).to_be_visible()
     answer = ask(page, "what did Kirby say?")
     card = open_citation(page, citation_with(answer, "ludicrous"))
+    expect(card.locator(".card-title")).to_contain_text("Quote by John Kirby, spokesman")  # the speaker's role
     mark = card.locator(".para mark")
     expect(mark).to_contain_text("ludicrous")
     expect(card.locator(".para")).to_contain_text("Having previously blamed Ukraine")  # the paragraph around it

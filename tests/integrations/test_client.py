@@ -135,6 +135,27 @@ def test_writes_with_the_key_from_the_environment(own: str, monkeypatch: pytest.
         assert gone.value.status == 404
 
 
+def test_speaker_corrections_round_trip_through_the_client(own: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUOTEBOT_API_KEY", KEY)
+    with Quotebot(own) as qb:
+        qb.add_articles(ARTICLE)
+        roe = next(sp for sp in qb.speakers("Jane Roe"))
+        kirby = next(sp for sp in qb.speakers("Kirby") if sp.name == "John Kirby")
+        renamed = qb.patch_speaker(roe.id, name="Jane Q. Roe", add_role="finance minister")
+        assert any(sp.name == "Jane Q. Roe" and "finance minister" in sp.roles for sp in renamed.speakers)
+        merged = qb.merge_speakers(kirby.id, roe.id)
+        assert merged.correction.op == "merge"
+        assert any(st.text.startswith("We will not raise taxes") for st in qb.speaker(kirby.id).statements)
+        with pytest.raises(QuotebotHTTPError) as gone:
+            qb.speaker(roe.id)
+        assert gone.value.status == 404
+        split = qb.split_speaker(kirby.id, "Jane Roe", name="Jane Roe")
+        assert split.correction.op == "split"
+        with pytest.raises(QuotebotHTTPError) as no_key:
+            Quotebot(own, api_key="wrong").merge_speakers(kirby.id, roe.id)
+        assert no_key.value.status == 403
+
+
 def test_in_process_client_needs_no_socket(live: Served) -> None:
     assert live.services is not None
     from bot import create_app

@@ -1,0 +1,42 @@
+"""Entity ids derived from names alone, so the same name gives the same entity whatever was ingested before."""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.models import slugify
+
+SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
+PARTICLES = {"de", "van", "von", "al", "bin", "da", "di", "del", "la", "le", "du", "der"}
+_INITIAL = re.compile(r"^[A-Z]\.?$|^[A-Z]\.[A-Z]\.?$")
+
+
+def person_key(name: str) -> str:
+    """Return the words that identify a person: first and last name, with "Jr."/"Sr." kept ("donald trump jr").
+
+    Middle initials and names are not identity: "Donald J. Trump", "Hillary Rodham Clinton" and "James B. Comey"
+    are written both ways in the same paper. (George H.W. and George W. Bush meet here; a correction splits them.)
+    """
+    words = [w.strip(",") for w in name.replace("’", "'").split()]
+    suffix = [w.rstrip(".") for w in words[1:] if w.strip(".").lower() in SUFFIXES]
+    core = [w for w in words if w.strip(".").lower() not in SUFFIXES]
+    last = 1
+    while last < len(core) - 1 and core[-last - 1].lower() in PARTICLES:
+        last += 1  # "Bill de Blasio": the particle belongs to the surname
+    if len(core) - last >= 2:
+        first = next((w for w in core[:-last] if not _INITIAL.match(w)), core[0])
+        core = [first, *core[-last:]]
+    return " ".join(core + suffix)
+
+
+def entity_id(name: str, kind: str | None, scope: str | None = None) -> str:
+    """Return the corpus-wide id of an entity; `scope` (an article id) keeps common-noun entities to their article."""
+    # "Clinton’s campaign" and "Clinton campaign" are one organisation
+    plain = re.sub(r"['’]s\b", "", name)
+    base = slugify(person_key(plain) if kind == "person" and scope is None else plain)
+    return f"{base}--{scope[:8]}" if scope else base
+
+
+def name_rank(name: str) -> tuple[int, int, str]:
+    """Return a sort key choosing an entity's display name deterministically: fewest words, shortest, then text."""
+    return (len(name.split()), len(name), name)

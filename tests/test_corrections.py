@@ -1,0 +1,146 @@
+"""Editorial corrections of speaker identity: visible at once in /ask, /verify and /speakers, kept across a re-ingest
+and a restart, on the embedded store and on a `chroma run` server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from bot import create_app
+from bot.cli import main
+from bot.services import Services, build_services
+from bot.settings import Settings
+from retrieval.embedding import Embedder
+from retrieval.models import Article
+from retrieval.store import Store
+
+KEY = "corrections-test-key"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+# Invented copy: the desk wrote "Obama" where it meant the first lady, and one article names the press secretary
+# only by surname.
+FIRST = Article(
+    id="c-first",
+    text=(
+        "Barack Obama said the deal was “a historic step”. Michelle Obama spoke at the rally. “We go high,” Obama said."
+    ),
+)
+SECOND = Article(id="c-second", text="Josh Earnest said the veto was “certain”.")
+THIRD = Article(id="c-third", text="Earnest said the talks were “productive”.")
+ARTICLES = [FIRST, SECOND, THIRD]
+
+
+def _client(services: Services, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
+    monkeypatch.setenv("QUOTEBOT_API_KEYS", KEY)
+    return create_app(services=services).test_client()
+
+
+def _said(client: FlaskClient, who: str) -> list[str]:
+    body: dict[str, Any] = client.post("/ask", json={"question": f"what did {who} say?", "top_k": 20}).get_json()
+    return [c["text"] for c in body["citations"]]
+
+
+def _verify(client: FlaskClient, quote: str, speaker: str) -> str:
+    label: str = client.post("/verify", json={"quote": quote, "speaker": speaker}).get_json()["label"]
+    return label
+
+
+@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.server)])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Run every test here on the embedded store and on the Chroma server."""
+    kind: str = request.param
+    return kind
+
+
+def test_merge_is_visible_at_once_and_survives_reingest_and_restart(
+    services: Services, settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services.ingestor.ingest_articles(ARTICLES)
+    client = _client(services, monkeypatch)
+    assert client.get("/speakers/earnest").status_code == 200  # the bare surname is its own entity: no guessing
+    assert not any("productive" in t for t in _said(client, "Josh Earnest"))
+
+    resp = client.post("/speakers/josh-earnest/merge", json={"source": "earnest"}, headers=AUTH)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert resp.get_json()["correction"]["op"] == "merge"
+    assert any("productive" in t for t in _said(client, "Josh Earnest"))
+    assert _verify(client, "the talks were productive", "Josh Earnest") in {"verified", "reported"}
+    assert client.get("/speakers/earnest").status_code == 404
+    detail = client.get("/speakers/josh-earnest").get_json()
+    assert detail["statement_count"] == 2 and "Earnest" in detail["aliases"]
+
+    # a changed copy of the article is ingested again: the merge still holds
+    services.ingestor.ingest_articles([Article(id="c-third", text=THIRD.text + " He left at noon.")])
+    assert any("productive" in t for t in _said(client, "Josh Earnest"))
+
+    # a new process over the same index (a restart) reads the stored correction
+    st = settings["store"]
+    again = build_services(
+        settings, embedder=embedder, store=Store.open(path=st["path"], url=st["url"], prefix=st["prefix"])
+    )
+    again.ingestor.ingest_articles([Article(id="c-fourth", text="Earnest said the vote was “close”.")])
+    fresh = _client(again, monkeypatch)
+    said = _said(fresh, "Josh Earnest")
+    assert any("productive" in t for t in said) and any("close" in t for t in said)
+
+
+def test_split_and_rename_are_visible_at_once_and_survive_reingest(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services.ingestor.ingest_articles(ARTICLES)
+    client = _client(services, monkeypatch)
+    assert any("We go high" in t for t in _said(client, "Barack Obama"))  # the extractor's mistake
+
+    resp = client.post("/speakers/barack-obama/split", json={"alias": "Obama", "name": "Michelle Obama"}, headers=AUTH)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert not any("We go high" in t for t in _said(client, "Barack Obama"))
+    assert any("We go high" in t for t in _said(client, "Michelle Obama"))
+    assert _verify(client, "We go high", "Michelle Obama") == "verified"
+
+    resp = client.patch("/speakers/barack-obama", json={"name": "President Barack Obama", "add_role": "President"},
+                        headers=AUTH)  # fmt: skip
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    detail = client.get("/speakers/barack-obama").get_json()
+    assert detail["name"] == "President Barack Obama" and "President" in detail["roles"]
+
+    services.ingestor.ingest_articles([Article(id="c-first", text=FIRST.text + " The crowd cheered.")])
+    assert not any("We go high" in t for t in _said(client, "Barack Obama"))
+    assert client.get("/speakers/barack-obama").get_json()["name"] == "President Barack Obama"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("post", "/speakers/earnest/merge", {"source": "earnest"}, 409),
+        ("post", "/speakers/josh-earnest/merge", {"source": "nobody"}, 404),
+        ("post", "/speakers/josh-earnest/merge", {"source": "Not An Id"}, 422),
+        ("patch", "/speakers/josh-earnest", {"name": None}, 422),
+        ("post", "/speakers/nobody/split", {"alias": "X"}, 404),
+        ("patch", "/speakers/josh-earnest", {}, 422),
+    ],
+)
+def test_bad_corrections_say_what_to_fix_and_change_nothing(
+    services: Services, monkeypatch: pytest.MonkeyPatch, method: str, path: str, body: dict[str, Any], status: int
+) -> None:
+    services.ingestor.ingest_articles(ARTICLES)
+    client = _client(services, monkeypatch)
+    resp = client.open(path, method=method.upper(), json=body, headers=AUTH)
+    assert resp.status_code == status and resp.mimetype == "application/problem+json"
+    assert services.store.list_corrections() == []
+    assert client.post("/speakers/josh-earnest/merge", json={"source": "earnest"}).status_code == 401
+
+
+def test_cli_merge_is_stored_and_applied(settings: Settings, services: Services, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    services.ingestor.ingest_articles(ARTICLES)
+    st = settings["store"]
+    monkeypatch.setenv("QUOTEBOT_STORE__PATH", st["path"])
+    if st["url"]:
+        monkeypatch.setenv("QUOTEBOT_STORE__URL", st["url"])
+        monkeypatch.setenv("QUOTEBOT_STORE__PREFIX", st["prefix"])
+    assert main(["speakers", "merge", "earnest", "josh-earnest"]) == 0
+    assert '"josh-earnest"' in capsys.readouterr().out
+    services.speakers.invalidate()
+    assert services.store.get_speaker("josh-earnest").statement_count == 2  # type: ignore[union-attr]
+    assert main(["speakers", "merge", "nobody", "josh-earnest"]) == 2

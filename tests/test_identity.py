@@ -1,0 +1,151 @@
+"""Speaker identity: one entity per real person, relatives kept apart, lookup by role and organisation, no guessing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from bot import create_app
+from bot.services import Services, build_services
+from bot.settings import load_settings
+from retrieval.embedding import Embedder
+from retrieval.models import Article
+from retrieval.quotes import extract_statements
+from tests.test_chat import ask
+
+# Short invented articles (no corpus text): each names its people the way news copy does.
+KIRBY_FULL = Article(id="k-full", text="Pentagon spokesman John Kirby said the plan was “a serious mistake”.")
+KIRBY_BARE = Article(id="k-bare", text="Kirby said the talks would resume “within days”.")
+COMEY_A = Article(id="comey-a", text="FBI Director James B. Comey said the review was “complete and thorough”.")
+COMEY_B = Article(id="comey-b", text="James Comey said he had “no regrets” about the letter.")
+TRUMPS = Article(
+    id="trumps",
+    text=(
+        "Donald Trump said the polls were “rigged”. Melania Trump, his wife, spoke later in the evening. "
+        "She praised the volunteers. “He will fight for you,” Mrs. Trump said. "
+        "Donald Trump Jr. said his father had “never quit anything”."
+    ),
+)
+DATELINE = Article(id="dateline", text="SELMA, N.C. — Donald Trump said on Tuesday that the economy was “a disaster”.")
+EARNEST = Article(
+    id="earnest",
+    text="White House press secretary Josh Earnest said the president would “veto the bill”.",
+)
+JOHNSONS = Article(
+    id="johnsons",
+    text=(
+        "Libertarian candidate Gary Johnson said the debate rules were “unfair”. "
+        "Homeland Security Secretary Jeh Johnson said the threat was “real”."
+    ),
+)
+MERKLEY = Article(id="merkley", text="Sen. Jeff Merkley said the bill was “only a start”.")
+ARTICLES = [KIRBY_FULL, KIRBY_BARE, COMEY_A, COMEY_B, TRUMPS, DATELINE, EARNEST, JOHNSONS, MERKLEY]
+
+
+def speakers_of(article: Article) -> dict[str, str | None]:
+    """Return each statement's words -> speaker id, for one article."""
+    return {st.text: st.speaker_id for st in extract_statements(article.text, article.id)}
+
+
+def test_mrs_trump_and_trump_jr_are_not_donald_trump() -> None:
+    ids = set(speakers_of(TRUMPS).values())
+    assert {"donald-trump", "melania-trump", "donald-trump-jr"} <= ids
+
+
+def test_a_middle_initial_is_the_same_person() -> None:
+    assert set(speakers_of(COMEY_A).values()) == set(speakers_of(COMEY_B).values()) == {"james-comey"}
+
+
+def test_a_dateline_is_not_part_of_the_name_and_a_date_is_no_speaker() -> None:
+    assert set(speakers_of(DATELINE).values()) == {"donald-trump"}
+    for text in ("On Tuesday said the vote was close.", "Tuesday said the vote was close."):
+        assert all(st.speaker_id in {None} for st in extract_statements(text, "d"))
+
+
+def test_common_nouns_are_typed_and_kept_to_their_article() -> None:
+    text = "Officials said the bridge was safe. The report said repairs were “urgent”."
+    got = {(st.speaker_id, st.speaker_kind) for st in extract_statements(text, "nouns")}
+    assert ("officials--nouns", "group") in got and ("report--nouns", "document") in got
+
+
+def _partition(services: Services) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for p in services.store.get_statements():
+        if p.statement and p.statement.speaker_id:
+            groups.setdefault(p.statement.speaker_id, set()).add(p.statement.id)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_entities_do_not_depend_on_ingest_order(tmp_path: Any, embedder: Embedder) -> None:
+    """A bare "Kirby" used to join whichever "John Kirby" the index held already: the order decided."""
+    parts = []
+    for name, order in (("forward", ARTICLES), ("backward", ARTICLES[::-1])):
+        settings = load_settings({"store": {"path": str(tmp_path / name)}}, environ={})
+        services = build_services(settings, embedder=embedder)
+        for article in order:
+            services.ingestor.ingest_articles([article])
+        parts.append(_partition(services))
+    assert parts[0] == parts[1]
+
+
+@pytest.fixture
+def people(services: Services) -> FlaskClient:
+    """A client over an index holding the invented articles."""
+    services.ingestor.ingest_articles(ARTICLES)
+    return create_app(services=services).test_client()
+
+
+def test_role_question_finds_the_holder(people: FlaskClient) -> None:
+    answer = ask(people, "what did the FBI director say?")
+    assert answer["speaker"] == "James Comey"
+    assert any("complete and thorough" in c["text"] for c in answer["citations"])
+
+
+def test_a_bare_title_is_read_as_a_role(people: FlaskClient) -> None:
+    """ "the senator" folds to nothing as a name ("senator" is a title): it must still find the senator."""
+    answer = ask(people, "what did the senator say?")
+    assert answer["speaker"] == "Jeff Merkley"
+    assert any("only a start" in c["text"] for c in answer["citations"])
+
+
+def test_organisation_answer_includes_its_spokesperson_labelled(people: FlaskClient) -> None:
+    answer = ask(people, "what did the White House say?")
+    assert any("veto the bill" in c["text"] for c in answer["citations"])
+    assert "Josh Earnest, White House press secretary:" in answer["answer"]
+
+
+def test_a_shared_surname_is_asked_back_not_guessed(people: FlaskClient) -> None:
+    answer = ask(people, "what did Johnson say?")
+    assert answer["citations"] == []
+    assert "Gary Johnson" in answer["answer"] and "Jeh Johnson" in answer["answer"]
+    assert "Homeland Security Secretary" in answer["answer"]
+    assert set(answer["context"]["candidates"]) == {"gary-johnson", "jeh-johnson"}
+
+
+def test_a_misspelt_surname_of_two_people_is_asked_back(people: FlaskClient) -> None:
+    answer = ask(people, "what did Jonson say?")
+    assert answer["citations"] == []
+    assert set(answer["context"]["candidates"]) == {"gary-johnson", "jeh-johnson"}
+
+
+def test_speaker_detail_has_kind_roles_and_affiliations(people: FlaskClient) -> None:
+    detail = people.get("/speakers/josh-earnest").get_json()
+    assert detail["kind"] == "person"
+    assert "White House press secretary" in detail["roles"]
+    assert detail["affiliations"] == ["White House"]
+    assert detail["statements"][0]["citation"]["text"]
+
+
+def test_seed_spokesman_question_cites_kirby(client: FlaskClient) -> None:
+    answer = ask(client, "What did the spokesman say?")
+    assert answer["speaker"] == "John Kirby"
+    assert any("ludicrous" in c["text"] for c in answer["citations"])
+
+
+def test_seed_kremlin_question_answers_from_putins_office(client: FlaskClient) -> None:
+    answer = ask(client, "What did the Kremlin say?")
+    assert answer["speaker"] == "Putin's Office"
+    assert "Putin's Office" in answer["answer"].split("\n")[0]  # says which entity it read "the Kremlin" as
+    assert any("no victims" in c["text"] for c in answer["citations"])
