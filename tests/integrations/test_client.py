@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -180,7 +181,9 @@ def test_async_client_asks_streams_verifies_and_raises(live: Served) -> None:
                 await qb.speakers("x" * 300)
             assert bad.value.status == 422
 
-    asyncio.run(run())
+    # In a thread of its own: a session-wide browser fixture (Playwright's sync API) may hold this thread's loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
 
 
 def test_search_returns_statements_or_chunks_as_verbatim_citations(live: Served) -> None:
