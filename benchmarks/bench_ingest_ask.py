@@ -169,7 +169,9 @@ def run_ingest(services: Any, articles: list[Any], profile_to: Path | None, pair
         (ing, "article_speakers", "extract.article_speakers", getattr(ing, "article_speakers", None)),
         (ingestor.speakers, "canonicalize", "extract.canonicalize", canonicalize_recording),
         (embedder, "embed_documents", "", embed_recording),
-        (store, "article_hash", "hash.lookup", store.article_hash),
+        (store, "article_hash", "hash.lookup", getattr(store, "article_hash", None)),  # older stores
+        (store, "stored_articles", "hash.lookup", getattr(store, "stored_articles", None)),
+        (store, "child_counts", "hash.lookup", getattr(store, "child_counts", None)),
         (store, "write_article", "write", getattr(store, "write_article", None)),  # per-article store (older)
         (store, "write_articles", "write", getattr(store, "write_articles", None)),  # batched store
         (store, "_upsert", "write.upserts", getattr(store, "_upsert", None)),
