@@ -9,7 +9,6 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval.identity.corrections import Correction
 from retrieval.identity.corrections import apply as apply_corrections
 from retrieval.identity.lexicon import metonyms
 from retrieval.models import Speaker, Statement, slugify
@@ -74,7 +73,6 @@ class SpeakerIndex:
         self._keys: dict[str, list[Speaker]] = {}
         self._loaded_at = -1e9
         self._count = -1
-        self._corrections: list[Correction] | None = None
 
     def all(self) -> list[Speaker]:
         """Return every speaker, most statements first."""
@@ -172,15 +170,14 @@ class SpeakerIndex:
         Nothing else from the index is used: merging a bare "Kirby" into whichever "John Kirby" the index held
         already made the result depend on ingest order, so a surname resolves only through its own article.
         """
-        if self._corrections is None:
-            self._corrections = self.store.list_corrections()
-        return apply_corrections(self._corrections, statements, speakers)
+        # Read on every call (one small query): a correction made by another worker must apply to this ingest too,
+        # and a per-process cache would miss it until this process ingested something.
+        return apply_corrections(self.store.list_corrections(), statements, speakers)
 
     def invalidate(self) -> None:
         """Forget the cache so the next lookup reads the store."""
         self._loaded_at = -1e9
         self._count = -1
-        self._corrections = None
 
     def _refresh(self) -> None:
         now = time.monotonic()

@@ -245,14 +245,14 @@ class Store:
         ns = Counter(str(m["article_id"]) for m in statements)
         return {a: (nc[a], ns[a]) for a in article_ids}
 
-    def get_article(self, article_id: str, *, complete_only: bool = True) -> Article | None:
+    def get_article(self, article_id: str) -> Article | None:
         """Return a stored article, or None; one that is being written or deleted counts as absent."""
         with _reachable("reading an article"):
             got = self.articles.get(ids=[article_id], include=["metadatas", "documents"])
         if not got["ids"]:
             return None
         meta = (got["metadatas"] or [{}])[0]
-        if complete_only and meta.get("state", COMPLETE) != COMPLETE:
+        if meta.get("state", COMPLETE) != COMPLETE:
             return None
         return _article(article_id, meta, (got["documents"] or [""])[0] or "")
 
