@@ -40,14 +40,14 @@ import json
 import random
 import re
 import sys
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_who_said import UNCLEAR, gold_person
+from bench_who_said import STARTERS, TITLES, UNCLEAR, gold_person
 from common import RESULTS, SHARED, load_records, require_corpus
 
 HERE = Path(__file__).resolve().parent
@@ -93,10 +93,25 @@ class Stmt:
 
 
 def display_name(name: str, text: str) -> str | None:
-    """Return the person's name as the article writes it ("Mitch McConnell"), or None when it never does."""
+    """Return the name as the article writes it ("Mitch McConnell", "Mary J. Blige"); None if it never does."""
     first, last = name.split(" ")[0], name.split(" ")[-1]
-    m = re.search(rf"\b({re.escape(first)})\s+(?:[A-Z]\.\s+)?({re.escape(last)})\b", text, re.I)
-    return f"{m.group(1)} {m.group(2)}" if m else None
+    m = re.search(rf"\b({re.escape(first)})\s+((?:[A-Z]\.\s+)?)({re.escape(last)})\b", text, re.I)
+    if m is None or not m.group(1)[:1].isupper():
+        return None  # "bin Laden": a particle, not a first name
+    return f"{m.group(1)} {m.group(2)}{m.group(3)}"
+
+
+def ambiguous(mention: str, name: str, text: str) -> bool:
+    """Return whether a bare-surname mention could be several people the article names ("Gary" and "Jeh Johnson")."""
+    first, last = name.split(" ")[0], name.split(" ")[-1]
+    if re.search(rf"\b{re.escape(first)}\b", mention, re.I):
+        return False
+    firsts = {
+        m.group(1).lower()
+        for m in re.finditer(rf"\b([A-Z][a-z]+)\s+(?:[A-Z]\.\s+)?{re.escape(last)}\b", text)
+        if m.group(1).lower() not in TITLES | STARTERS
+    }
+    return len(firsts) > 1
 
 
 def statements(records: list[dict[str, Any]]) -> list[Stmt]:
@@ -111,7 +126,7 @@ def statements(records: list[dict[str, Any]]) -> list[Stmt]:
             person = gold_person(mention, text) if mention else None
             named = person is not None and person is not UNCLEAR
             who: tuple[str, str] | None = None
-            if named and person is not None:
+            if named and person is not None and not ambiguous(mention, person.name, text):
                 shown = display_name(person.name, text)
                 who = (shown, person.key) if shown else None
                 last = who
@@ -124,7 +139,12 @@ def statements(records: list[dict[str, Any]]) -> list[Stmt]:
             out.append(
                 Stmt(r["doc_id"], i, who[0], who[1], named, q["type"], spans, quoted, r.get("publication_date", ""))  # type: ignore[arg-type]
             )
-    return out
+    # one name per person across articles: the form the articles write most ("Donald Trump", not "Donald J. Trump")
+    forms: dict[str, Counter[str]] = defaultdict(Counter)
+    for s in out:
+        forms[s.key][s.name] += 1
+    usual = {k: min(c, key=lambda n: (-c[n], n)) for k, c in forms.items()}
+    return [replace(s, name=usual[s.key]) for s in out]
 
 
 def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -100,7 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_extract)
 
     p = sub.add_parser(
-        "eval", help="score a golden file of questions: citation recall/precision, speakers, verdicts", epilog=EPILOG
+        "eval",
+        help="score a golden file of questions: citation recall/precision, speakers, verdicts (also per kind)",
+        epilog=EPILOG,
     )
     p.add_argument("golden", type=Path, metavar="GOLDEN.yaml")
     p.add_argument(
