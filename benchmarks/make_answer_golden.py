@@ -65,7 +65,8 @@ _STOP = frozenset(
     together told tonight toward under until upon very want wanted was were what whatever when where whether which
     while whom whose will with within without would year years yesterday your yours people time times well good new
     says saying tell tells telling going come comes came back away look looks looked actually lot lots way ways
-    monday tuesday wednesday thursday friday saturday sunday week weeks month months day days night morning
+    stuff kind kinds monday tuesday wednesday thursday friday saturday sunday week weeks month months day days night
+    morning
     january february march april june july august september october november december""".split()  # noqa: SIM905
 )
 _AUX = re.compile(r"^(is|are|was|were|will|would|can|could|should|do|does|did|has|have|had|must)$", re.I)
@@ -121,7 +122,12 @@ def statements(records: list[dict[str, Any]]) -> list[Stmt]:
         text = r["text"]
         last: tuple[str, str] | None = None
         quotes = sorted(enumerate(r["quotes"]), key=lambda iq: iq[1].get("speaker_start") or iq[1]["quote_start"])
+        # the texts open with the headline: a headline is never a statement (issue #14), so none is expected
+        first = text.find("\n\n")
+        body = first if 0 < first <= len(str(r.get("title") or "")) + 10 else 0
         for i, q in quotes:
+            if q["quote_start"] < body:
+                continue
             mention = (q.get("speaker") or "").strip()
             person = gold_person(mention, text) if mention else None
             named = person is not None and person is not UNCLEAR
@@ -381,23 +387,35 @@ def build(records: list[dict[str, Any]], para: dict[str, Any], per_kind: int, se
 
     # group: a party member's statement gives the topic; any member of that party may answer
     party = party_of(set(people), records)
-    for code in ("D", "R"):
+    name_words = {w.lower() for p in people for w in p.replace(".", " ").split()}
+    for code in ("D", "R"):  # Democrats first: fewer are named with a party, the Republicans fill up the rest
         members = sorted(n for n, p in party.items() if p == code)
         pool = sorted((s for s in named if s.name in members), key=lambda s: (s.doc, s.index))
         rng.shuffle(pool)
-        seen_names: set[str] = set()
+        per_name = defaultdict(int)  # cases per person within this party
+        topics: set[frozenset[str]] = set()
         for s in pool:
-            if len(seen_names) >= (per_kind + 1) // 2:
+            if sum(c["kind"] == "group" for c in cases) >= ((per_kind + 1) // 2 if code == "D" else per_kind):
                 break
-            if s.name in seen_names:
+            if per_name[s.name] >= 2:
                 continue
             title = titles[s.doc]
-            # the story's own subject first: nouns of the statement that its headline also has
-            words = sorted((w for w in nouns[s] if not has_word(s.name, w)), key=lambda w: not has_word(title, w))[:2]
-            if len(words) < 2:
-                continue
-            seen_names.add(s.name)
+            # the story's subject: the statement's nouns that are no one's name and that the article repeats,
+            # headline words first, then by how often the article uses them; at least one from the headline
+            art = texts[s.doc]
+            uses = {w: len(re.findall(rf"\b{w}\b", art, re.I)) for w in nouns[s]}
+            found = [w for w in nouns[s] if w.lower() not in name_words and uses[w] >= 2]
+            ranked = sorted(found, key=lambda w: (not has_word(title, w), -uses[w]))
+            words = sorted(ranked[:2], key=found.index)
             topic = " ".join(words)
+            if (
+                len(words) < 2
+                or not any(has_word(title, w) for w in words)
+                or frozenset(topic.lower().split()) in topics
+            ):
+                continue
+            per_name[s.name] += 1
+            topics.add(frozenset(topic.lower().split()))
             on_topic = {stmt_snippet(s, texts)} | {
                 stmt_snippet(o, texts) for o in pool if all(has_word(content(o), w) for w in words)
             }
