@@ -12,6 +12,7 @@ import frontmatter
 import trafilatura
 import yaml
 
+from retrieval.citing import is_abbreviation
 from retrieval.errors import LoadError
 from retrieval.fields import (
     ARTICLE_ID_RULE,
@@ -36,9 +37,6 @@ _TXT_HEADER = re.compile(r"date\s+(?P<date>\S+)(?:\s+by\s+(?P<byline>[^•]*?))?
 _CAPTION = re.compile(r"[^\n]{0,400}?\bCredit:[ \t]*[^\n]{1,120}")
 _MD_HEADING = re.compile(r"#[ \t]+(?P<title>[^\n]+?)[ \t#]*(?:\n|$)")
 _SENTENCE_END = re.compile(r"[.?!…][”’\"')\]]*(?=\s|$)")
-_ABBREVIATION = re.compile(
-    r"(?:Mr|Mrs|Ms|Dr|Prof|St|Gen|Gov|Sen|Rep|Lt|Col|Sgt|Capt|Jr|Sr|No|vs|U\.S|U\.K|e\.g|i\.e)", re.I
-)
 _TITLE_MAX = 100
 # Record keys that have aliases (PolNeAR-style dumps say doc_id, publisher, publication_date).
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -291,7 +289,7 @@ def _title_from(body: str, fallback: str) -> str:
     line = body.strip().split("\n", 1)[0].strip()
     for end in _SENTENCE_END.finditer(line):
         words = line[: end.start()].split() or [""]
-        if _ABBREVIATION.fullmatch(words[-1].lstrip("(“\"'")):
+        if is_abbreviation(words[-1]):
             continue  # "Mr. Putin" does not end a sentence
         line = line[: end.end()]
         break
