@@ -191,7 +191,7 @@ class DiffOpOut(_Out):
 class VerdictOut(_Out):
     """The outcome of checking a claimed quote (POST /verify)."""
 
-    label: Literal["verified", "altered", "misattributed", "reported", "not_found"]
+    label: Literal["verified", "altered", "misattributed", "reported", "paraphrase", "not_found"]
     claim: str
     claimed_speaker: str | None
     evidence: list[CitationOut]

@@ -11,7 +11,7 @@ from typing import Any, Literal
 Span = tuple[int, int]
 StatementKind = Literal["direct", "partial", "mixed", "indirect"]
 SpeakerKind = Literal["person", "organisation", "group", "document"]
-VerdictLabel = Literal["verified", "altered", "misattributed", "reported", "not_found"]
+VerdictLabel = Literal["verified", "altered", "misattributed", "reported", "paraphrase", "not_found"]
 
 
 def content_id(*parts: str, size: int = 16) -> str:

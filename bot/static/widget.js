@@ -27,6 +27,7 @@
     altered: { text: "altered", icon: "\u2260", help: "The speaker said something close, but the words differ." },
     misattributed: { text: "misattributed", icon: "\u21c4", help: "The words are real, but the sources attribute them to someone else." },
     reported: { text: "reported", icon: "\u2248", help: "The sources report this in indirect speech, not in these exact words." },
+    paraphrase: { text: "paraphrase", icon: "\u223c", help: "Not in these words: the speaker said something with this meaning in other words." },
     not_found: { text: "not found", icon: "?", help: "Nothing in the indexed articles supports this. That is absence of evidence, not proof it is false." },
   };
   var PENDING_LABELS = {
@@ -95,6 +96,7 @@
     ".badge-altered { background: #fff1d1; color: #704400; border-color: #d99a00; }",
     ".badge-misattributed { background: #fde3e3; color: #971b1b; border-color: #d64545; }",
     ".badge-reported { background: #e3edfc; color: #1b4a8a; border-color: #4a7fd0; }",
+    ".badge-paraphrase { background: #efe6fb; color: #4f2a86; border-color: #8a5fd0; }",
     ".badge-not_found { background: #eceef2; color: #3f4653; border-color: #8a92a1; }",
     ".claim { font-style: italic; }",
     ".help, .notes, .legend { font-size: 13px; color: var(--qb-muted); }",
@@ -669,6 +671,9 @@
         v.claim ? h("span", { class: "claim" }, "\u201c" + v.claim + "\u201d") : null,
         v.claimed_speaker ? [" \u2014 ", v.claimed_speaker] : null));
       if (info.help) box.appendChild(h("p", { class: "help" }, info.help));
+      if (v.label === "paraphrase" && v.actual_speaker) {
+        box.appendChild(h("p", null, "Said in other words by ", h("strong", null, v.actual_speaker), "."));
+      }
       if (v.label === "misattributed" && v.actual_speaker) {
         box.appendChild(h("p", null, "The sources attribute these words to ", h("strong", null, v.actual_speaker), "."));
       }

@@ -110,3 +110,15 @@ def phrase_probes(claim: Claim, per_segment: int = 2) -> list[str]:
             if len(variant) >= 3 and variant not in probes:
                 probes.append(variant)
     return probes
+
+
+# Words that turn a statement into its opposite: a claim and a statement that differ in them do not mean the same,
+# however close their embeddings ("good for the economy" / "do nothing to boost the economy").
+NEGATORS = frozenset(
+    ["not", "no", "never", "nothing", "nobody", "none", "neither", "nor", "without", "cannot", "hardly"]
+)
+
+
+def negated(words: list[str]) -> bool:
+    """Return whether folded words carry an odd number of negations ("don't", "never", "nothing")."""
+    return sum(1 for w in words if w in NEGATORS or w.endswith("n't")) % 2 == 1

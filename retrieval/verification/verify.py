@@ -5,54 +5,38 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from retrieval.citing import statement_span
 from retrieval.embedding import Embedder
-from retrieval.models import Article, Citation, DiffOp, Passage, Statement, Verdict, VerdictLabel
+from retrieval.models import Article, Citation, DiffOp, Passage, Verdict, VerdictLabel
 from retrieval.quotes.names import analyse
 from retrieval.speakers import SpeakerIndex, fold
 from retrieval.store import Store
 from retrieval.verification.align import Alignment, align, find_in_order
+from retrieval.verification.candidates import Candidate, CandidateSearch, Pool
 from retrieval.verification.diff import describe, word_diff
-from retrieval.verification.normalise import Claim, Token, parse_claim, phrase_probes, tokenize
+from retrieval.verification.normalise import Claim, negated, parse_claim, phrase_probes
 
 # A claim this close to a statement (2 * shared words / all words) is that statement with edits, not a new one:
 # one changed word in a six-word quote scores 0.83, a shuffled or invented sentence far less.
 ALTERED_MIN = 0.7
-TOP_K = 8  # dense neighbours per query (one unfiltered, one by the claimed speaker)
+# Someone else's words must be this much closer than the claimed speaker's own close words to call it misattributed.
+MISATTRIBUTED_MARGIN = 0.15
+# Cosine similarity (claim vs statement) from which a statement means the claim in other words; calibrated on
+# claims built from dev (benchmarks/bench_paraphrase.py) for >= 90% precision. Someone else's statement must be
+# closer still before the claim is called misattributed on meaning alone.
+PARAPHRASE_MIN = 0.75
+PARAPHRASE_OTHER_MIN = 0.85
 MAX_PROBES = 3  # exact-phrase store queries per claim (each scans the full-text index)
-PHRASE_LIMIT = 50  # statements per phrase query: a distinctive phrase rarely occurs more often
-SPEAKER_LIMIT = 300  # statements read for one claimed speaker
 ALIGN_LIMIT = 12  # candidates aligned word by word, picked by shared words
 MAX_EVIDENCE = 5
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)|\n")
-
-
-@dataclass
-class _Candidate:
-    """A statement with its words, which of them are quoted, and its dense score if a query returned it."""
-
-    passage: Passage
-    st: Statement
-    tokens: list[Token]
-    quoted: list[bool]
-    dense: float | None = None
-    words: list[str] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, passage: Passage, dense: float | None) -> _Candidate:
-        """Return the candidate for a statement passage."""
-        st = passage.statement
-        assert st is not None
-        tokens = tokenize(st.text, st.start)
-        quoted = [any(q0 <= t.start and t.end <= q1 for q0, q1 in st.quoted) for t in tokens]
-        return cls(passage, st, tokens, quoted, dense, [t.norm for t in tokens])
 
 
 @dataclass(frozen=True)
 class _Exact:
-    cand: _Candidate
+    cand: Candidate
     quoted: bool  # all claimed words inside the speaker's quoted words
     spans: list[tuple[int, int]]  # token ranges of each claim segment
 
@@ -64,17 +48,18 @@ class Verifier:
         self.store = store
         self.embedder = embedder
         self.speakers = speakers
+        self.search = CandidateSearch(store, embedder)
 
     def verify_claim(self, quote: str, speaker: str | None = None) -> Verdict:
         """Return the verdict on whether `speaker` (or anyone) said `quote`."""
         claim = parse_claim(quote)
         named = bool(speaker and speaker.strip())
-        claimed, ids = self._resolve(speaker) if named else (None, frozenset[str]())
+        claimed, ids = self.resolve(speaker) if named else (None, frozenset[str]())
         if not claim.segments:
             return Verdict("not_found", quote.strip(), claimed, notes=("the claim holds no words",))
         return _Judgement(self, claim, claimed, ids, named).run()
 
-    def _resolve(self, speaker: str | None) -> tuple[str | None, frozenset[str]]:
+    def resolve(self, speaker: str | None) -> tuple[str | None, frozenset[str]]:
         """Return the claimed speaker's display name and every speaker id the name may mean.
 
         "Clinton" may mean Hillary or Bill: both count as the claimed speaker, so either one's words verify it.
@@ -90,45 +75,20 @@ class Verifier:
             display = best.name if best else display
         return display or name, frozenset(ids)
 
-    def candidates(self, claim: Claim, ids: frozenset[str], *, dense: bool) -> dict[str, _Candidate]:
-        """Return statements that may hold the claim: phrase hits, the claimed speaker's, and dense neighbours.
-
-        A phrase query costs a scan of the store's full-text index (10-25 ms at 13k statements), so probing stops
-        once a hit holds the whole claim: every statement with those words contains that phrase too, so the
-        first probe's hits settle verified, reported and misattributed alike.
-        """
-        found: dict[str, _Candidate] = {}
+    def candidates(self, claim: Claim, ids: frozenset[str], *, dense: bool) -> Pool:
+        """Return statements that may hold the claim: phrase hits, the claimed speaker's, and dense neighbours."""
+        found: Pool = {}
         segments = [[t.norm for t in seg] for seg in claim.segments]
-        for probe in phrase_probes(claim)[:MAX_PROBES]:
-            hits = self.store.get_statements(contains=probe, limit=PHRASE_LIMIT)
-            self._add(found, hits)
-            if any(p.statement and find_in_order(segments, found[p.statement.id].words) for p in hits):
-                return found
-        where = _speaker_where(ids)
-        if where:
-            self._add(found, self.store.get_statements(where, limit=SPEAKER_LIMIT))
+        if self.search.phrases(found, phrase_probes(claim)[:MAX_PROBES], segments):
+            return found
+        self.search.speaker(found, ids)
         if dense:
             self.add_dense(found, claim, ids)
         return found
 
-    def add_dense(self, found: dict[str, _Candidate], claim: Claim, ids: frozenset[str]) -> None:
+    def add_dense(self, found: Pool, claim: Claim, ids: frozenset[str]) -> None:
         """Add the statements nearest the claim in meaning, overall and by the claimed speaker."""
-        vector = self.embedder.embed_query(" ".join(t.raw for t in claim.tokens))
-        self._add(found, self.store.query_statements(vector, TOP_K), dense=True)
-        where = _speaker_where(ids)
-        if where:
-            self._add(found, self.store.query_statements(vector, TOP_K, where), dense=True)
-
-    @staticmethod
-    def _add(found: dict[str, _Candidate], passages: Sequence[Passage], *, dense: bool = False) -> None:
-        for p in passages:
-            if p.statement is None:
-                continue
-            have = found.get(p.statement.id)
-            if have is None:
-                found[p.statement.id] = _Candidate.of(p, p.score if dense else None)
-            elif dense and have.dense is None:
-                have.dense = p.score
+        self.search.dense(found, " ".join(t.raw for t in claim.tokens), ids=ids)
 
 
 class _Judgement:
@@ -144,7 +104,7 @@ class _Judgement:
         self.claimed_words = set(fold(claimed or "").split())
         self.articles: dict[str, Article | None] = {}
 
-    def mine(self, c: _Candidate) -> bool:
+    def mine(self, c: Candidate) -> bool:
         """Return whether a statement is by the claimed speaker (anyone's, when no speaker is claimed)."""
         if not self.named:
             return True
@@ -168,7 +128,7 @@ class _Judgement:
         assert verdict is not None
         return verdict
 
-    def decide(self, cands: list[_Candidate], *, final: bool) -> Verdict | None:
+    def decide(self, cands: list[Candidate], *, final: bool) -> Verdict | None:
         """Return the verdict these candidates support; before the final round, only a confident one."""
         exact = self.exact(cands)
         verdict = self.from_exact(exact) if exact else None
@@ -232,18 +192,18 @@ class _Judgement:
         start, end = c.tokens[e.spans[0][0]].start, c.tokens[e.spans[-1][1] - 1].end
         if not e.quoted:
             st = c.st
-            lo = min(x for x in (start, st.mention_start, st.cue_start) if x is not None)
-            hi = max(x for x in (end, st.mention_end, st.cue_end) if x is not None)
             article = self.article(st.article_id)
             if article is not None:
-                start, end = _sentence(article.text, lo, hi)
+                start, end = statement_span(
+                    article.text, start, end, st.mention_start, st.mention_end, st.cue_start, st.cue_end
+                )
         return self.cite(c, start, end, 1.0)
 
-    def frankenquote(self, cands: list[_Candidate]) -> Verdict | None:
+    def frankenquote(self, cands: list[Candidate]) -> Verdict | None:
         """Return altered when each ellipsis segment is real but they do not come in order from one statement."""
         if len(self.segments) < 2:
             return None
-        placed: list[tuple[_Candidate, tuple[int, int]]] = []
+        placed: list[tuple[Candidate, tuple[int, int]]] = []
         for seg in self.segments:
             hits = [(c, spans[0]) for c in cands if (spans := find_in_order([seg], c.words))]
             if not hits:
@@ -267,12 +227,12 @@ class _Judgement:
             similarity=best[1].ratio if best else 0.0,
         )
 
-    def best_alignment(self, cands: list[_Candidate], *, mine_only: bool) -> tuple[_Candidate, Alignment] | None:
+    def best_alignment(self, cands: list[Candidate], *, mine_only: bool) -> tuple[Candidate, Alignment] | None:
         """Return the candidate whose best window is closest to the claim, with that window."""
         ranked = self.aligned(cands, mine_only=mine_only)
         return ranked[0] if ranked else None
 
-    def aligned(self, cands: list[_Candidate], *, mine_only: bool) -> list[tuple[_Candidate, Alignment]]:
+    def aligned(self, cands: list[Candidate], *, mine_only: bool) -> list[tuple[Candidate, Alignment]]:
         """Return candidates aligned with the claim, closest first (only those sharing most words are tried)."""
         words = [t.norm for t in self.claim.tokens]
         bag = set(words)
@@ -281,47 +241,98 @@ class _Judgement:
         out = [(c, al) for c in pool if (al := align(words, c.words, self.claim.boundaries))]
         return sorted(out, key=lambda x: (-x[1].ratio, -(x[0].dense or 0.0), _order(x[0])))
 
-    def from_alignment(self, cands: list[_Candidate], *, altered_only: bool = False) -> Verdict | None:
-        """Return altered when a statement is close enough, else not_found with the closest statements."""
+    def from_alignment(self, cands: list[Candidate], *, altered_only: bool = False) -> Verdict | None:
+        """Return altered or misattributed when a statement is close in words, else paraphrase or not_found.
+
+        Wrong speaker beats changed words: when the closest words belong to someone else and the claimed speaker
+        said nothing as close, the verdict is misattributed (with the diff against the real speaker's words).
+        """
         own = self.aligned(cands, mine_only=True) if self.named else []
         everyone = self.aligned(cands, mine_only=False)
-        best = own[0] if own and own[0][1].ratio >= ALTERED_MIN else None
+        own_best = own[0] if own and own[0][1].ratio >= ALTERED_MIN else None
+        other = next((x for x in everyone if not self.mine(x[0]) and x[0].st.speaker), None) if self.named else None
+        other_best = other if other and other[1].ratio >= ALTERED_MIN else None
         # Someone else's close words settle it only once the claimed speaker's nearest statements are in too.
-        if best is None and everyone and everyone[0][1].ratio >= ALTERED_MIN and not (altered_only and self.named):
-            best = everyone[0]
-        if best is not None:
-            c, al = best
-            notes = describe(self.claim.tokens, c.tokens, al.opcodes, self.claim.boundaries)
-            if self.named and not self.mine(c):
-                notes = (*notes, f"the sources attribute these words to {c.st.speaker or 'an unnamed speaker'}")
-            cite = self.cite(c, c.tokens[al.start].start, c.tokens[al.end - 1].end, al.ratio)
-            return Verdict(
-                label="altered",
-                claim=self.claim.text,
-                claimed_speaker=self.claimed,
-                evidence=_number([cite]),
-                actual_speaker=c.st.speaker,
-                diff=word_diff(self.claim.tokens, c.tokens, al.opcodes),
-                notes=notes,
-                similarity=al.ratio,
-            )
-
+        beaten = own_best is None or (other_best and other_best[1].ratio >= own_best[1].ratio + MISATTRIBUTED_MARGIN)
+        if other_best and beaten and not altered_only:
+            return self.close("misattributed", *other_best)
+        if own_best is not None:
+            return self.close("altered", *own_best)
+        if not self.named and everyone and everyone[0][1].ratio >= ALTERED_MIN:
+            return self.close("altered", *everyone[0])
         if altered_only:
             return None
+        return self.paraphrase(cands) or self.not_found(own, everyone)
 
-        # Closest by the claimed speaker first, then overall; ranked by words and meaning together.
-        def closeness(x: tuple[_Candidate, Alignment]) -> float:
+    def close(self, label: VerdictLabel, c: Candidate, al: Alignment) -> Verdict:
+        """Return altered (the claimed speaker's words, changed) or misattributed (someone else's) with the diff."""
+        notes = describe(self.claim.tokens, c.tokens, al.opcodes, self.claim.boundaries)
+        if label == "misattributed":
+            notes = (f"the sources attribute these words to {c.st.speaker}", *notes)
+        cite = self.cite(c, c.tokens[al.start].start, c.tokens[al.end - 1].end, al.ratio)
+        return Verdict(
+            label=label,
+            claim=self.claim.text,
+            claimed_speaker=self.claimed,
+            evidence=_number([cite]),
+            actual_speaker=c.st.speaker,
+            diff=word_diff(self.claim.tokens, c.tokens, al.opcodes),
+            notes=notes,
+            similarity=al.ratio,
+        )
+
+    def paraphrase(self, cands: list[Candidate]) -> Verdict | None:
+        """Return paraphrase when a statement means the claim in other words (misattributed if someone else's)."""
+        dense = sorted((c for c in cands if c.dense is not None and c.st.speaker), key=lambda c: -(c.dense or 0.0))
+        own = next((c for c in dense if self.mine(c)), None)
+        if own is not None and (own.dense or 0.0) >= PARAPHRASE_MIN and self.same_polarity(own):
+            return self.meaning("paraphrase", own)
+        other = next((c for c in dense if not self.mine(c)), None) if self.named else None
+        if other is not None and (other.dense or 0.0) >= PARAPHRASE_OTHER_MIN and self.same_polarity(other):
+            return self.meaning("misattributed", other)
+        return None
+
+    def same_polarity(self, c: Candidate) -> bool:
+        """Return whether the claim and a statement are both negated or both not (embeddings miss a "not")."""
+        return negated([t.norm for t in self.claim.tokens]) == negated(c.words)
+
+    def meaning(self, label: VerdictLabel, c: Candidate) -> Verdict:
+        """Return a verdict resting on a statement that means the claim: cite its whole sentence."""
+        st = c.st
+        article = self.article(st.article_id)
+        start, end = st.start, st.end
+        if article is not None:
+            start, end = statement_span(article.text, st.start, st.end, st.mention_start, st.mention_end)
+        words = [t.norm for t in self.claim.tokens]
+        al = align(words, c.words, self.claim.boundaries)
+        note = "not in these words: the source says this in other words"
+        if label == "misattributed":
+            note = f"not in these words, and the sources attribute this meaning to {st.speaker}"
+        return Verdict(
+            label=label,
+            claim=self.claim.text,
+            claimed_speaker=self.claimed,
+            evidence=_number([self.cite(c, start, end, round(c.dense or 0.0, 4))]),
+            actual_speaker=st.speaker,
+            diff=word_diff(self.claim.tokens, c.tokens, al.opcodes) if al else (),
+            notes=(note,),
+            similarity=round(c.dense or 0.0, 4),
+        )
+
+    def not_found(self, own: list[tuple[Candidate, Alignment]], everyone: list[tuple[Candidate, Alignment]]) -> Verdict:
+        """Return not_found citing the closest statements: the claimed speaker's first, then anyone's."""
+
+        # ranked by words and meaning together
+        def closeness(x: tuple[Candidate, Alignment]) -> float:
             return (x[1].ratio + (x[0].dense or 0.0)) / 2
 
-        picks: dict[str, tuple[_Candidate, Alignment]] = {}
+        picks: dict[str, tuple[Candidate, Alignment]] = {}
         for group, n in ((own, 2), (everyone, MAX_EVIDENCE)):
             for item in sorted(group, key=closeness, reverse=True)[:n]:
                 if len(picks) < MAX_EVIDENCE:
                     picks.setdefault(item[0].st.id, item)
         cites = [self.cite(c, c.st.start, c.st.end, round(closeness((c, al)), 4)) for c, al in picks.values()]
-        top = everyone[0] if everyone else None
-        if own:
-            top = own[0]
+        top = own[0] if own else (everyone[0] if everyone else None)
         return Verdict(
             label="not_found",
             claim=self.claim.text,
@@ -338,7 +349,7 @@ class _Judgement:
             self.articles[article_id] = self.v.store.get_article(article_id)
         return self.articles[article_id]
 
-    def cite(self, c: _Candidate, start: int, end: int, score: float) -> Citation | None:
+    def cite(self, c: Candidate, start: int, end: int, score: float) -> Citation | None:
         """Cite article.text[start:end] with the statement's metadata; None if the article is gone."""
         article = self.article(c.st.article_id)
         if article is None or not 0 <= start < end <= len(article.text):
@@ -373,18 +384,6 @@ def _exact_diff(e: _Exact, claim: Claim) -> tuple[DiffOp, ...]:
     return tuple(ops)
 
 
-def _sentence(text: str, start: int, end: int, reach: int = 400) -> tuple[int, int]:
-    """Return [start, end) widened to the sentence(s) around it, at most `reach` characters each way."""
-    lo = max(0, start - reach)
-    cuts = [m.end() for m in _SENTENCE_END.finditer(text, lo, start)]
-    left = cuts[-1] if cuts else lo
-    m = _SENTENCE_END.search(text, end, min(len(text), end + reach))
-    right = m.end() if m and m.group() != "\n" else (m.start() if m else min(len(text), end + reach))
-    while left < start and text[left].isspace():
-        left += 1
-    return left, max(right, end)
-
-
 def name_variants(name: str) -> list[str]:
     """Return the typed name, then shorter forms of it that may be a known alias."""
     # Cut the description after a comma or parenthesis ("Daryl Kimball, executive director of ..."), an article or
@@ -415,13 +414,5 @@ def name_variants(name: str) -> list[str]:
     return [v for v in dict.fromkeys(out) if v]
 
 
-def _speaker_where(ids: frozenset[str]) -> dict[str, Any] | None:
-    if not ids:
-        return None
-    if len(ids) == 1:
-        return {"speaker_id": next(iter(ids))}
-    return {"speaker_id": {"$in": sorted(ids)}}
-
-
-def _order(c: _Candidate) -> tuple[str, str, int]:
+def _order(c: Candidate) -> tuple[str, str, int]:
     return (c.passage.source.published, c.st.article_id, c.st.start)
