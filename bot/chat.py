@@ -9,57 +9,23 @@ from typing import Any
 
 from bot.intents import Intent, detect
 from bot.render import Renderer, excerpt
+from bot.rollup import rollup
 from retrieval.models import Answer, Passage, Speaker, Verdict
+from retrieval.quotes.cues import lemma_of
 from retrieval.search import Filters, Searcher
 from retrieval.speakers import Lookup, SpeakerIndex
 from retrieval.verification import Verifier
+from retrieval.verification.candidates import Candidate, CandidateSearch, Pool
+from retrieval.verification.verify import PARAPHRASE_MIN
 
+# Words that say nothing about what a claim or topic is about (the rest are matched against statements).
 STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "by",
-        "from",
-        "as",
-        "is",
-        "was",
-        "were",
-        "be",
-        "been",
-        "that",
-        "this",
-        "it",
-        "its",
-        "their",
-        "his",
-        "her",
-        "they",
-        "he",
-        "she",
-        "who",
-        "what",
-        "which",
-        "claim",
-        "said",
-        "say",
-        "says",
-        "called",
-        "call",
-        "about",
-        "over",
-    ]
+    """a an the and or but of to in on at for with by from as is was were be been that this it its their his her
+    they he she who what which claim said say says called call about over""".split()  # noqa: SIM905
 )
+_RANK = {"verified": 0, "reported": 1, "misattributed": 2, "altered": 3, "paraphrase": 4, "not_found": 5}
+TOPIC_MIN = 0.35  # dense similarity from which a statement is about a topic; below it, the answer says so
+WHO_SAID_MIN = 0.5  # words of the claim found (0..1) + half the dense similarity, for a who-said answer
 SHOWN_LIMIT = 200  # statement ids remembered in the context
 
 
@@ -81,6 +47,7 @@ class Chat:
         self.store = searcher.store
         self.speakers = speakers
         self.verifier = verifier
+        self.search = CandidateSearch(searcher.store, searcher.embedder)
 
     def ask(self, params: AskParams) -> Answer:
         """Answer one question."""
@@ -94,6 +61,8 @@ class Chat:
             return self._verify(intent, params, ctx)
         if intent.name == "when":
             return self._when(params, ctx)
+        if intent.name == "group":
+            return self._group(intent, params, ctx)
         return self._search(params, ctx)
 
     # ---- intents -----------------------------------------------------------------------------------------
@@ -136,8 +105,10 @@ class Chat:
             params.filters.article_id, params.filters.since, params.filters.until, speaker.id, tuple(spokes)
         )
         topic = intent.topic or (ctx.get("topic") if intent.more and same else None)
+        about = True
         if topic:
-            found = self.searcher.statements(topic, params.top_k + len(shown), filters)
+            found = self.on_topic(topic, params.top_k + len(shown), filters)
+            about = any(p.score >= TOPIC_MIN or _overlap(_words(topic), p.text) for p in found[:1])
         else:
             # Newest first (a stable sort keeps each article's statements in text order), so top_k keeps the latest.
             found = sorted(
@@ -150,8 +121,8 @@ class Chat:
             if shown:
                 text = f"I have nothing more from {speaker.name} beyond the statements already shown."
             else:
-                about = f" about {topic}" if topic else ""
-                text = f"I found no statements by {speaker.name}{about} in the indexed articles."
+                about_it = f" about {topic}" if topic else ""
+                text = f"I found no statements by {speaker.name}{about_it} in the indexed articles."
             return Answer(
                 text,
                 "speaker_statements",
@@ -160,14 +131,20 @@ class Chat:
             )
         renderer = Renderer(self.store)
         n = len(fresh)
-        lead = f"{speaker.name}: {n} {'more ' if shown else ''}statement{'s' if n != 1 else ''} found."
+        counted = f"{n} {'more ' if shown else ''}{_plural(n, 'statement')}"
+        lead = f"{speaker.name}: {counted} found."
+        if topic:
+            lead = f"{speaker.name} on {topic}: {counted}, most relevant first."
+            if not about:
+                lead = f"None of {speaker.name}'s statements in the indexed articles is about {topic}. The closest:"
         if lookup.via in {"role", "stands for"}:
             lead = f'Reading "{intent.speaker}" as {describe(speaker)}. ' + lead
         if spokes:
             lead += " Statements by its spokespeople are labelled."
         # a spokesperson's words are the organisation's answer, but never shown as if the organisation said them
         labels = {sid: f"{sp.name}, {_role_for(sp, speaker)}" for sid, sp in spokes.items()}
-        text, citations = renderer.statements(lead, fresh, labels)
+        render = renderer.ranked if topic else renderer.statements
+        text, citations = render(lead, fresh, labels)
         ids = [p.statement.id for p in fresh if p.statement]
         return Answer(
             text,
@@ -177,51 +154,55 @@ class Chat:
             context=_context(ctx, speaker=speaker, topic=topic, shown=shown + ids, last=ids),
         )
 
+    def on_topic(self, topic: str, top_k: int, filters: Filters) -> list[Passage]:
+        """Return statements ranked by relevance to a topic: dense similarity, then the topic's own words."""
+        words = _words(topic)
+        found = self.searcher.statements(topic, max(top_k, 20), filters)
+        return sorted(found, key=lambda p: p.score + 0.3 * _overlap(words, p.text), reverse=True)
+
     def _who_said(self, intent: Intent, params: AskParams, ctx: dict[str, Any]) -> Answer:
         claim = intent.claim or ""
-        words = [w for w in re.findall(r"[\w’'-]+", claim.lower()) if w not in STOPWORDS and len(w) > 2]
-        pool: dict[str, Passage] = {}
-        dense = self.searcher.statements(claim or params.question, max(params.top_k, 10), params.filters)
-        sims = {p.statement.id: p.score for p in dense if p.statement}
-        for p in dense:
-            pool.setdefault(p.statement.id if p.statement else p.text, p)
+        words = _words(claim)
+        verb = lemma_of(intent.topic or "")
+        where = params.filters.where(statements=True)
+        pool: Pool = {}
+        self.search.dense(pool, claim or params.question, where=where, top_k=max(params.top_k, 10))
 
-        def hit(p: Passage) -> float:
+        def hit(c: Candidate) -> float:
             # Rank on the statement's own words, mention and cue: fetching every candidate's article is too slow.
-            st = p.statement
-            haystack = " ".join(x for x in (p.text, st.mention if st else "", st.cue if st else "") if x).lower()
-            return sum(1 for w in words if w in haystack) / max(1, len(words))
+            haystack = " ".join(x for x in (c.st.text, c.st.mention or "", c.st.cue or "") if x).lower()
+            found = sum(1 for w in words if w in haystack) / max(1, len(words))
+            # the question's verb is the statement's cue ("who accused ..." -> "accused")
+            return found + (0.25 if verb and c.st.cue and lemma_of(c.st.cue.split()[-1]) == verb else 0.0)
 
-        def score(p: Passage) -> float:
-            return hit(p) + 0.5 * sims.get(p.statement.id if p.statement else "", 0.0)
+        def score(c: Candidate) -> float:
+            return hit(c) + 0.5 * (c.dense or 0.0)
 
         # Word lookups scan the store's full-text index (10-25 ms each at 13k statements): only when the nearest
         # statements in meaning do not already hold every word of the claim.
-        if not any(hit(p) == 1.0 for p in pool.values() if p.statement):
-            where = params.filters.where(statements=True)
-            for word in sorted(words, key=len, reverse=True)[:3]:
-                for variant in {word, word.capitalize()}:
-                    for p in self.store.get_statements(where, contains=variant, limit=50):
-                        pool.setdefault(p.statement.id if p.statement else p.text, p)
-        renderer = Renderer(self.store)
-
-        scored = sorted(
-            ((score(p), p) for p in pool.values() if p.statement and p.statement.speaker),
-            key=lambda sp: sp[0],
+        if not any(hit(c) >= 1.0 for c in pool.values()):
+            self.search.words(pool, sorted(words, key=len, reverse=True)[:3], where)
+        # A statement that means the claim in other words counts as much as one that shares its words.
+        ranked = sorted(
+            (
+                c
+                for c in pool.values()
+                if c.st.speaker and (score(c) >= WHO_SAID_MIN or (c.dense or 0) >= PARAPHRASE_MIN)
+            ),
+            key=lambda c: max(score(c), 2 * (c.dense or 0.0) - 0.5),
             reverse=True,
-        )
-        ranked = [p for s, p in scored if s >= 0.5][: min(params.top_k, 3)]
+        )[: min(params.top_k, 3)]
         if not ranked:
             return Answer(
                 f"I found no statement in the indexed articles that says {claim}.",
                 "who_said",
                 context=_context(ctx, topic=claim),
             )
-        top = ranked[0].statement
-        assert top is not None
-        text, citations = renderer.statements(f"{top.speaker}, according to the sources.", ranked)
+        top = ranked[0].st
+        renderer = Renderer(self.store)
+        text, citations = renderer.ranked(f"{top.speaker}, according to the sources.", [c.passage for c in ranked])
         speaker = self.store.get_speaker(top.speaker_id or "")
-        ids = [p.statement.id for p in ranked if p.statement]
+        ids = [c.st.id for c in ranked]
         return Answer(
             text,
             "who_said",
@@ -237,12 +218,14 @@ class Chat:
             speaker_name = known.name if known else speaker_name
         claim = intent.claim or ""
         verdict = self.verifier.verify_claim(claim, speaker_name)
-        if verdict.label != "verified" and not intent.quoted:
-            # An unquoted claim often opens with the subject ("Putin deserves ..."): try the words after it.
+        if verdict.similarity < 1.0 and not intent.quoted:
+            # An unquoted claim often opens with the subject ("Putin deserves ..."): try the words after it, and
+            # take the first the sources hold word for word when that says more (verified beats altered; a
+            # misattribution already found keeps its diff against the full claim).
             words = claim.split()
             for drop in range(1, min(4, len(words) - 2)):
                 shorter = self.verifier.verify_claim(" ".join(words[drop:]), speaker_name)
-                if shorter.label == "verified":
+                if shorter.similarity >= 1.0 and _RANK[shorter.label] < _RANK[verdict.label]:
                     verdict = shorter
                     break
         text = Renderer(self.store).verdict(verdict, speaker_name)
@@ -256,6 +239,22 @@ class Chat:
             speaker=verdict.claimed_speaker,
             context=_context(ctx, speaker=speaker, topic=claim, shown=ids, last=ids),
         )
+
+    def _group(self, intent: Intent, params: AskParams, ctx: dict[str, Any]) -> Answer:
+        group, topic = intent.speaker or "people", intent.topic or ""
+        found = rollup(self.searcher, group, topic, max(params.top_k, 5), params.filters)
+        if not found.picks:
+            none = f"I found no {group} quoted about {topic} in the indexed articles."
+            if found.others:
+                none += f" Other speakers are quoted on it ({found.others}); ask without the group to see them."
+            return Answer(none, "group", context=_context(ctx, topic=topic))
+        n = len(found.picks)
+        who = f"{group[:1].upper()}{group[1:]}" if found.filtered else "Speakers"
+        lead = f"{who} quoted about {topic}: {n} {_plural(n, 'speaker')}, each with their most relevant statement."
+        picks = [(describe(p.speaker) if p.speaker and p.speaker.roles else p.name, p.passage) for p in found.picks]
+        text, citations = Renderer(self.store).rollup(lead, picks)
+        ids = [p.passage.statement.id for p in found.picks if p.passage.statement]
+        return Answer(text, "group", tuple(citations), context=_context(ctx, topic=topic, shown=ids, last=ids))
 
     def _when(self, params: AskParams, ctx: dict[str, Any]) -> Answer:
         last = [str(i) for i in ctx.get("last", [])]
@@ -282,6 +281,26 @@ class Chat:
             # Only verbatim words go inside quotation marks; the ellipsis stays outside them.
             lines.append(f"- {c.title or c.article_id}: “{shown}”{' …' if cut else ''} [{c.n}]")
         return Answer("\n".join(lines), "search", tuple(citations), context=_context(ctx, topic=params.question[:200]))
+
+
+def _plural(n: int, noun: str) -> str:
+    return noun if n == 1 else noun + "s"
+
+
+def _means(c: Candidate) -> bool:
+    """Return whether a statement means a claim in other words (dense similarity alone)."""
+    return (c.dense or 0.0) >= PARAPHRASE_MIN
+
+
+def _words(text: str) -> list[str]:
+    """Return the words of a claim or topic that say what it is about."""
+    return [w for w in re.findall(r"[\w’'-]+", text.lower()) if w not in STOPWORDS and len(w) > 2]
+
+
+def _overlap(words: Sequence[str], text: str) -> float:
+    """Return the share of `words` found in `text`."""
+    low = text.lower()
+    return sum(1 for w in words if w in low) / len(words) if words else 0.0
 
 
 def describe(sp: Speaker) -> str:

@@ -6,14 +6,17 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-IntentName = Literal["speaker_statements", "who_said", "verify", "when", "search"]
+from retrieval.identity.groups import is_group
+from retrieval.quotes.cues import forms
+
+IntentName = Literal["speaker_statements", "who_said", "verify", "when", "group", "search"]
 
 PRONOUNS = {"he", "she", "they", "him", "her", "them", "it"}
-_SAY = (
-    r"say|said|says|call|called|calls|claim|claimed|state|stated|tell|told|describe|described|label|labelled|"
-    r"labeled|deny|denied|suggest|suggested|add|added|argue|argued|warn|warned|insist|insisted|admit|admitted|"
-    r"announce|announced|write|wrote|accuse|accused|blame|blamed|promise|promised"
-)
+# The speech verbs are extraction's cue lexicon (retrieval/quotes/cues.txt), every inflection: one list for both.
+_SAY = "|".join(sorted((f for f in forms() if f.isalpha() and len(f) > 2), key=len, reverse=True))
+# Who a group question asks about: a plural the identity layer can tell members of, or anyone.
+_GROUP = r"(?P<group>(?:the )?[A-Za-z][\w -]*?s|people|everyone|everybody)"
+_ABOUT = r"(?:about|on|regarding|concerning|of|over)"
 _QUOTE_RE = re.compile(r"[\"“”]([^\"“”]{2,})[\"“”]|(?<![A-Za-z])[‘']([^‘’']{3,})[’'](?![A-Za-z])")
 
 _PATTERNS: list[tuple[IntentName, re.Pattern[str]]] = [
@@ -36,10 +39,19 @@ _PATTERNS: list[tuple[IntentName, re.Pattern[str]]] = [
         re.compile(rf"^who (?:has |had |did )?(?P<verb>{_SAY})\b[,:]? (?P<claim>.+)$", re.I),
     ),
     (
+        "group",
+        re.compile(
+            rf"^(?:what|how) (?:are|is|were|do|did|have|has) {_GROUP} (?:been )?"
+            rf"(?:saying|say|said|think|thinking|thought|reacting|react|reacted|responding|respond|responded)"
+            rf"(?: to| {_ABOUT})? (?P<topic>.+)$",
+            re.I,
+        ),
+    ),
+    (
         "speaker_statements",
         re.compile(
-            r"^what (?:else )?(?:did|does|has|have|had) (?P<speaker>.+?) (?:else )?(?:say|said|tell|told|claim|claimed)"
-            r"(?: (?:about|on|regarding|concerning) (?P<topic>.+))?$",
+            rf"^what (?:else )?(?:did|does|has|have|had) (?P<speaker>.+?) (?:else )?(?:{_SAY})"
+            rf"(?: (?!{_ABOUT} )(?:to )?(?P<audience>[^?]{{1,40}}?))?(?: {_ABOUT} (?P<topic>.+))?$",
             re.I,
         ),
     ),
@@ -99,6 +111,10 @@ def detect(question: str) -> Intent:
             return Intent("verify", speaker=_clean(groups["speaker"]), claim=claim, quoted=quoted)
         if name == "when":
             return Intent("when", speaker=_clean(groups.get("speaker", "")) or None)
+        if name == "group":
+            if not is_group(groups["group"]):
+                continue
+            return Intent("group", speaker=_clean(groups["group"]), topic=_clean(groups["topic"]))
         speaker = _clean(groups["speaker"])
         if speaker.lower() in {"you", "i", "we", "people", "they all"}:
             break

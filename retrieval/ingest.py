@@ -236,6 +236,9 @@ class Ingestor:
         self.speakers.invalidate()  # read the corrections made since the last group
         prepared = []
         for (article, digest), statements in zip(group, found, strict=True):
+            # A headline is the desk's summary, not anyone's statement: what it attributes is stored from the body.
+            top = headline_end(article)
+            statements = [s for s in statements if s.start >= top]
             chunks = split(article, chunk_size=self.options.chunk_size, chunk_overlap=self.options.chunk_overlap)
             # Identity comes from the article alone (ids from names, never from what the index holds already), so
             # the same corpus gives the same entities in any ingest order; then the newsroom's corrections apply.
@@ -256,3 +259,16 @@ class Ingestor:
             statement_at += len(p.statements)
             writes.append(ArticleWrite(p.article, p.content_hash, p.chunks, cv, p.statements, sv, p.speakers))
         return writes
+
+
+def headline_end(article: Article) -> int:
+    """Return where the article's headline ends when its text opens with it (0 when it does not)."""
+    first = article.text.split("\n", 1)[0]
+    if article.title and _letters(first) == _letters(article.title):
+        return len(first)
+    return 0
+
+
+def _letters(text: str) -> str:
+    """Return only the letters and digits of a text, lower-cased (headlines differ in punctuation)."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from retrieval.identity.lexicon import lexicon
 from retrieval.models import SpeakerKind
 
 PRONOUNS = {"he", "she", "i", "we", "they", "it", "who", "which", "that", "you", "him", "her", "them", "us_"}
@@ -259,6 +260,11 @@ def analyse(mention: str) -> MentionParts:
     return _analyse(mention)
 
 
+def _is_role(word: str) -> bool:
+    """Return whether a word is a role noun of the identity lexicon ("economist", "spokesman")."""
+    return lexicon().get(word.lower()) == "role"
+
+
 def _strip_determiners(text: str) -> str:
     """Drop leading determiners from a role phrase."""
     words = text.split()
@@ -291,7 +297,8 @@ def _analyse(mention: str) -> MentionParts:
     run = words[k:]
     role_words = words[:k]
     # titles before a person's name ("Secretary of State John Kerry", "House Speaker Paul Ryan") are a role
-    titled = max((i for i, w in enumerate(run[:-1]) if _core(w) in TITLES), default=-1)
+    # so is a capitalised role noun opening a sentence ("Economist Ravi Patel warned")
+    titled = max((i for i, w in enumerate(run[:-1]) if _core(w) in TITLES or _is_role(w)), default=-1)
     rest = run[titled + 1 :]
     personal = not any(_core(w) in ORG_WORDS for w in rest) and not rest[0].endswith(("’s", "'s"))
     if titled >= 0 and len(rest) >= 2 and personal:
