@@ -6,8 +6,8 @@ reused with --reuse DIR). For each claim it asks the Verifier's own candidate se
 statements, dense neighbours) for the claimed speaker's nearest statement in meaning, and records its cosine
 similarity and whether it is the gold statement (their spans overlap). A paraphrase verdict at threshold T is right
 when the claim is a paraphrase and the nearest statement is the gold one; it is wrong on a negative or on another
-statement. The script sweeps T on the `calibrate` split, picks the lowest T whose precision is >= 0.90 with a
-margin, and reports precision and recall at that T on the `golden` split, and the full /verify label of every claim.
+statement. The script sweeps T on the `calibrate` split, takes the lowest T whose precision is >= 0.95 and adds
+0.05, and reports precision and recall at the shipped T on the `golden` split, and the /verify label of every claim.
 
     python benchmarks/bench_paraphrase.py --reuse /tmp/lead-dev-idx
     python benchmarks/bench_paraphrase.py --keep /tmp/qb-dev      # ingest dev first (~2 min)
@@ -36,6 +36,7 @@ from retrieval.verification.verify import PARAPHRASE_MIN
 CLAIMS = Path(__file__).resolve().parent / "paraphrases_dev.json"
 DEV = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "polnear_dev.jsonl"
 TARGET = 0.90
+MARGIN = 0.05  # added to the calibrated threshold: a handful of claims cannot pin it down closer
 
 
 def nearest(services: Any, claim: str, speaker: str) -> tuple[float, str | None, int, int, bool]:
@@ -104,8 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     calibrate = [r for r in rows if r["split"] == "calibrate"]
     golden = [r for r in rows if r["split"] == "golden"]
     sweep = [at(calibrate, t / 100) for t in range(40, 96)]
-    # the lowest threshold that keeps calibrate precision >= target + 0.05: a margin for unseen claims
-    chosen = next((s for s in sweep if s["precision"] >= TARGET + 0.05 and s["called"]), sweep[-1])
+    # the lowest threshold whose calibrate precision is >= target + 0.05, raised by MARGIN for unseen claims
+    lowest = next((s for s in sweep if s["precision"] >= TARGET + 0.05 and s["called"]), sweep[-1])
+    chosen = at(calibrate, min(0.95, lowest["threshold"] + MARGIN))
     result = {
         "claims": Counter(f"{r['split']}/{'paraphrase' if r['positive'] else 'negative'}" for r in rows),
         "sweep_calibrate": sweep,
@@ -128,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         [
             ("claims", ", ".join(f"{k} {v}" for k, v in sorted(result["claims"].items())), ""),
             (
-                "calibrate: lowest T with precision >= 0.95",
+                "calibrate: lowest T with precision >= 0.95, + 0.05",
                 chosen_text,
                 "",
             ),

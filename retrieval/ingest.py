@@ -20,7 +20,7 @@ from retrieval.speakers import SpeakerIndex
 from retrieval.store import COMPLETE, DELETING, ArticleWrite, Store
 
 # Bump when chunking or extraction changes what is stored, so re-ingesting refreshes old records.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: no statements from a headline; role nouns before a name are roles
 # Articles embedded together: one large encode call is much faster than many small ones.
 EMBED_GROUP = 16
 
