@@ -355,7 +355,7 @@ def show_errors(services: Any, verifier: Any, results: list[tuple[ClaimCase, str
         print(f"- [{c.category}] expected {c.expected}, got {got} | {c.speaker!r}: {c.quote!r} ({c.doc_id})")
         claim = parse_claim(c.quote)
         segments = [[t.norm for t in seg] for seg in claim.segments]
-        _, ids = verifier._resolve(c.speaker)
+        _, ids = verifier.resolve(c.speaker)
         print(f"    claimed ids: {sorted(ids)}")
         for p in services.store.get_statements({"article_id": c.doc_id}):
             st = p.statement

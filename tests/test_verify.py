@@ -340,7 +340,7 @@ def test_an_unknown_description_holding_the_speakers_name_is_that_speaker(seeded
     # no speaker id matches the whole description, but the statement's speaker is named inside it
     claim = "As a result of their fall and scattering of fragments, there were no victims"
     speaker = "the Putin’s Office press team in Moscow"
-    assert not verifier._resolve(speaker)[1]
+    assert not verifier.resolve(speaker)[1]
     v = verifier.verify_claim(claim, speaker)
     assert v.label == "verified", v
     assert_verbatim(seeded, v)
