@@ -246,6 +246,8 @@ _PARTY_TAG = re.compile(r"\([^)]*\)|\b[RDI]-[A-Z][A-Za-z.]*")  # "(D-Newport New
 def analyse(mention: str) -> MentionParts:
     """Split a speaker mention into role and name and guess its kind."""
     mention = _PARTY_TAG.sub(" ", mention)  # "Sen. David Perdue (R-Ga.)", "Paul Ryan, R-Wis.,"
+    # a possessive at the end names the owner of what spoke ("Donald Trump’s" from "Donald Trump’s campaign")
+    mention = re.sub(r"(?<=[A-Za-z])['’]s\s*$", "", mention.rstrip())
     parts = [p for p in (x.strip() for x in mention.split(",")) if _WORD.search(p)]
     if len(parts) > 1:
         # an apposition: "Kerr Putney, the police chief" / "the minister, Joan Calloway": the proper name wins
