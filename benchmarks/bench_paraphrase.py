@@ -31,7 +31,7 @@ from bench_who_said import open_services
 from common import RESULTS, load_records, print_table, require_corpus, to_article, write_json
 
 from retrieval.verification.normalise import negated, parse_claim
-from retrieval.verification.verify import PARAPHRASE_MIN
+from retrieval.verification.verify import PARAPHRASE_MIN, SCRAMBLED_SHARE
 
 CLAIMS = Path(__file__).resolve().parent / "paraphrases_dev.json"
 DEV = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "polnear_dev.jsonl"
@@ -40,7 +40,8 @@ MARGIN = 0.05  # added to the calibrated threshold: a handful of claims cannot p
 
 
 def nearest(services: Any, claim: str, speaker: str) -> tuple[float, str | None, int, int, bool]:
-    """Return the claimed speaker's statement nearest the claim in meaning: similarity, article, span, polarity."""
+    """Return the claimed speaker's statement nearest the claim in meaning: similarity, article, span, and whether
+    the verdict's guards (same negation polarity, other words) let it count."""
     verifier = services.verifier
     _, ids = verifier.resolve(speaker)
     pool = verifier.candidates(parse_claim(claim), ids, dense=True)
@@ -48,7 +49,9 @@ def nearest(services: Any, claim: str, speaker: str) -> tuple[float, str | None,
     if not own:
         return 0.0, None, 0, 0, True
     best = max(own, key=lambda c: c.dense or 0.0)
-    same = negated([t.norm for t in parse_claim(claim).tokens]) == negated(best.words)
+    words = [t.norm for t in parse_claim(claim).tokens]
+    own_words = len(set(words).intersection(best.words)) < SCRAMBLED_SHARE * len(set(words))
+    same = negated(words) == negated(best.words) and own_words
     return float(best.dense or 0.0), best.st.article_id, best.st.start, best.st.end, same
 
 

@@ -29,6 +29,7 @@ MISATTRIBUTED_MARGIN = 0.15
 # plus 0.05). Someone else's statement must be closer still before the claim is called misattributed on meaning.
 PARAPHRASE_MIN = 0.68
 PARAPHRASE_OTHER_MIN = 0.85
+SCRAMBLED_SHARE = 0.6  # a claim sharing this much of its vocabulary with a statement is not in other words
 MAX_PROBES = 3  # exact-phrase store queries per claim (each scans the full-text index)
 ALIGN_LIMIT = 12  # candidates aligned word by word, picked by shared words
 MAX_EVIDENCE = 5
@@ -258,8 +259,10 @@ class _Judgement:
             return self.close("misattributed", *other_best)
         if own_best is not None:
             return self.close("altered", *own_best)
-        if not self.named and everyone and everyone[0][1].ratio >= ALTERED_MIN:
-            return self.close("altered", *everyone[0])
+        # close words nobody is named for (or anyone's, when no speaker is claimed): changed words, not a speaker
+        unnamed = everyone if not self.named else [x for x in everyone if not x[0].st.speaker]
+        if unnamed and unnamed[0][1].ratio >= ALTERED_MIN and not (altered_only and self.named):
+            return self.close("altered", *unnamed[0])
         if altered_only:
             return None
         return self.paraphrase(cands) or self.not_found(own, everyone)
@@ -285,12 +288,25 @@ class _Judgement:
         """Return paraphrase when a statement means the claim in other words (misattributed if someone else's)."""
         dense = sorted((c for c in cands if c.dense is not None and c.st.speaker), key=lambda c: -(c.dense or 0.0))
         own = next((c for c in dense if self.mine(c)), None)
-        if own is not None and (own.dense or 0.0) >= PARAPHRASE_MIN and self.same_polarity(own):
+        if own is not None and (own.dense or 0.0) >= PARAPHRASE_MIN and self.means(own):
             return self.meaning("paraphrase", own)
         other = next((c for c in dense if not self.mine(c)), None) if self.named else None
-        if other is not None and (other.dense or 0.0) >= PARAPHRASE_OTHER_MIN and self.same_polarity(other):
+        if other is not None and (other.dense or 0.0) >= PARAPHRASE_OTHER_MIN and self.means(other):
             return self.meaning("misattributed", other)
         return None
+
+    def means(self, c: Candidate) -> bool:
+        """Return whether a statement close in meaning says the claim in other words, with the same polarity."""
+        return self.other_words(c) and self.same_polarity(c)
+
+    def other_words(self, c: Candidate) -> bool:
+        """Return whether the claim is in other words than a statement, not its own words out of order.
+
+        Embeddings barely see word order: a claim that reuses most of a statement's words without aligning to
+        them is scrambled or rewritten, never a paraphrase.
+        """
+        words = {t.norm for t in self.claim.tokens}
+        return len(words.intersection(c.words)) < SCRAMBLED_SHARE * len(words)
 
     def same_polarity(self, c: Candidate) -> bool:
         """Return whether the claim and a statement are both negated or both not (embeddings miss a "not")."""
