@@ -752,6 +752,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         services, model_load_s = open_services(index, prefix)
         res["model_load_s"] = model_load_s
+        res["embedder"] = type(services.embedder).__name__  # embedding.backend: OnnxEmbedder or the torch one
         if not args.reuse:
             corpus = require_corpus(args.corpus)
             t0 = time.perf_counter()

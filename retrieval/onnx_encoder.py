@@ -130,6 +130,8 @@ class OnnxEncoder:
         self.tokenizer.no_padding()  # each batch is padded to its own longest text below
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle threads sleep instead of spinning: on a shared machine spinning burned ~15% more CPU per chunk batch.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if threads:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
