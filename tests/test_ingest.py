@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.services import Services
+from retrieval.models import Article
 from tests.conftest import SEED_FILE
 
 pytestmark = pytest.mark.parametrize("store_kind", ["embedded", "server"])
@@ -83,3 +84,22 @@ def test_interrupted_write_leaves_orphans_that_a_rerun_removes(services: Service
     services.ingestor.ingest_paths([SEED_FILE])
     clean = len(split(article))
     assert services.store.counts().chunks == clean
+
+
+def test_each_distinct_text_is_embedded_once(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "The minister said the budget was a disgrace. Critics disagreed."
+    sent: list[list[str]] = []
+    real = services.ingestor.embedder.embed_documents
+
+    def recording(texts: list[str]) -> object:
+        sent.append(list(texts))
+        return real(texts)
+
+    monkeypatch.setattr(services.ingestor.embedder, "embed_documents", recording)
+    report = services.ingestor.ingest_articles([Article(id="dup-a", text=text), Article(id="dup-b", text=text)])
+    embedded = [t for call in sent for t in call]
+    assert len(embedded) == len(set(embedded))
+    assert len(embedded) < report.chunks + report.statements  # the second article's texts cost nothing
+    hits = services.searcher.passages("budget disgrace", 5)
+    scores = {h.source.article_id: h.score for h in hits}
+    assert set(scores) == {"dup-a", "dup-b"} and scores["dup-a"] == pytest.approx(scores["dup-b"])
