@@ -180,8 +180,12 @@ class Chat:
 
         # Word lookups scan the store's full-text index (10-25 ms each at 13k statements): only when the nearest
         # statements in meaning do not already hold every word of the claim.
+        # One scan per word, in the case the question wrote it (a name capitalised, other words lower case), for
+        # the three longest words.
         if not any(hit(c) >= 1.0 for c in pool.values()):
-            self.search.words(pool, sorted(words, key=len, reverse=True)[:3], where)
+            written = {w.lower(): w for w in re.findall(r"[\w’'-]+", claim)}
+            longest = sorted(words, key=len, reverse=True)[:3]
+            self.search.words(pool, [written.get(w, w) for w in longest], where, cases=False)
         # Meaning ranks first and shared words second: a paraphrased question shares only common words with the
         # statement it means (dev golden: paraphrase_who right speaker 0.667 -> 0.778 against hit + dense / 2).
         ranked = sorted(

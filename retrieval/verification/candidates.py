@@ -66,10 +66,12 @@ class CandidateSearch:
                 return True
         return False
 
-    def words(self, pool: Pool, words: Sequence[str], where: dict[str, Any] | None = None) -> None:
-        """Add statements containing any of the words (as written and capitalised)."""
+    def words(
+        self, pool: Pool, words: Sequence[str], where: dict[str, Any] | None = None, *, cases: bool = True
+    ) -> None:
+        """Add statements containing any of the words (as written, and capitalised too when `cases`)."""
         for word in words:
-            for variant in dict.fromkeys((word, word.capitalize())):
+            for variant in dict.fromkeys((word, word.capitalize()) if cases else (word,)):
                 self.add(pool, self.store.get_statements(where, contains=variant, limit=WORD_LIMIT))
 
     def speaker(self, pool: Pool, ids: frozenset[str]) -> None:
