@@ -1,4 +1,4 @@
-"""The `quotebot` command: ingest, ask, verify, extract, eval, serve, repair."""
+"""The `quotebot` command: ingest, ask, verify, extract, eval, serve, worker, repair."""
 
 from __future__ import annotations
 
@@ -130,6 +130,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None, help="bind address (default: server.host)")
     p.add_argument("--port", type=int, default=None, help="port (default: server.port)")
     p.set_defaults(run=_serve)
+
+    p = sub.add_parser(
+        "worker",
+        help="consume queued ingest jobs (needs jobs.redis_url); start as many as you like, on any machine",
+        epilog=EPILOG,
+        description="Take parts of ingest jobs from the Redis queue at jobs.redis_url and write them to the index "
+        "(a Chroma server at store.url when several workers run). A worker killed mid-part loses nothing: another "
+        "worker retries that part. SIGTERM finishes the current part, then stops.",
+    )
+    p.add_argument("--burst", action="store_true", help="stop when the queue is empty instead of waiting for more")
+    p.set_defaults(run=_worker)
 
     p = sub.add_parser(
         "repair",
@@ -367,6 +378,16 @@ def _serve(args: argparse.Namespace) -> int:
     from werkzeug.serving import run_simple
 
     run_simple(host, port, app, threaded=True)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if not settings["jobs"]["redis_url"]:
+        raise UsageError("set jobs.redis_url to the queue's Redis, e.g. QUOTEBOT_JOBS__REDIS_URL=redis://127.0.0.1:6379/2")
+    from bot.jobs import run_worker
+
+    run_worker(settings, burst=args.burst)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.chat import Chat
 from bot.settings import Settings
@@ -14,6 +15,9 @@ from retrieval.search import Searcher
 from retrieval.speakers import SpeakerIndex
 from retrieval.store import Store
 from retrieval.verification import Verifier
+
+if TYPE_CHECKING:
+    from bot.jobs import Jobs
 
 
 @dataclass
@@ -28,6 +32,7 @@ class Services:
     speakers: SpeakerIndex
     verifier: Verifier
     chat: Chat
+    jobs: Jobs | None = None  # the ingest job queue, when jobs.redis_url is set
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -71,4 +76,9 @@ def build_services(settings: Settings, *, embedder: Embedder | None = None, stor
         from bot.phrasing import phrased
 
         chat = phrased(chat, settings["llm"])
-    return Services(settings, store, embedder, searcher, ingestor, speakers, verifier, chat)
+    jobs = None
+    if settings["jobs"]["redis_url"]:  # rq is imported only where a queue is configured
+        from bot.jobs import JobOptions, Jobs
+
+        jobs = Jobs(JobOptions.from_settings(settings), prefix=st["prefix"])
+    return Services(settings, store, embedder, searcher, ingestor, speakers, verifier, chat, jobs)
