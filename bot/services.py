@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.chat import Chat
 from bot.settings import Settings
-from retrieval.embedding import Embedder, SentenceTransformerEmbedder
+from retrieval.embedding import Embedder, SentenceTransformerEmbedder, Vectors
 from retrieval.ingest import IngestOptions, Ingestor
 from retrieval.locks import article_locks
 from retrieval.search import Searcher
@@ -82,3 +83,34 @@ def build_services(settings: Settings, *, embedder: Embedder | None = None, stor
 
         jobs = Jobs(JobOptions.from_settings(settings), prefix=st["prefix"])
     return Services(settings, store, embedder, searcher, ingestor, speakers, verifier, chat, jobs)
+
+
+class LazyEmbedder:
+    """An Embedder that loads its model on first use: a CLI question answered from metadata never loads it."""
+
+    def __init__(self, build: Callable[[], Embedder], name: str) -> None:
+        self._build = build
+        self._real: Embedder | None = None
+        self.name = name
+
+    def _get(self) -> Embedder:
+        if self._real is None:
+            self._real = self._build()
+        return self._real
+
+    @property
+    def dimension(self) -> int:
+        """The model's dimension (loads it)."""
+        return self._get().dimension
+
+    @dimension.setter
+    def dimension(self, value: int) -> None:
+        raise AttributeError("the dimension comes from the model")
+
+    def embed_documents(self, texts: Sequence[str]) -> Vectors:
+        """Return one normalised vector per text (loads the model on the first call)."""
+        return self._get().embed_documents(texts)
+
+    def embed_query(self, text: str) -> Vectors:
+        """Return the normalised vector of one query (loads the model on the first call)."""
+        return self._get().embed_query(text)
