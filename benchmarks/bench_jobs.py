@@ -5,7 +5,7 @@ Per run: a fresh Chroma server folder and Redis, the API (`quotebot serve`) with
 started and registered (model loaded) before the post; the clock runs from the POST to the job's `finished`.
 Prints articles/s and the job's exact counts; writes benchmarks/results/bench_jobs.json.
 
-    python benchmarks/bench_jobs.py [--corpus ../shared/eval/polnear_train.jsonl] [--workers 1 2]
+    python benchmarks/bench_jobs.py [--corpus ../shared/eval/polnear_train.jsonl] [--workers 1 2] [--limit N]
 """
 
 from __future__ import annotations
@@ -53,14 +53,14 @@ def wait_url(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float 
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
 
 
-def post_file(port: int, path: Path) -> tuple[int, dict[str, Any]]:
+def post_file(port: int, name: str, data: bytes) -> tuple[int, dict[str, Any]]:
     """POST one file as multipart/form-data (field 'file'); return the status and the JSON body."""
     boundary = uuid.uuid4().hex
     head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
         "Content-Type: application/octet-stream\r\n\r\n"
     ).encode()
-    body = head + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    body = head + data + f"\r\n--{boundary}--\r\n".encode()
     req = urllib.request.Request(f"http://127.0.0.1:{port}/articles", data=body, method="POST")
     req.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
     req.add_header("Authorization", f"Bearer {KEY}")
@@ -83,7 +83,7 @@ def registered_workers(redis_url: str) -> int:
     return len(Worker.all(connection=redis.Redis.from_url(redis_url)))
 
 
-def run(n_workers: int, corpus: Path, work: Path) -> dict[str, Any]:
+def run(n_workers: int, corpus: Path, data: bytes, work: Path) -> dict[str, Any]:
     """One measured run with `n_workers` workers; return its figures."""
     folder = work / f"w{n_workers}"
     folder.mkdir()
@@ -128,7 +128,7 @@ def run(n_workers: int, corpus: Path, work: Path) -> dict[str, Any]:
                 raise SystemExit(f"workers did not start; see {folder}")
             time.sleep(0.5)
         t0 = time.monotonic()
-        status, accepted = post_file(api_port, corpus)
+        status, accepted = post_file(api_port, corpus.name, data)
         posted = time.monotonic() - t0
         if status != 202:
             raise SystemExit(f"expected 202 from POST /articles, got {status}: {accepted}")
@@ -168,13 +168,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--limit", type=int, default=None, help="post only the first N articles (default: all)")
     args = parser.parse_args()
     corpus = require_corpus(args.corpus)
+    # Read in memory and posted from there: the corpus is never copied anywhere.
+    lines = corpus.read_bytes().splitlines(keepends=True)
+    data = b"".join(lines[: args.limit] if args.limit else lines)
     runs = []
     with tempfile.TemporaryDirectory(prefix="bench-jobs-") as tmp:
         for n in args.workers:
             print(f"== {n} worker(s)", flush=True)
-            runs.append(run(n, corpus, Path(tmp)))
+            runs.append(run(n, corpus, data, Path(tmp)))
             print(json.dumps(runs[-1]), flush=True)
     print(f"\n{'workers':>7} {'seconds':>8} {'articles/s':>10}  counts")
     for r in runs:
@@ -183,6 +187,7 @@ def main() -> None:
         RESULTS / "bench_jobs.json",
         {
             "corpus": corpus.name,
+            "articles_posted": len(data.splitlines()),
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "load_average": load_average(),

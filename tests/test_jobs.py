@@ -9,9 +9,9 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from bot import create_app
 from bot.services import Services, build_services
@@ -29,8 +30,8 @@ from retrieval.embedding import Embedder
 from retrieval.loaders import load_file
 from retrieval.models import Article
 from retrieval.store import Store
-from tests.conftest import CHROMA_URL, SEED_FILE
-from tests.servers import BIN, free_port, subprocess_env
+from tests.conftest import CHROMA_URL, ROOT, SEED_FILE
+from tests.servers import BIN, free_port, redis_server, subprocess_env
 
 KEY = "jobs-test-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -39,33 +40,8 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real redis-server on a free loopback port, no persistence."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the job tests: install redis-server (scripts/system-deps.sh)")
-        pytest.skip("redis-server is not installed (scripts/system-deps.sh installs it)")
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=tmp_path_factory.mktemp("redis"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        import redis
-
-        client = redis.Redis.from_url(url)
-        for _ in range(200):
-            try:
-                client.ping()
-                break
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.05)
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
-    finally:
-        proc.kill()
-        proc.wait(10)
 
 
 def articles(n: int, tag: str) -> list[dict[str, Any]]:
@@ -284,3 +260,39 @@ def test_a_worker_killed_mid_part_loses_nothing_another_retries_it_with_exact_co
 
     parts = Job.fetch_many([f"{job_id}-{n:05d}" for n in range(2)], svc.jobs.redis, serializer=JSONSerializer)
     assert sorted(p.retries_left for p in parts if p) == [2, 3]
+
+
+@pytest.mark.server
+def test_the_readme_job_curl_commands_run(
+    queued: tuple[Flask, dict[str, Any], Services], workers: Callable[[dict[str, str]], Worker], tmp_path: Path
+) -> None:
+    app, overrides, _ = queued
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Ingest jobs: workers over a queue") :]
+    block = section[section.index("```sh\n") + 6 : section.index("```\n", section.index("```sh\n") + 6)]
+    post, get = (line for line in block.splitlines() if line.startswith("curl "))
+    (tmp_path / "feed.jsonl").write_text("\n".join(json.dumps(a) for a in articles(9, "readme")), encoding="utf-8")
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {**os.environ, "KEY": KEY}
+
+    def curl(line: str) -> dict[str, Any]:
+        command = line.replace("localhost:5000", f"127.0.0.1:{port}")
+        done = subprocess.run(
+            ["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+        )
+        body: dict[str, Any] = json.loads(done.stdout)
+        return body
+
+    try:
+        accepted = curl(post)
+        assert accepted["state"] == "queued" and accepted["progress"] == {"done": 0, "total": 9}, accepted
+        workers(env_for(overrides, tmp_path))
+        deadline = time.monotonic() + 600
+        while (body := curl(get.replace("JOB_ID", accepted["id"])))["state"] not in ("finished", "failed"):
+            assert time.monotonic() < deadline, body
+            time.sleep(0.5)
+        assert body["counts"] == {"stored": 9, "unchanged": 0, "failed": 0} and body["state"] == "finished"
+    finally:
+        server.shutdown()
