@@ -24,8 +24,8 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from rq.worker import WorkerStatus
 
+from bot.errors import ServiceUnavailable
 from bot.settings import Settings
-from retrieval.errors import StoreUnavailableError
 from retrieval.ingest import EMBED_GROUP
 from retrieval.models import Article
 
@@ -124,7 +124,7 @@ class Jobs:
                 self.queue.enqueue_many(data, pipeline=pipe)
                 pipe.execute()
         except redis.RedisError as exc:
-            raise StoreUnavailableError(f"the job queue did not answer: {exc}") from exc
+            raise _unavailable(exc) from exc
         return job_id
 
     def status(self, job_id: str) -> dict[str, Any] | None:
@@ -140,7 +140,13 @@ class Jobs:
             )
             return _summary(job_id, record, parts)
         except redis.RedisError as exc:
-            raise StoreUnavailableError(f"the job queue did not answer: {exc}") from exc
+            raise _unavailable(exc) from exc
+
+
+def _unavailable(exc: Exception) -> ServiceUnavailable:
+    """A 503 that says the queue, not the index, is down (nothing was queued)."""
+    detail = f"the job queue (jobs.redis_url) did not answer, so nothing was queued; retry shortly ({exc})"
+    return ServiceUnavailable(detail, headers={"Retry-After": "5"})
 
 
 def _part_id(job_id: str, n: int) -> str:

@@ -296,3 +296,19 @@ def test_the_readme_job_curl_commands_run(
         assert body["counts"] == {"stored": 9, "unchanged": 0, "failed": 0} and body["state"] == "finished"
     finally:
         server.shutdown()
+
+
+def test_a_queue_that_is_down_is_a_503_problem_and_nothing_is_written(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.jobs import JobOptions, Jobs
+
+    monkeypatch.setenv("QUOTEBOT_API_KEYS", KEY)
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    services.jobs = Jobs(JobOptions.from_settings(load_settings(job_settings(dead, "dead"), environ={})))
+    client = create_app(services=services).test_client()
+    resp = client.post("/articles", json=articles(8, "down"), headers=AUTH)
+    assert resp.status_code == 503 and resp.mimetype == "application/problem+json"
+    assert "job queue" in resp.get_json()["detail"] and resp.headers["Retry-After"] == "5"
+    assert services.store.counts().articles == 0
+    assert client.get("/jobs/" + "0" * 32, headers=AUTH).status_code == 503
