@@ -59,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
         help="no progress on stderr (by default: a bar counting articles on a terminal, "
         f"else a line every {PROGRESS_SECONDS:g} s)",
     )
+    p.add_argument(
+        "--queue",
+        action="store_true",
+        help="read the files here, then queue them as one job for `quotebot worker` processes (needs jobs.redis_url) "
+        "and print it; with --wait, follow it to the end",
+    )
+    p.add_argument("--wait", action="store_true", help="with --queue: wait until the job has ended")
     p.set_defaults(run=_ingest)
 
     p = sub.add_parser("ask", help="ask a question and print the cited answer", epilog=EPILOG)
@@ -239,6 +246,10 @@ def _require_articles(svc: Services) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    if args.queue:
+        return _ingest_queued(args)
+    if args.wait:
+        raise UsageError("--wait follows a queued job: add --queue")
     svc = _services()
     with _Progress(quiet=args.quiet) as show:
         report = svc.ingestor.ingest_paths(args.paths, progress=show)
@@ -254,6 +265,34 @@ def _ingest(args: argparse.Namespace) -> int:
             print(f"  failed: {name}: {reason}")
         print("index: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 1 if report.failed else 0
+
+
+def _ingest_queued(args: argparse.Namespace) -> int:
+    """Load the files in this process (no model needed) and submit their articles as one job."""
+    from bot.jobs import JobOptions, Jobs
+    from retrieval.errors import LoadError
+    from retrieval.loaders import iter_files, load_file
+    from retrieval.models import Article
+
+    settings = _settings()
+    if not settings["jobs"]["redis_url"]:
+        raise UsageError("--queue needs jobs.redis_url, e.g. QUOTEBOT_JOBS__REDIS_URL=redis://127.0.0.1:6379/2")
+    failed: list[tuple[str, str]] = []
+    articles: list[Article] = []
+    for path in iter_files(args.paths, on_error=lambda exc: failed.append((exc.path, exc.reason))):
+        try:
+            articles += load_file(path, max_bytes=settings["ingest"]["max_file_bytes"])
+        except LoadError as exc:
+            failed.append((exc.path, exc.reason))
+    jobs = Jobs(JobOptions.from_settings(settings), prefix=settings["store"]["prefix"])
+    job_id = jobs.submit(articles, failed)
+    status = jobs.status(job_id)
+    print(f"queued job {job_id}: {len(articles)} articles, {len(failed)} files failed", file=sys.stderr)
+    while args.wait and status is not None and status["state"] not in ("finished", "failed"):
+        time.sleep(1.0)
+        status = jobs.status(job_id)
+    print(json.dumps(status, indent=2))
+    return 1 if status is None or status["counts"]["failed"] else 0
 
 
 class _Progress:

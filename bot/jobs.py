@@ -93,13 +93,25 @@ class Jobs:
     def submit(self, articles: Sequence[Article], failed: Sequence[tuple[str, str]] = ()) -> str:
         """Enqueue an ingest of `articles` in parts (files that could not be read go in as errors); return its id."""
         job_id = uuid.uuid4().hex
+        errors = [{"name": n, "kind": "file", "reason": r} for n, r in failed]
+        # One id, one article: parts run apart, so a repeat would be counted twice. An exact repeat is kept once;
+        # a different article under a taken id is refused by name.
+        first: dict[str, Article] = {}
+        for a in articles:
+            if a.id not in first:
+                first[a.id] = a
+            elif first[a.id] != a:
+                errors.append(
+                    {"name": a.id, "kind": "article", "reason": "an earlier article has this id; give each its own"}
+                )
+        unique = list(first.values())
         size = self.options.part_articles
-        parts = [list(articles[i : i + size]) for i in range(0, len(articles), size)]
+        parts = [unique[i : i + size] for i in range(0, len(unique), size)]
         record: dict[Any, Any] = {
             "created": time.time(),
-            "total": len(articles),
+            "total": len(unique),
             "parts": len(parts),
-            "file_errors": json.dumps([{"name": n, "kind": "file", "reason": r} for n, r in failed]),
+            "file_errors": json.dumps(errors),
         }
         keep = self.options.keep_seconds
         retry = Retry(max=self.options.retries) if self.options.retries else None

@@ -312,3 +312,33 @@ def test_a_queue_that_is_down_is_a_503_problem_and_nothing_is_written(
     assert "job queue" in resp.get_json()["detail"] and resp.headers["Retry-After"] == "5"
     assert services.store.counts().articles == 0
     assert client.get("/jobs/" + "0" * 32, headers=AUTH).status_code == 503
+
+
+@pytest.mark.server
+def test_ingest_queue_sends_a_folder_to_the_workers(
+    queued: tuple[Flask, dict[str, Any], Services],
+    workers: Callable[[dict[str, str]], Worker],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import main
+
+    _, overrides, svc = queued
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    batch = articles(10, "cli")
+    (folder / "a.jsonl").write_text("\n".join(json.dumps(a) for a in batch[:6]), encoding="utf-8")
+    (folder / "b.jsonl").write_text("\n".join(json.dumps(a) for a in batch[4:]), encoding="utf-8")  # 2 repeats
+    (folder / "c.json").write_text("{oops", encoding="utf-8")
+    env = env_for(overrides, tmp_path)
+    for name, value in env.items():
+        if name.startswith("QUOTEBOT_"):
+            monkeypatch.setenv(name, value)
+    workers(env)
+    assert main(["ingest", "--queue", "--wait", str(folder)]) == 1  # one unreadable file
+    body = json.loads(capsys.readouterr().out)
+    assert body["state"] == "finished" and body["progress"] == {"done": 10, "total": 10}
+    assert body["counts"] == {"stored": 10, "unchanged": 0, "failed": 1}, body
+    assert [e["kind"] for e in body["errors"]] == ["file"] and body["errors"][0]["name"].endswith("c.json")
+    assert svc.store.counts().articles == 10
