@@ -23,7 +23,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from bot import create_app
+from bot import create_app, schemas
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from retrieval.embedding import Embedder
@@ -169,7 +169,15 @@ def test_small_posts_stay_inline_and_large_ones_answer_202_with_a_job(
     assert resp.headers["Location"] == f"/jobs/{body['id']}"
     assert body["state"] == "queued" and body["progress"] == {"done": 0, "total": 40}
     assert body["parts"] == {"queued": 2, "started": 0, "finished": 0, "failed": 0}  # 32 + 8
-    assert client.get(f"/jobs/{body['id']}", headers=AUTH).get_json()["state"] == "queued"  # no worker yet
+    again = client.get(f"/jobs/{body['id']}", headers=AUTH)
+    assert again.get_json()["state"] == "queued"  # no worker yet
+    for answer in (body, again.get_json()):  # both answers are the documented model, field for field
+        schemas.JobOut.model_validate(answer)
+    spec = client.get("/openapi.json").get_json()
+    assert spec["paths"]["/articles"]["post"]["responses"]["202"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/JobOut"
+    }
+    assert "404" in spec["paths"]["/jobs/{job_id}"]["get"]["responses"]
     assert svc.store.counts().articles == 5  # nothing of the job is written before a worker takes it
 
 
