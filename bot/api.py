@@ -220,7 +220,8 @@ def post_articles() -> ResponseReturnValue:
     """Ingest articles from a JSON body (one, a list, or {"articles": [...]}) or uploaded files."""
     svc = services()
     if request.mimetype == "multipart/form-data":
-        return jsonify(_ingest_uploads(svc).to_dict())
+        uploaded, report = _load_uploads(svc)
+        return _ingest_or_queue(svc, uploaded, report)
     if not request.is_json:
         raise UnsupportedMediaType("send articles as application/json or files as multipart/form-data")
     body: Any = read_json()
@@ -254,10 +255,29 @@ def post_articles() -> ResponseReturnValue:
             " give each its own id",
             extra={"errors": [{"field": f"{exc.second}.id", "message": f"repeats the id of record {exc.first}"}]},
         ) from None
-    return jsonify(svc.ingestor.ingest_articles(articles).to_dict())
+    return _ingest_or_queue(svc, articles, IngestReport())
 
 
-def _ingest_uploads(svc: Services) -> IngestReport:
+def _ingest_or_queue(svc: Services, articles: list[Article], report: IngestReport) -> ResponseReturnValue:
+    """Ingest inline (200 with the report), or, past jobs.inline_max_articles with a queue, answer 202 with a job."""
+    if svc.jobs is not None and svc.jobs.wants_job(len(articles)):
+        job_id = svc.jobs.submit(articles, report.failed)
+        return jsonify(svc.jobs.status(job_id)), 202, {"Location": f"/jobs/{job_id}"}
+    # One ingest over every file's articles, so many small files share encode calls instead of one call per file.
+    return jsonify(svc.ingestor.ingest_articles(articles, report).to_dict())
+
+
+@bp.get("/jobs/<job_id>")
+def get_job(job_id: str) -> ResponseReturnValue:
+    """Report an ingest job: state, progress, counts and the errors of each file or article by name."""
+    svc = services()
+    found = svc.jobs.status(job_id) if svc.jobs is not None else None
+    if found is None:
+        raise NotFoundError("job", job_id)
+    return jsonify(found)
+
+
+def _load_uploads(svc: Services) -> tuple[list[Article], IngestReport]:
     """Load each uploaded file from memory (never a client-named path); a bad file is reported, the rest land."""
     files = request.files.getlist("file") or list(request.files.values())
     if not files:
@@ -271,8 +291,7 @@ def _ingest_uploads(svc: Services) -> IngestReport:
             articles += load_bytes(upload.read(limit + 1), name, max_bytes=limit)
         except LoadError as exc:
             report.failed.append((name, exc.reason))
-    # One ingest over every file's articles, so many small files share encode calls instead of one call per file.
-    return svc.ingestor.ingest_articles(articles, report)
+    return articles, report
 
 
 @bp.delete("/articles/<article_id>")

@@ -1,4 +1,4 @@
-"""The `quotebot` command: ingest, ask, verify, extract, eval, serve, repair."""
+"""The `quotebot` command: ingest, ask, verify, extract, eval, serve, worker, repair."""
 
 from __future__ import annotations
 
@@ -59,12 +59,20 @@ def _parser() -> argparse.ArgumentParser:
         help="no progress on stderr (by default: a bar counting articles on a terminal, "
         f"else a line every {PROGRESS_SECONDS:g} s)",
     )
+    p.add_argument(
+        "--queue",
+        action="store_true",
+        help="read the files here, then queue them as one job for `quotebot worker` processes (needs jobs.redis_url) "
+        "and print it; with --wait, follow it to the end",
+    )
+    p.add_argument("--wait", action="store_true", help="with --queue: wait until the job has ended")
     p.set_defaults(run=_ingest)
 
     p = sub.add_parser("ask", help="ask a question and print the cited answer", epilog=EPILOG)
     p.add_argument("question", help='e.g. "what did Kirby say?"')
     p.add_argument("--top-k", type=int, default=None, help="passages to cite (default: ask.top_k)")
     p.add_argument("--json", action="store_true", help="print the answer as the /ask JSON")
+    _server_option(p)
     p.set_defaults(run=_ask)
 
     p = sub.add_parser(
@@ -83,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="CLAIMS.jsonl",
         help='check one {"quote", "speaker"?} object per line; print one JSON verdict (or error) per line',
     )
+    _server_option(p)
     p.set_defaults(run=_verify)
 
     p = sub.add_parser(
@@ -134,6 +143,17 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_serve)
 
     p = sub.add_parser(
+        "worker",
+        help="consume queued ingest jobs (needs jobs.redis_url); start as many as you like, on any machine",
+        epilog=EPILOG,
+        description="Take parts of ingest jobs from the Redis queue at jobs.redis_url and write them to the index "
+        "(a Chroma server at store.url when several workers run). A worker killed mid-part loses nothing: another "
+        "worker retries that part. SIGTERM finishes the current part, then stops.",
+    )
+    p.add_argument("--burst", action="store_true", help="stop when the queue is empty instead of waiting for more")
+    p.set_defaults(run=_worker)
+
+    p = sub.add_parser(
         "repair",
         help="finish interrupted writes and deletes, and remove records no article owns",
         epilog=EPILOG,
@@ -145,6 +165,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=_repair)
     return parser
+
+
+def _server_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--server",
+        metavar="URL",
+        default=None,
+        help="send it to a running quotebot server (default: client.url; with none, the index is opened here). "
+        "The key, if the server wants one, comes from $QUOTEBOT_API_KEY",
+    )
 
 
 class UsageError(QuotebotError):
@@ -160,10 +190,38 @@ def _settings() -> Settings:
     return load_settings()
 
 
-def _services(settings: Settings | None = None) -> Services:
+def _services(settings: Settings | None = None, *, lazy_model: bool = False) -> Services:
     from bot.services import build_services
 
-    return build_services(settings or _settings())
+    settings = settings or _settings()
+    if not lazy_model:
+        return build_services(settings)
+    from bot.services import LazyEmbedder, build_embedder
+
+    # A question may need no vector at all ("what did Kirby say?" reads statements by speaker): load on first use.
+    lazy = LazyEmbedder(lambda: build_embedder(settings), settings["embedding"]["model"])
+    return build_services(settings, embedder=lazy)
+
+
+def _server(args: argparse.Namespace, settings: Settings) -> Any:
+    """Return a client of the server named by --server or client.url, or None to answer in this process."""
+    url = args.server if args.server is not None else settings["client"]["url"]
+    if not url:
+        return None
+    from bot.client import Quotebot
+
+    try:
+        return Quotebot(url)
+    except ValueError as exc:
+        raise UsageError(f"--server / client.url: {exc}") from None
+
+
+def _raw(client: Any, call: Any) -> dict[str, Any]:
+    """Send a client call and return the JSON exactly as the server sent it."""
+    from dataclasses import replace
+
+    body: dict[str, Any] = client.send(replace(call, model=None))
+    return body
 
 
 def _validated(model: type[M], data: Mapping[str, Any], check: Callable[[M], Any]) -> tuple[M, Any]:
@@ -190,6 +248,10 @@ def _require_articles(svc: Services) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    if args.queue:
+        return _ingest_queued(args)
+    if args.wait:
+        raise UsageError("--wait follows a queued job: add --queue")
     svc = _services()
     with _Progress(quiet=args.quiet) as show:
         report = svc.ingestor.ingest_paths(args.paths, progress=show)
@@ -205,6 +267,34 @@ def _ingest(args: argparse.Namespace) -> int:
             print(f"  failed: {name}: {reason}")
         print("index: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 1 if report.failed else 0
+
+
+def _ingest_queued(args: argparse.Namespace) -> int:
+    """Load the files in this process (no model needed) and submit their articles as one job."""
+    from bot.jobs import JobOptions, Jobs
+    from retrieval.errors import LoadError
+    from retrieval.loaders import iter_files, load_file
+    from retrieval.models import Article
+
+    settings = _settings()
+    if not settings["jobs"]["redis_url"]:
+        raise UsageError("--queue needs jobs.redis_url, e.g. QUOTEBOT_JOBS__REDIS_URL=redis://127.0.0.1:6379/2")
+    failed: list[tuple[str, str]] = []
+    articles: list[Article] = []
+    for path in iter_files(args.paths, on_error=lambda exc: failed.append((exc.path, exc.reason))):
+        try:
+            articles += load_file(path, max_bytes=settings["ingest"]["max_file_bytes"])
+        except LoadError as exc:
+            failed.append((exc.path, exc.reason))
+    jobs = Jobs(JobOptions.from_settings(settings), prefix=settings["store"]["prefix"])
+    job_id = jobs.submit(articles, failed)
+    status = jobs.status(job_id)
+    print(f"queued job {job_id}: {len(articles)} articles, {len(failed)} files failed", file=sys.stderr)
+    while args.wait and status is not None and status["state"] not in ("finished", "failed"):
+        time.sleep(1.0)
+        status = jobs.status(job_id)
+    print(json.dumps(status, indent=2))
+    return 1 if status is None or status["counts"]["failed"] else 0
 
 
 class _Progress:
@@ -251,25 +341,31 @@ class _Progress:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from bot.chat import AskParams
     from bot.schemas import AskRequest
     from bot.validation import check_ask
 
     settings = _settings()
     data = {"question": args.question} | ({} if args.top_k is None else {"top_k": args.top_k})
     body, top_k = _validated(AskRequest, data, lambda b: check_ask(b, settings["ask"]))
-    svc = _services(settings)
-    _require_articles(svc)
-    answer = svc.chat.ask(AskParams(body.question, top_k))
+    client = _server(args, settings)
+    if client is not None:
+        with client:
+            answer = _raw(client, client.ask_call(body.question, None, None, args.top_k))
+    else:
+        from bot.chat import AskParams
+
+        svc = _services(settings, lazy_model=True)
+        _require_articles(svc)
+        answer = svc.chat.ask(AskParams(body.question, top_k)).to_dict()
     if args.json:
-        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps(answer, indent=2, ensure_ascii=False))
         return 0
-    print(answer.text)
-    if answer.citations:
+    print(answer["answer"])
+    if answer["citations"]:
         print()
-    for c in answer.citations:
-        meta = ", ".join(x for x in (c.title, c.source, c.published) if x)
-        print(f"[{c.n}] {meta} (article {c.article_id}, chars {c.start}-{c.end})")
+    for c in answer["citations"]:
+        meta = ", ".join(x for x in (c["title"], c["source"], c["published"]) if x)
+        print(f"[{c['n']}] {meta} (article {c['article_id']}, chars {c['start']}-{c['end']})")
     return 0
 
 
@@ -286,13 +382,27 @@ def _verify(args: argparse.Namespace) -> int:
     def check(body: VerifyRequest) -> None:
         check_verify(body, settings["verify"])
 
+    client = _server(args, settings)
+    svc = None
+
+    def verdict_of(body: VerifyRequest) -> dict[str, Any]:
+        nonlocal svc
+        if client is not None:
+            return _raw(client, client.verify_call(body.quote, body.speaker))
+        if svc is None:
+            svc = _services(settings, lazy_model=True)
+            _require_articles(svc)
+        found: dict[str, Any] = svc.verifier.verify_claim(body.quote, body.speaker).to_dict()
+        return found
+
     if args.jsonl:
         try:
             lines = args.jsonl.read_text(encoding="utf-8").split("\n")
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read {args.jsonl}: {getattr(exc, 'strerror', None) or exc}") from None
-        svc = _services(settings)
-        _require_articles(svc)
+        if client is None:
+            svc = _services(settings, lazy_model=True)
+            _require_articles(svc)
         bad = 0
         for lineno, line in enumerate(lines, start=1):
             if not line.strip():
@@ -306,31 +416,30 @@ def _verify(args: argparse.Namespace) -> int:
                 print(json.dumps({"line": lineno, "error": str(exc) if isinstance(exc, UsageError) else "not JSON"}))
                 bad += 1
                 continue
-            print(json.dumps(svc.verifier.verify_claim(body.quote, body.speaker).to_dict(), ensure_ascii=False))
+            print(json.dumps(verdict_of(body), ensure_ascii=False))
         return 1 if bad else 0
     data = {"quote": args.quote} | ({} if args.speaker is None else {"speaker": args.speaker})
     body, _ = _validated(VerifyRequest, data, check)
-    svc = _services(settings)
-    _require_articles(svc)
-    verdict = svc.verifier.verify_claim(body.quote, body.speaker)
+    verdict = verdict_of(body)
     if args.json:
-        print(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps(verdict, indent=2, ensure_ascii=False))
         return 0
+    label, claimed = verdict["label"], verdict.get("claimed_speaker")
     print(
-        f"{verdict.label.upper().replace('_', ' ')}: {verdict.claim!r}"
-        + (f" (claimed speaker: {verdict.claimed_speaker})" if verdict.claimed_speaker else "")
+        f"{label.upper().replace('_', ' ')}: {verdict['claim']!r}"
+        + (f" (claimed speaker: {claimed})" if claimed else "")
     )
-    if verdict.actual_speaker and verdict.label == "misattributed":
-        print(f"  the sources attribute it to {verdict.actual_speaker}")
-    for note in verdict.notes:
+    if verdict.get("actual_speaker") and label == "misattributed":
+        print(f"  the sources attribute it to {verdict['actual_speaker']}")
+    for note in verdict.get("notes", []):
         print(f"  note: {note}")
-    changed = [d for d in verdict.diff if d.op != "equal"]
-    for d in changed:
-        print(f"  {d.op}: source {d.source!r} -> claim {d.claim!r}")
-    for c in verdict.evidence:
+    for d in verdict.get("diff", []):
+        if d["op"] != "equal":
+            print(f"  {d['op']}: source {d['source']!r} -> claim {d['claim']!r}")
+    for c in verdict.get("evidence", []):
         print(
-            f"  [{c.n}] {c.speaker or '?'}: {c.text!r} ({c.title}, {c.published}; article {c.article_id} "
-            f"chars {c.start}-{c.end})"
+            f"  [{c['n']}] {c['speaker'] or '?'}: {c['text']!r} ({c['title']}, {c['published']}; article "
+            f"{c['article_id']} chars {c['start']}-{c['end']})"
         )
     return 0
 
@@ -369,6 +478,18 @@ def _serve(args: argparse.Namespace) -> int:
     from werkzeug.serving import run_simple
 
     run_simple(host, port, app, threaded=True)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if not settings["jobs"]["redis_url"]:
+        raise UsageError(
+            "set jobs.redis_url to the queue's Redis, e.g. QUOTEBOT_JOBS__REDIS_URL=redis://127.0.0.1:6379/2"
+        )
+    from bot.jobs import run_worker
+
+    run_worker(settings, burst=args.burst)
     return 0
 
 

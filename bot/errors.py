@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, json
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
 
 from retrieval.errors import ConfigError, LoadError, NotFoundError, StoreUnavailableError
+
+if TYPE_CHECKING:  # the error classes are also raised where no app runs (the CLI's checks): Flask is imported late
+    from flask import Flask, Response
 
 PROBLEM_TYPE = "https://quotebot.dev/problems/"
 log = logging.getLogger("quotebot.errors")
@@ -69,6 +70,8 @@ def problem(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """Return a problem+json response."""
+    from flask import Response, json
+
     body: dict[str, Any] = {"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail}
     body.update(extra or {})
     resp = Response(json.dumps(body), status=status, mimetype="application/problem+json")
@@ -94,6 +97,7 @@ def validation_detail(exc: ValidationError) -> tuple[str, list[dict[str, Any]]]:
 
 def register(app: Flask) -> None:
     """Install the handlers that turn every error into problem+json."""
+    from werkzeug.exceptions import HTTPException
 
     @app.errorhandler(ApiError)
     def _api(exc: ApiError) -> Response:

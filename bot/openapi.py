@@ -65,6 +65,7 @@ class Route:
     summary: str
     ok: type[BaseModel] | Media
     body: type[BaseModel] | None = None
+    accepted: type[BaseModel] | None = None  # the 202 answer, when the work may be queued instead
     errors: tuple[int, ...] = ()
     query: tuple[Param, ...] = ()
     # "reads": a key only when server.require_key_for_reads is set. It is the default, so a new route is guarded unless
@@ -166,6 +167,16 @@ ROUTES: tuple[Route, ...] = (
         errors=BODY_ERRORS,
         auth="key",
         uploads=True,
+        accepted=schemas.JobOut,
+    ),
+    Route(
+        "get",
+        "/jobs/{job_id}",
+        "api.get_job",
+        "An ingest job: state, progress, exact counts and each failed file or article by name",
+        schemas.JobOut,
+        errors=(404,),
+        auth="key",
     ),
     Route(
         "delete",
@@ -305,6 +316,12 @@ def _operation(route: Route, settings: Settings, components: dict[str, Any]) -> 
         "parameters": [{"$ref": "#/components/parameters/X-Request-ID"}],
         "responses": {"200": _ok(route, components), **{str(s): _error(s, components) for s in sorted(errors)}},
     }
+    if route.accepted is not None:
+        op["responses"]["202"] = {
+            "description": "Queued as a job (more articles than jobs.inline_max_articles); poll Location",
+            "headers": {**_headers(), "Location": {"description": "/jobs/{job_id}", "schema": {"type": "string"}}},
+            "content": {"application/json": {"schema": _ref(route.accepted, components)}},
+        }
     if route.endpoint.startswith("api."):
         op["tags"] = ["api"]
     op["parameters"] += [

@@ -362,6 +362,53 @@ class IngestOut(_Out):
     article_ids: list[str]
 
 
+class JobProgressOut(_Out):
+    """Articles of a job ingested so far, of all it holds."""
+
+    done: int = Field(ge=0)
+    total: int = Field(ge=0)
+
+
+class JobCountsOut(_Out):
+    """What a job did: exact even when a worker died and its part was retried."""
+
+    stored: int = Field(ge=0, description="articles written (new or changed)")
+    unchanged: int = Field(ge=0, description="articles already stored as sent before the job looked at them")
+    failed: int = Field(ge=0, description="files that could not be read plus articles whose part failed for good")
+
+
+class JobErrorOut(_Out):
+    """A file or an article the job could not ingest, by name, and why."""
+
+    name: str = Field(description="the uploaded file's name, or the article's id")
+    kind: Literal["file", "article"]
+    reason: str
+
+
+class JobPartsOut(_Out):
+    """How many of the job's queued parts are in each state."""
+
+    queued: int = Field(ge=0)
+    started: int = Field(ge=0)
+    finished: int = Field(ge=0)
+    failed: int = Field(ge=0)
+
+
+class JobOut(_Out):
+    """An ingest job (202 from POST /articles, GET /jobs/{job_id})."""
+
+    id: str
+    state: Literal["queued", "started", "finished", "failed"] = Field(
+        description="failed: every part ended and at least one failed for good (its articles are in errors)"
+    )
+    progress: JobProgressOut
+    counts: JobCountsOut
+    errors: list[JobErrorOut]
+    parts: JobPartsOut
+    created: str = Field(description="UTC, ISO 8601")
+    finished: str | None = Field(description="UTC, ISO 8601, once every part has ended")
+
+
 class DeleteOut(_Out):
     """An article removed (DELETE /articles/{article_id})."""
 

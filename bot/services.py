@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.chat import Chat
 from bot.settings import Settings
-from retrieval.embedding import Embedder, make_embedder
+from retrieval.embedding import Embedder, Vectors, make_embedder
 from retrieval.ingest import IngestOptions, Ingestor
 from retrieval.locks import article_locks
 from retrieval.search import Searcher
 from retrieval.speakers import SpeakerIndex
 from retrieval.store import Store
 from retrieval.verification import Verifier
+
+if TYPE_CHECKING:
+    from bot.jobs import Jobs
 
 
 @dataclass
@@ -28,6 +33,7 @@ class Services:
     speakers: SpeakerIndex
     verifier: Verifier
     chat: Chat
+    jobs: Jobs | None = None  # the ingest job queue, when jobs.redis_url is set
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -76,4 +82,40 @@ def build_services(settings: Settings, *, embedder: Embedder | None = None, stor
         from bot.phrasing import phrased
 
         chat = phrased(chat, settings["llm"])
-    return Services(settings, store, embedder, searcher, ingestor, speakers, verifier, chat)
+    jobs = None
+    if settings["jobs"]["redis_url"]:  # rq is imported only where a queue is configured
+        from bot.jobs import JobOptions, Jobs
+
+        jobs = Jobs(JobOptions.from_settings(settings), prefix=st["prefix"])
+    return Services(settings, store, embedder, searcher, ingestor, speakers, verifier, chat, jobs)
+
+
+class LazyEmbedder:
+    """An Embedder that loads its model on first use: a CLI question answered from metadata never loads it."""
+
+    def __init__(self, build: Callable[[], Embedder], name: str) -> None:
+        self._build = build
+        self._real: Embedder | None = None
+        self.name = name
+
+    def _get(self) -> Embedder:
+        if self._real is None:
+            self._real = self._build()
+        return self._real
+
+    @property
+    def dimension(self) -> int:
+        """The model's dimension (loads it)."""
+        return self._get().dimension
+
+    @dimension.setter
+    def dimension(self, value: int) -> None:
+        raise AttributeError("the dimension comes from the model")
+
+    def embed_documents(self, texts: Sequence[str]) -> Vectors:
+        """Return one normalised vector per text (loads the model on the first call)."""
+        return self._get().embed_documents(texts)
+
+    def embed_query(self, text: str) -> Vectors:
+        """Return the normalised vector of one query (loads the model on the first call)."""
+        return self._get().embed_query(text)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Iterator
-
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from typing import TYPE_CHECKING
 
 from retrieval.models import Article, Chunk, content_id
+
+if TYPE_CHECKING:  # imported where it is used: opening the index to answer a question splits nothing
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,8 @@ def _splitter(chunk_size: int, chunk_overlap: int) -> RecursiveCharacterTextSpli
     # strip_whitespace=False: unstripped pieces tile the text exactly, so their offsets can be recovered
     # without guessing; we strip them ourselves with exact arithmetic. We do not use add_start_index: it
     # re-finds each chunk with text.find(), which lands on an earlier copy when a passage repeats.
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     return RecursiveCharacterTextSplitter(
         separators=list(SEPARATORS),
         keep_separator="end",

@@ -193,6 +193,13 @@ class Ingestor:
             self.speakers.invalidate()
         return report
 
+    def unchanged_ids(self, articles: Sequence[Article]) -> set[str]:
+        """Return the ids of these articles that are stored complete with this very content (an ingest skips them)."""
+        found: set[str] = set()
+        for start in range(0, len(articles), EMBED_GROUP):
+            found |= self._unchanged([(a, content_hash(a)) for a in articles[start : start + EMBED_GROUP]])
+        return found
+
     def _unchanged(self, group: Sequence[tuple[Article, str]]) -> set[str]:
         """Return the ids stored complete with this content: same hash, finished, every chunk and statement there."""
         stored = self.store.stored_articles([a.id for a, _ in group])

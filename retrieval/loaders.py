@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import frontmatter
-import trafilatura
 import yaml
 
 from retrieval.citing import is_abbreviation
@@ -219,6 +218,8 @@ def _unique(pairs: list[tuple[str, Article]], name: str) -> list[Article]:
 
 
 def _parse_html(text: str, name: str) -> list[Article]:
+    import trafilatura  # here: a process that reads no HTML (a CLI question) should not pay for importing it
+
     doc = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False, include_images=False)
     body = _newlines(getattr(doc, "text", None) or "").strip()
     title = (getattr(doc, "title", None) or "").strip()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from retrieval.embedding import Embedder
 from retrieval.models import Passage
-from retrieval.store import Store, published_int
+
+if TYPE_CHECKING:  # Filters is also read where no store is opened (a CLI question sent to a server)
+    from retrieval.store import Store
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class Filters:
 
     def where(self, *, statements: bool = False) -> dict[str, Any] | None:
         """Return the Chroma `where` clause for these filters."""
+        from retrieval.store import published_int
+
         clauses: list[dict[str, Any]] = []
         if self.article_id:
             clauses.append({"article_id": self.article_id})

@@ -114,3 +114,34 @@ def access_lines(stdout: Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             raise AssertionError(f"stdout line is not JSON: {line!r}") from None
     return records
+
+
+@contextmanager
+def redis_server(folder: Path) -> Iterator[str]:
+    """Run a real redis-server on a free loopback port without persistence; yield its URL (skip when absent)."""
+    import shutil
+
+    import pytest
+    import redis
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the Redis tests: install redis-server (scripts/system-deps.sh)")
+        pytest.skip("redis-server is not installed (scripts/system-deps.sh installs it)")
+    port = free_port()
+    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    proc = subprocess.Popen(argv, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url)
+        for _ in range(200):
+            try:
+                client.ping()
+                break
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.kill()
+        proc.wait(10)

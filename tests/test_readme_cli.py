@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, SEEDS
-from tests.servers import BIN, free_port, running, subprocess_env
+from tests.servers import BIN, free_port, redis_server, running, subprocess_env
 
 README = ROOT / "README.md"
 COMMAND_SECONDS = 600
@@ -109,6 +109,13 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def queue_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis for the README's `quotebot worker` lines."""
+    with redis_server(tmp_path_factory.mktemp("queue")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def live_url(workspace: Path) -> Iterator[str]:
     """A `quotebot serve` on its own copy of the seeded index, for examples that name a server URL."""
     port = free_port()
@@ -153,6 +160,9 @@ def test_readme_command_runs(variant: str, workspace: Path, request: pytest.Fixt
     port = free_port()
     argv = _argv(variant, workspace, port, request)
     env = subprocess_env(workspace / "index", QUOTEBOT_SERVER__PORT=str(port))
+    if argv[1:2] == ["worker"]:  # against a real (empty) queue: it starts, finds nothing to do and exits 0
+        env["QUOTEBOT_JOBS__REDIS_URL"] = request.getfixturevalue("queue_url")
+        argv.append("--burst")
     if argv[1:2] == ["serve"]:
         with running(argv, env, port, workspace / "serve", cwd=workspace):
             return  # it answered GET /health; leaving the block stops it

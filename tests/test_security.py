@@ -19,7 +19,7 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 # content. Written out here, not read from the code, so a new route that forgets its guard fails the walk below.
 PUBLIC = {"api.health", "api.ready", "web.demo", "web.widget", "openapi.spec", "static"}
 # A value for each path argument (the key check comes before any lookup, so they need not exist).
-ARGS = {"article_id": "some-article", "speaker_id": "john-kirby", "filename": "widget.js"}
+ARGS = {"article_id": "some-article", "speaker_id": "john-kirby", "filename": "widget.js", "job_id": "0" * 32}
 
 
 @pytest.fixture

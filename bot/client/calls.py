@@ -18,6 +18,7 @@ from bot.compat_schemas import ChatCompletionOut, ModelsOut, SearchOut
 from retrieval.errors import QuotebotError
 
 KEY_ENV = "QUOTEBOT_API_KEY"
+JOB_ENDED = ("finished", "failed")
 DEFAULT_URL = "http://127.0.0.1:5000"
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -98,6 +99,7 @@ class Call(Generic[T]):
     files: list[tuple[str, tuple[str, bytes]]] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     model: type[BaseModel] | None = None  # None: the JSON as parsed, or the text for non-JSON routes
+    accepted: type[BaseModel] | None = None  # the model of a 202 answer (POST /articles queued as a job)
     text: bool = False
 
 
@@ -114,6 +116,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("get", "/articles/{article_id}"): "article",
     ("post", "/articles"): "add_articles",  # and upload()
     ("delete", "/articles/{article_id}"): "delete_article",
+    ("get", "/jobs/{job_id}"): "job",  # and wait_job()
     ("post", "/v1/chat/completions"): "chat",  # streamed: use the openai package
     ("get", "/v1/models"): "models",
     ("get", "/health"): "health",
@@ -189,18 +192,23 @@ class Requests:
     def article_call(self, article_id: str) -> Call[schemas.ArticleOut]:
         return Call("GET", f"/articles/{seg(article_id)}", model=schemas.ArticleOut)
 
-    def add_articles_call(self, articles: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> Call[schemas.IngestOut]:
+    def add_articles_call(
+        self, articles: Sequence[Mapping[str, Any]] | Mapping[str, Any]
+    ) -> Call[schemas.IngestOut | schemas.JobOut]:
         body = dict(articles) if isinstance(articles, Mapping) else [dict(a) for a in articles]
-        return Call("POST", "/articles", body, model=schemas.IngestOut)
+        return Call("POST", "/articles", body, model=schemas.IngestOut, accepted=schemas.JobOut)
 
-    def upload_call(self, files: Sequence[str | Path | tuple[str, bytes]]) -> Call[schemas.IngestOut]:
+    def upload_call(self, files: Sequence[str | Path | tuple[str, bytes]]) -> Call[schemas.IngestOut | schemas.JobOut]:
         parts: list[tuple[str, tuple[str, bytes]]] = []
         for f in files:
             name, data = f if isinstance(f, tuple) else (Path(f).name, Path(f).read_bytes())
             parts.append(("file", (name, data)))
         if not parts:
             raise ValueError("upload() needs at least one file")
-        return Call("POST", "/articles", files=parts, model=schemas.IngestOut)
+        return Call("POST", "/articles", files=parts, model=schemas.IngestOut, accepted=schemas.JobOut)
+
+    def job_call(self, job_id: str) -> Call[schemas.JobOut]:
+        return Call("GET", f"/jobs/{seg(job_id)}", model=schemas.JobOut)
 
     def delete_article_call(self, article_id: str) -> Call[schemas.DeleteOut]:
         return Call("DELETE", f"/articles/{seg(article_id)}", model=schemas.DeleteOut)
@@ -242,6 +250,8 @@ def read(call: Call[Any], resp: httpx.Response) -> Any:
         raise QuotebotHTTPError.from_response(call.method, call.path, resp)
     if call.text:
         return resp.text
+    if resp.status_code == 202 and call.accepted is not None:
+        return call.accepted.model_validate_json(resp.content)
     if call.model is not None:
         return call.model.model_validate_json(resp.content)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -12,6 +13,7 @@ import httpx
 from bot import schemas
 from bot.client.calls import (
     DEFAULT_URL,
+    JOB_ENDED,
     SSE,
     Call,
     QuotebotHTTPError,
@@ -135,13 +137,28 @@ class Quotebot(Requests):
         """GET /articles/<id>: the stored text every citation indexes into."""
         return self.send(self.article_call(article_id))
 
-    def add_articles(self, articles: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> schemas.IngestOut:
-        """POST /articles with JSON (one article or a list); needs the key."""
+    def add_articles(
+        self, articles: Sequence[Mapping[str, Any]] | Mapping[str, Any]
+    ) -> schemas.IngestOut | schemas.JobOut:
+        """POST /articles with JSON (one article or a list); needs the key. A JobOut when the server queued it."""
         return self.send(self.add_articles_call(articles))
 
-    def upload(self, files: Sequence[str | Path | tuple[str, bytes]]) -> schemas.IngestOut:
+    def upload(self, files: Sequence[str | Path | tuple[str, bytes]]) -> schemas.IngestOut | schemas.JobOut:
         """POST /articles with files (paths or (name, bytes)); the name picks the format; needs the key."""
         return self.send(self.upload_call(files))
+
+    def job(self, job_id: str) -> schemas.JobOut:
+        """GET /jobs/<id>: an ingest job's state, progress, counts and errors; needs the key."""
+        return self.send(self.job_call(job_id))
+
+    def wait_job(self, job_id: str, *, timeout: float = 3600.0, poll: float = 1.0) -> schemas.JobOut:
+        """Poll GET /jobs/<id> until the job has finished or failed; raise TimeoutError after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while (job := self.job(job_id)).state not in JOB_ENDED:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} is still {job.state} after {timeout:g} s")
+            time.sleep(poll)
+        return job
 
     def delete_article(self, article_id: str) -> schemas.DeleteOut:
         """DELETE /articles/<id>; needs the key."""
