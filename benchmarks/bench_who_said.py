@@ -233,7 +233,11 @@ def score(services: Services, records: list[dict[str, Any]]) -> dict[str, Any]:
                 detail = client.get(f"/speakers/{entity}").get_json()
                 returned = [s["id"] for s in detail.get("statements", [])]
             ask = client.post("/ask", json={"question": f"what did {name} say?", "top_k": ASK_TOP_K}).get_json()
-            asked = [c["statement_id"] for c in ask.get("citations", []) if c.get("statement_id")]
+            # the statements the answer gives: one citation may cover two statements of one sentence (cited once)
+            asked = list(dict.fromkeys(
+                [c["statement_id"] for c in ask.get("citations", []) if c.get("statement_id")]
+                + [str(i) for i in ask.get("context", {}).get("last", [])]
+            ))  # fmt: skip
             row: dict[str, Any] = {"name": name, "gold": len(gs), "entity": entity, "candidates": len(found)}
             for label, ids in (("speakers", returned), ("ask", asked)):
                 judged = [matched[i] for i in ids if i in matched and matched[i].named]
