@@ -14,6 +14,9 @@ IntentName = Literal["speaker_statements", "who_said", "verify", "when", "group"
 PRONOUNS = {"he", "she", "they", "him", "her", "them", "it"}
 # The speech verbs are extraction's cue lexicon (retrieval/quotes/cues.txt), every inflection: one list for both.
 _SAY = "|".join(sorted((f for f in forms() if f.isalpha() and len(f) > 2), key=len, reverse=True))
+# The everyday verbs are tried first: a name or title may hold a rarer cue word ("the Secretary of State say",
+# "the talk radio host say"), and the nearest verb would cut it.
+_CORE = "say|said|says|tell|told|tells|write|wrote|writes|tweet|tweeted|tweets"
 # Who a group question asks about: a plural the identity layer can tell members of, or anyone.
 _GROUP = r"(?P<group>(?:the )?[A-Za-z][\w -]*?s|people|everyone|everybody)"
 _ABOUT = r"(?:about|on|regarding|concerning|of|over)"
@@ -22,13 +25,16 @@ _QUOTE_RE = re.compile(r"[\"“”]([^\"“”]{2,})[\"“”]|(?<![A-Za-z])[‘
 _PATTERNS: list[tuple[IntentName, re.Pattern[str]]] = [
     ("when", re.compile(r"^when (?:did|was|were) (?P<speaker>.+?) (?:say|said|saying|quoted)\b", re.I)),
     ("when", re.compile(r"^when was (?:that|this|it) said\b", re.I)),
-    (
-        "verify",
-        re.compile(
-            rf"^(?:is it true that|did|does|has|have|was it) (?P<speaker>.+?) (?:really |actually |ever )?"
-            rf"(?:{_SAY})\b(?: that)?[,:]? (?P<claim>.+)$",
-            re.I,
-        ),
+    *(
+        (
+            "verify",
+            re.compile(
+                rf"^(?:is it true that|did|does|has|have|was it) (?P<speaker>.+?) (?:really |actually |ever )?"
+                rf"(?:{verbs})\b(?: that)?[,:]? (?P<claim>.+)$",
+                re.I,
+            ),
+        )
+        for verbs in (_CORE, _SAY)
     ),
     (
         "verify",
@@ -47,13 +53,16 @@ _PATTERNS: list[tuple[IntentName, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    (
-        "speaker_statements",
-        re.compile(
-            rf"^what (?:else )?(?:did|does|has|have|had) (?P<speaker>.+?) (?:else )?(?:{_SAY})"
-            rf"(?: (?!{_ABOUT} )(?:to )?(?P<audience>[^?]{{1,40}}?))?(?: {_ABOUT} (?P<topic>.+))?$",
-            re.I,
-        ),
+    *(
+        (
+            "speaker_statements",
+            re.compile(
+                rf"^what (?:else )?(?:did|does|has|have|had) (?P<speaker>.+?) (?:else )?(?:{verbs})"
+                rf"(?: (?!{_ABOUT} )(?:to )?(?P<audience>[^?]{{1,40}}?))?(?: {_ABOUT} (?P<topic>.+))?$",
+                re.I,
+            ),
+        )
+        for verbs in (_CORE, _SAY)
     ),
     (
         "speaker_statements",

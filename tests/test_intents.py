@@ -57,3 +57,15 @@ def test_group_membership_from_party_tags_roles_and_affiliations() -> None:
     assert belongs("experts", Speaker("l", "Lisa Wong", roles=("economist",)))
     assert not belongs("experts", Speaker("l", "Lisa Wong", roles=("mayor",)))
     assert belongs("people", None)
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker"),
+    [
+        ("what did the Secretary of State say?", "the Secretary of State"),
+        ("what did the conservative talk radio host say?", "the conservative talk radio host"),
+        ("did the Secretary of State say the talks failed?", "the Secretary of State"),
+    ],
+)
+def test_a_cue_word_inside_a_title_does_not_cut_the_speaker(question: str, speaker: str) -> None:
+    assert detect(question).speaker == speaker
