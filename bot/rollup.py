@@ -9,8 +9,8 @@ from retrieval.models import Article, Passage, Speaker, Statement
 from retrieval.search import Filters, Searcher
 from retrieval.store import Store
 
-POOL = 60  # statements nearest the topic that the roll-up picks speakers from
-RELEVANT_MIN = 0.3  # dense similarity below which a statement is not about the topic
+POOL = 100  # statements nearest the topic that the roll-up picks speakers from
+RELEVANT_MIN = 0.25  # dense similarity below which a statement is not about the topic
 INTRO_REACH = 40  # characters around a mention read for party tags and titles ("Democratic Sen. X, D-Ohio,")
 
 
