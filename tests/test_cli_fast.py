@@ -20,7 +20,16 @@ from bot.services import Services
 from tests.conftest import ROOT
 from tests.servers import free_port, subprocess_env
 
-HEAVY = ("sentence_transformers", "torch", "spacy", "flask", "chromadb", "trafilatura", "langchain_text_splitters")
+HEAVY = (
+    "sentence_transformers",
+    "onnxruntime",
+    "torch",
+    "spacy",
+    "flask",
+    "chromadb",
+    "trafilatura",
+    "langchain_text_splitters",
+)
 PROBE = """
 import sys
 from bot.cli import main
@@ -140,4 +149,5 @@ def test_a_local_question_loads_only_what_it_needs(seeded: Services, tmp_path: P
     assert heavy == {"chromadb"}, heavy
     code, heavy, out = probe(["ask", "who called the claim ludicrous?"], env)  # a search: now the model loads
     assert code == 0 and "ludicrous" in out
-    assert "sentence_transformers" in heavy and not heavy & {"spacy", "flask"}, heavy
+    # the configured backend's runtime (onnxruntime by default, sentence_transformers for "torch")
+    assert heavy & {"onnxruntime", "sentence_transformers"} and not heavy & {"spacy", "flask"}, heavy
