@@ -42,7 +42,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,19 +52,31 @@ import numpy as np
 from bench_load import Gunicorn, alter, app_env, request
 from common import RESULTS, SHARED, latency_summary, load_average, load_records, print_table, to_article, write_json
 
+from retrieval.chunking import split
 from retrieval.embedding import SentenceTransformerEmbedder, Vectors
-from retrieval.ingest import IngestOptions, Ingestor
-from retrieval.models import Article
-from retrieval.store import Store
+from retrieval.identity.keys import name_rank
+from retrieval.ingest import IngestOptions, Ingestor, content_hash
+from retrieval.models import Article, Source, Speaker, Statement, content_id
+from retrieval.quotes import article_speakers, extract_many
+from retrieval.store import (
+    COMPLETE,
+    LATEST_KEPT,
+    ArticleWrite,
+    Store,
+    _chunk_meta,
+    _speaker_meta,
+    _statement_meta,
+    published_int,
+)
 from tests.test_production import ChromaServer
 
 CORPORA = (SHARED / "polnear_train.jsonl", SHARED / "polnear_dev.jsonl")
 SIZES = (10_000, 50_000, 100_000)
 PREFIX = "scale"
-FILL_BATCH = 64  # articles per ingest call of the fill (the ingestor embeds them 16 at a time)
-REAL_BATCH = 32  # articles ingested with the real embedder at each size to measure articles/s
+FILL_BATCH = 128  # articles per write of the fill
+REAL_BATCH = 16  # articles ingested with the real embedder at each size to measure articles/s
 ASKS, VERIFIES, WARMUP = 160, 80, 10
-PACE_SECONDS = 80.0  # spread the timed requests over this long: the speaker index refreshes every 10-60 s
+PACE_SECONDS = 70.0  # spread the timed requests over this long: the speaker index refreshes every 10-60 s
 TARGET_ASK_P95_MS = 200.0
 TARGET_P50_GROWTH = 2.0
 _SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]*\s+|\n+")
@@ -96,27 +110,220 @@ def day_groups(articles: Sequence[Article], minimum: int = 3) -> list[list[Artic
     return groups
 
 
-def generate(groups: Sequence[Sequence[Article]], rnd_round: int, seed: int) -> list[Article]:
+@dataclass(frozen=True)
+class Placed:
+    """A paragraph of a base article placed in a generated one: where it was and where it went."""
+
+    source: str
+    old: int
+    new: int
+    length: int
+
+
+def paragraphs(text: str) -> list[tuple[int, str]]:
+    """Return the non-empty paragraphs of a text with their offsets."""
+    out, pos = [], 0
+    for part in text.split("\n\n"):
+        if part.strip():
+            out.append((pos, part))
+        pos += len(part) + 2
+    return out
+
+
+def generate(groups: Sequence[Sequence[Article]], rnd_round: int, seed: int) -> list[tuple[Article, list[Placed]]]:
     """Return round `rnd_round` of the corpus: each group's paragraphs shuffled across its articles, new ids."""
-    out: list[Article] = []
+    out: list[tuple[Article, list[Placed]]] = []
     for g, group in enumerate(groups):
-        paragraphs = [p for a in group for p in a.text.split("\n\n") if p.strip()]
-        random.Random(seed * 1_000_003 + rnd_round * 10_007 + g).shuffle(paragraphs)
+        pool = [(a.id, off, p) for a in group for off, p in paragraphs(a.text)]
+        random.Random(seed * 1_000_003 + rnd_round * 10_007 + g).shuffle(pool)
         at = 0
         for a in group:
-            n = max(1, len([p for p in a.text.split("\n\n") if p.strip()]))
-            text = "\n\n".join(paragraphs[at : at + n])
+            n = max(1, len(paragraphs(a.text)))
+            # a content-hash id like an uploaded file's (its first 8 characters scope an article's own entities)
+            new_id = content_id("scale", str(seed), str(rnd_round), str(len(out)))
+            placed, parts, pos = [], [], 0
+            for source, off, text in pool[at : at + n]:
+                placed.append(Placed(source, off, pos, len(text)))
+                parts.append(text)
+                pos += len(text) + 2
             at += n
-            out.append(
-                Article(
-                    id=f"scale-r{rnd_round}-{len(out)}",
-                    text=text,
-                    title=f"{a.title} [{rnd_round}]",
-                    source=a.source,
-                    published=a.published,
+            article = Article(
+                id=new_id, text="\n\n".join(parts), title=f"{a.title} [{rnd_round}]", source=a.source,
+                published=a.published,
+            )  # fmt: skip
+            out.append((article, placed))
+    return out
+
+
+def base_statements(articles: Sequence[Article], cache: Path) -> dict[str, list[Statement]]:
+    """Return the statements the real extractor finds in each base article (extracted once, cached in --keep)."""
+    if not cache.is_file():
+        t0 = time.perf_counter()
+        found = extract_many(((a.text, a.id) for a in articles), n_process=1)
+        data = {a.id: [st.to_dict() for st in sts] for a, sts in zip(articles, found, strict=True)}
+        cache.write_text(json.dumps(data), encoding="utf-8")
+        print(f"extracted the statements of {len(articles)} base articles in {time.perf_counter() - t0:.0f} s")
+    raw = json.loads(cache.read_text(encoding="utf-8"))
+    return {
+        a: [
+            Statement(**{**d, "fragments": tuple(map(tuple, d["fragments"])), "quoted": tuple(map(tuple, d["quoted"]))})
+            for d in sts
+        ]
+        for a, sts in raw.items()
+    }
+
+
+def transplant(article: Article, placed: Sequence[Placed], base: dict[str, list[Statement]]) -> list[Statement]:
+    """Return the base statements that lie wholly inside a moved paragraph, moved with it into `article`."""
+    out: list[Statement] = []
+    for pl in placed:
+        shift = pl.new - pl.old
+        for st in base.get(pl.source, []):
+            spans = [(st.start, st.end), *st.fragments, *st.quoted]
+            spans += [
+                (x, y)
+                for x, y in ((st.mention_start, st.mention_end), (st.cue_start, st.cue_end))
+                if x is not None and y is not None
+            ]
+            if not all(pl.old <= x and y <= pl.old + pl.length for x, y in spans):
+                continue  # a statement whose speaker was named in another paragraph stays behind
+            sid = st.speaker_id
+            if sid and "--" in sid:
+                sid = f"{sid.rsplit('--', 1)[0]}--{article.id[:8]}"  # an article's own entity belongs to the new one
+            moved = replace(
+                st,
+                id=content_id(article.id, str(st.start + shift), str(st.end + shift)),
+                article_id=article.id,
+                start=st.start + shift,
+                end=st.end + shift,
+                fragments=tuple((x + shift, y + shift) for x, y in st.fragments),
+                quoted=tuple((x + shift, y + shift) for x, y in st.quoted),
+                mention_start=None if st.mention_start is None else st.mention_start + shift,
+                mention_end=None if st.mention_end is None else st.mention_end + shift,
+                cue_start=None if st.cue_start is None else st.cue_start + shift,
+                cue_end=None if st.cue_end is None else st.cue_end + shift,
+                speaker_id=sid,
+            )
+            assert article.text[moved.start : moved.end] == moved.text, "a moved statement must stay verbatim"
+            out.append(moved)
+    return sorted(out, key=lambda st: st.start)
+
+
+class SpeakerBook:
+    """The speaker records of the fill, kept in memory and written before each measurement.
+
+    Store.write_articles recounts every incoming speaker by reading all of their statements (an ingest-time cost
+    that grows with the corpus, measured by the real batch at each size); the fill instead merges speakers the same
+    way (display name by name_rank, aliases, roles and affiliations united, statements counted, newest ids kept) and
+    writes the records once per size.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.speakers: dict[str, Speaker] = {}
+        self.counts: Counter[str] = Counter()
+        self.latest: dict[str, list[tuple[int, str, int, str]]] = {}
+        if path.is_file():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            self.speakers = {
+                k: Speaker(**{**v, **{f: tuple(v[f]) for f in ("aliases", "roles", "affiliations")}})
+                for k, v in data["speakers"].items()
+            }
+            self.counts = Counter(data["counts"])
+            self.latest = {k: [tuple(r) for r in v] for k, v in data["latest"].items()}  # type: ignore[misc]
+
+    def add(self, speakers: Sequence[Speaker], statements: Sequence[Statement], published: dict[str, str]) -> None:
+        """Merge an article's speakers and count its statements."""
+        for sp in speakers:
+            old = self.speakers.get(sp.id)
+            self.speakers[sp.id] = (
+                sp
+                if old is None
+                else replace(
+                    old,
+                    name=min(old.name, sp.name, key=name_rank),
+                    aliases=tuple(sorted({*old.aliases, *sp.aliases})),
+                    roles=tuple(sorted({*old.roles, *sp.roles})),
+                    affiliations=tuple(sorted({*old.affiliations, *sp.affiliations})),
+                    kind=sp.kind,
                 )
             )
-    return out
+        for st in statements:
+            if st.speaker_id:
+                self.counts[st.speaker_id] += 1
+                rows = self.latest.setdefault(st.speaker_id, [])
+                rows.append((-published_int(published[st.article_id]), st.article_id, st.start, st.id))
+                if len(rows) > 2 * LATEST_KEPT:
+                    rows.sort()
+                    del rows[LATEST_KEPT:]
+
+    def flush(self, store: Store) -> int:
+        """Write every speaker record (with its count and newest statement ids); return how many."""
+        ids = [i for i in self.speakers if self.counts[i]]
+        for start in range(0, len(ids), 1000):
+            part = [replace(self.speakers[i], statement_count=self.counts[i]) for i in ids[start : start + 1000]]
+            store.speakers.upsert(
+                ids=[sp.id for sp in part],
+                embeddings=np.ones((len(part), 1), dtype=np.float32),
+                documents=[" | ".join((sp.name, *sp.aliases)) for sp in part],
+                metadatas=[
+                    {
+                        **_speaker_meta(sp),
+                        "latest": json.dumps([r[3] for r in sorted(self.latest[sp.id])[:LATEST_KEPT]]),
+                    }
+                    for sp in part
+                ],
+            )
+        return len(ids)
+
+    def save(self) -> None:
+        """Write the book beside the cursor so a resumed fill keeps its speakers."""
+        data = {
+            "speakers": {k: sp.to_dict() for k, sp in self.speakers.items()},
+            "counts": dict(self.counts),
+            "latest": self.latest,
+        }
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+
+def fill_batch(
+    store: Store,
+    composed: ComposedEmbedder,
+    book: SpeakerBook,
+    batch: Sequence[tuple[Article, list[Placed]]],
+    base: dict[str, list[Statement]],
+) -> int:
+    """Write generated articles with their chunks, moved statements and composed vectors; return chunks written."""
+    rows = []
+    for article, placed in batch:
+        sts = transplant(article, placed, base)
+        rows.append((article, split(article), sts))
+        book.add(article_speakers(sts), sts, {article.id: article.published})
+    texts = [c.text for r in rows for c in r[1]] + [st.text for r in rows for st in r[2]]
+    vectors = composed.embed_documents(texts)
+    at_c, at_s = 0, sum(len(r[1]) for r in rows)
+    writes = []
+    for article, chunks, sts in rows:
+        cv, sv = vectors[at_c : at_c + len(chunks)], vectors[at_s : at_s + len(sts)]
+        at_c, at_s = at_c + len(chunks), at_s + len(sts)
+        writes.append(ArticleWrite(article, content_hash(article), chunks, cv, sts, sv))
+    # the records the store's write path makes, written directly: articles complete, then chunks and statements
+    store._put_articles(writes, COMPLETE)
+    chunk_rows = [
+        (c.id, v, c.text, _chunk_meta(c, Source.of(w.article)))
+        for w in writes
+        for c, v in zip(w.chunks, w.chunk_vectors, strict=True)
+    ]
+    statement_rows = [
+        (st.id, v, st.text, _statement_meta(st, Source.of(w.article)))
+        for w in writes
+        for st, v in zip(w.statements, w.statement_vectors, strict=True)
+    ]
+    store._upsert(store.chunks, chunk_rows)
+    store._upsert(store.statements, statement_rows)
+    return at_c
 
 
 def sentences(text: str) -> list[str]:
@@ -312,11 +519,17 @@ def measure_requests(port: int, workload: dict[str, Any]) -> dict[str, Any]:
 
 
 def measure(
-    size: int, store: Store, server: ChromaServer, real: Ingestor, groups: Sequence[Sequence[Article]], args: Any
+    size: int,
+    store: Store,
+    server: ChromaServer,
+    real: Ingestor,
+    groups: Sequence[Sequence[Article]],
+    book: SpeakerBook,
+    args: Any,
 ) -> dict[str, Any]:
     """Measure the index as it stands: a real-embedder ingest batch, then /ask and /verify through gunicorn."""
     before = store.counts()
-    batch = generate(groups, 100_000 + size // 1000, args.seed)  # a round the fill never makes
+    batch = [a for a, _ in generate(groups, 100_000 + size // 1000, args.seed)]  # a round the fill never makes
     batch = random.Random(size).sample(batch, min(REAL_BATCH, len(batch)))
     t0 = time.perf_counter()
     c0 = time.process_time()
@@ -324,6 +537,12 @@ def measure(
     wall = time.perf_counter() - t0
     cpu = time.process_time() - c0
     counts = store.counts()
+    if report.article_ids:  # the book learns the real batch's statements, or its next flush would undercount them
+        got = store.get_statements({"article_id": {"$in": report.article_ids}})
+        sts = [p.statement for p in got if p.statement]
+        speakers = store.list_speakers(ids=sorted({st.speaker_id for st in sts if st.speaker_id}))
+        book.add(speakers, sts, {p.source.article_id: p.source.published for p in got})
+        book.save()
     workload_file = args.keep / "workload.json"
     if workload_file.is_file():
         workload = json.loads(workload_file.read_text(encoding="utf-8"))
@@ -439,6 +658,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)), help="chunk counts to measure at, comma-separated")
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--measure-only", action="store_true", help="measure the kept index as it is, no fill")
+    ap.add_argument("--prepare", action="store_true", help="only extract the base articles' statements, then stop")
     ap.add_argument("--articles", type=int, default=0, help="use only the first N base articles (a smoke test)")
     ap.add_argument("--out", type=Path, default=RESULTS / "scale.json")
     args = ap.parse_args(argv)
@@ -449,6 +669,10 @@ def main(argv: list[str] | None = None) -> int:
         args.keep = temp
     args.keep.mkdir(parents=True, exist_ok=True)
     state = load_state(args.keep)
+    if args.prepare:  # no server, no model: runs beside a fill that is still priming its vectors
+        base = base_articles()
+        base_statements(base[: args.articles] if args.articles else base, args.keep / "base_statements.json")
+        return 0
     server = ChromaServer(args.keep / "chroma")
     server.start()
     print(f"chroma run on {server.url}, data in {server.folder}", flush=True)
@@ -460,10 +684,11 @@ def main(argv: list[str] | None = None) -> int:
         options = IngestOptions()  # config/default.toml's chunking is the same 800/100
         real = Ingestor(store, model, options)
         composed = ComposedEmbedder(model, args.keep / "vectors.npy")
-        fill = Ingestor(store, composed, options)
+        statements = base_statements([a for g in groups for a in g], args.keep / "base_statements.json")
+        book = SpeakerBook(args.keep / "speakers.json")
         if args.measure_only:
             size = store.counts().chunks
-            state["measured"][str(size)] = measure(size, store, server, real, groups, args)
+            state["measured"][str(size)] = measure(size, store, server, real, groups, book, args)
             save_state(args.keep, state)
         else:
             t0 = time.perf_counter()
@@ -472,7 +697,7 @@ def main(argv: list[str] | None = None) -> int:
             for size in sizes:
                 if str(size) in state["measured"]:
                     continue
-                rounds: dict[int, list[Article]] = {}
+                rounds: dict[int, list[tuple[Article, list[Placed]]]] = {}
                 while store.chunks.count() < size:
                     if state["round"] not in rounds:
                         rounds = {state["round"]: generate(groups, state["round"], args.seed)}
@@ -481,12 +706,13 @@ def main(argv: list[str] | None = None) -> int:
                         state["round"], state["offset"] = state["round"] + 1, 0
                         continue
                     t1 = time.perf_counter()
-                    fill.ingest_articles(batch)
+                    fill_batch(store, composed, book, batch, statements)
                     state["fill_seconds"] += time.perf_counter() - t1
                     state["fill_articles"] += len(batch)
                     state["offset"] += len(batch)
                     if composed.unsaved > 2000:
                         composed.save()
+                    book.save()
                     save_state(args.keep, state)
                     n = store.chunks.count()
                     print(
@@ -496,9 +722,10 @@ def main(argv: list[str] | None = None) -> int:
                         flush=True,
                     )
                 composed.save()
+                print(f"writing {book.flush(store):,} speaker records", flush=True)
                 print(f"measuring at {store.chunks.count():,} chunks ...", flush=True)
                 try:
-                    state["measured"][str(size)] = measure(size, store, server, real, groups, args)
+                    state["measured"][str(size)] = measure(size, store, server, real, groups, book, args)
                 except Exception as exc:  # a failed measurement must not lose the fill: record it and go on
                     print(f"measurement at {size} failed: {exc!r}", flush=True)
                     state.setdefault("failed", {})[str(size)] = repr(exc)
