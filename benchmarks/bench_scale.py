@@ -419,6 +419,19 @@ def disk_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """Return the user+system CPU seconds these processes and their children have used so far."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        proc = psutil.Process(pid)
+        for p in (proc, *proc.children(recursive=True)):
+            t = p.cpu_times()
+            total += t.user + t.system
+    return total
+
+
 def worker_rss(master_pid: int) -> int:
     """Return the summed RSS (bytes) of the gunicorn master's child processes (the API workers)."""
     import psutil
@@ -556,8 +569,17 @@ def measure(
     try:
         assert gun.proc is not None
         rss_booted = worker_rss(gun.proc.pid)
+        assert server.proc is not None
+        # CPU per request of the API worker and of Chroma: unlike latency, hardly changed by other jobs on the machine
+        cpu0 = (cpu_seconds([gun.proc.pid]), cpu_seconds([server.proc.pid]))
         lat = measure_requests(gun.port, workload)
+        cpu1 = (cpu_seconds([gun.proc.pid]), cpu_seconds([server.proc.pid]))
         rss = worker_rss(gun.proc.pid)
+        served = lat["ask"]["n"] + lat["verify"]["n"] + lat["n_errors"]
+        lat["cpu_ms_per_request"] = {
+            "api": round((cpu1[0] - cpu0[0]) * 1000 / max(served, 1), 1),
+            "chroma": round((cpu1[1] - cpu0[1]) * 1000 / max(served, 1), 1),
+        }
     finally:
         gun.stop()
     return {
@@ -613,15 +635,17 @@ def summarise(measured: dict[str, Any]) -> list[tuple[str, ...]]:
                 f"{m['ingest']['articles_per_s']:.2f}",
                 f"{m['ask']['p50_ms']:.1f} / {m['ask']['p95_ms']:.1f}",
                 f"{m['verify']['p50_ms']:.1f} / {m['verify']['p95_ms']:.1f}",
+                "{api} + {chroma}".format(**m.get("cpu_ms_per_request", {"api": "?", "chroma": "?"})),
                 f"{m['api_rss_mb']:.0f}",
                 f"{m['disk_mb']:.0f}",
+                f"{(m.get('load_average') or [0])[0]:.1f}",
             )
         )
     return rows
 
 
 HEADER = ("chunks", "statements", "articles", "speakers", "ingest art/s", "/ask p50/p95 ms", "/verify p50/p95 ms",
-          "API RSS MB", "disk MB")  # fmt: skip
+          "CPU ms/req API+Chroma", "API RSS MB", "disk MB", "load 1m")  # fmt: skip
 
 
 def print_rows(rows: Sequence[tuple[str, ...]]) -> None:
