@@ -763,6 +763,7 @@ def main(argv: list[str] | None = None) -> int:
                 if str(size) in state["measured"]:
                     continue
                 rounds: dict[int, list[tuple[Article, list[Placed]]]] = {}
+                unsaved_batches = 0
                 while store.chunks.count() < size:
                     if state["round"] not in rounds:
                         rounds = {state["round"]: generate(groups, state["round"], args.seed)}
@@ -777,8 +778,12 @@ def main(argv: list[str] | None = None) -> int:
                     state["offset"] += len(batch)
                     if composed.unsaved > 2000:
                         composed.save()
-                    book.save()
-                    save_state(args.keep, state)
+                    unsaved_batches += 1
+                    if unsaved_batches >= 8:
+                        unsaved_batches = 0
+                        # the cursor only moves with the book: a resumed fill rewrites (same ids) what came after
+                        book.save()
+                        save_state(args.keep, state)
                     n = store.chunks.count()
                     print(
                         f"  fill r{state['round']}+{state['offset']}: {n:,} chunks, "
@@ -787,6 +792,8 @@ def main(argv: list[str] | None = None) -> int:
                         flush=True,
                     )
                 composed.save()
+                book.save()
+                save_state(args.keep, state)
                 print(f"writing {book.flush(store):,} speaker records", flush=True)
                 print(f"measuring at {store.chunks.count():,} chunks ...", flush=True)
                 try:
