@@ -50,7 +50,17 @@ from typing import Any
 
 import numpy as np
 from bench_load import Gunicorn, alter, app_env, request
-from common import RESULTS, SHARED, latency_summary, load_average, load_records, print_table, to_article, write_json
+from common import (
+    REPO,
+    RESULTS,
+    SHARED,
+    latency_summary,
+    load_average,
+    load_records,
+    print_table,
+    to_article,
+    write_json,
+)
 
 from retrieval.chunking import split
 from retrieval.embedding import SentenceTransformerEmbedder, Vectors
@@ -625,6 +635,7 @@ def measure(
         gun.stop()
     return {
         "size_target_chunks": size,
+        "code": code_version(),
         "counts_before_real_batch": before.to_dict(),
         "counts": counts.to_dict(),
         "ingest": {
@@ -645,6 +656,18 @@ def measure(
 
 
 # ---- the run -----------------------------------------------------------------------------------------------------
+
+
+def code_version() -> str:
+    """Return the commit the measured code is at, with "+dirty" when the work tree has changes."""
+    import subprocess
+
+    def git(*argv: str) -> str:
+        return subprocess.run(["git", *argv], cwd=REPO, capture_output=True, text=True, check=False).stdout.strip()
+
+    return git("rev-parse", "--short", "HEAD") + (
+        "+dirty" if git("status", "--porcelain", "--untracked-files=no") else ""
+    )
 
 
 def load_state(keep: Path) -> dict[str, Any]:
@@ -723,6 +746,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)), help="chunk counts to measure at, comma-separated")
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--measure-only", action="store_true", help="measure the kept index as it is, no fill")
+    ap.add_argument("--note", default="", help="with --measure-only: record the run apart under this label")
     ap.add_argument("--prepare", action="store_true", help="only extract the base articles' statements, then stop")
     ap.add_argument("--articles", type=int, default=0, help="use only the first N base articles (a smoke test)")
     ap.add_argument("--out", type=Path, default=RESULTS / "scale.json")
@@ -753,7 +777,11 @@ def main(argv: list[str] | None = None) -> int:
         book = SpeakerBook(args.keep / "speakers.json")
         if args.measure_only:
             size = store.counts().chunks
-            state["measured"][str(size)] = measure(size, store, server, real, groups, book, args)
+            got = measure(size, store, server, real, groups, book, args)
+            if args.note:  # a variant (other code, other settings): kept apart from the size series and its verdicts
+                state.setdefault("extra", {})[args.note] = {"note": args.note, "code": code_version(), **got}
+            else:
+                state["measured"][str(size)] = got
             save_state(args.keep, state)
         else:
             t0 = time.perf_counter()
@@ -816,7 +844,9 @@ def main(argv: list[str] | None = None) -> int:
             "articles": state["fill_articles"],
             "seconds": round(state["fill_seconds"], 1),
         },
+        "code": code_version(),
         "sizes": state["measured"],
+        "variants": state.get("extra", {}),
         "verdicts": verdicts(state["measured"]),
     }
     write_json(args.out, result)
