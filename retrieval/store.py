@@ -284,6 +284,21 @@ class Store:
             yield from (str(m[key]) for m in got["metadatas"] or []) if key else got["ids"]
             offset += len(got["ids"])
 
+    def _paged(self, collection: Collection, where: Any) -> tuple[list[str], list[Any]]:
+        """Return the ids and metadatas of every record matching `where`, read a page at a time.
+
+        One unpaged get() of more than ~32k rows fails inside Chroma ("too many SQL variables"): a popular speaker
+        passes that at about 100k chunks.
+        """
+        ids: list[str] = []
+        metas: list[Any] = []
+        while True:
+            got = collection.get(where=where, include=["metadatas"], limit=SCAN_PAGE, offset=len(ids))
+            ids += got["ids"]
+            metas += got["metadatas"] or []
+            if len(got["ids"]) < SCAN_PAGE:
+                return ids, metas
+
     def _citable(self, passages: list[Passage]) -> list[Passage]:
         """Drop passages whose article is not stored complete, so an orphan or a half-written article is never cited."""
         if not passages:
@@ -523,9 +538,9 @@ class Store:
         known = {s.id: s for s in self.list_speakers(ids=list(incoming))}
         renamed = {c.speaker_id: c.name for c in self.list_corrections() if c.op == "rename"}
         where: Any = {"speaker_id": {"$in": list(incoming)}}
-        found = self.statements.get(where=where, include=["metadatas"])
-        counts = Counter(str(m["speaker_id"]) for m in found["metadatas"] or [])
-        latest = _latest_ids(found["ids"], found["metadatas"] or [])
+        ids, metas = self._paged(self.statements, where)
+        counts = Counter(str(m["speaker_id"]) for m in metas)
+        latest = _latest_ids(ids, metas)
         keep: list[Speaker] = []
         drop: list[Speaker] = []
         for sp in incoming.values():

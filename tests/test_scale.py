@@ -107,10 +107,25 @@ def test_invalidate_still_reads_the_processes_own_ingest_at_once(seeded: Service
 @pytest.mark.parametrize("cutoff", [0.5, 0.85])
 def test_fuzzy_matches_equal_difflib_over_every_key(cutoff: float) -> None:
     rnd = random.Random(5)
-    keys = sorted({"".join(rnd.choice("abcde ") for _ in range(rnd.randint(1, 14))).strip() for _ in range(3000)} - {""})
+    keys = sorted(
+        {"".join(rnd.choice("abcde ") for _ in range(rnd.randint(1, 14))).strip() for _ in range(3000)} - {""}
+    )
     by_length: dict[int, list[str]] = {}
     for k in keys:
         by_length.setdefault(len(k), []).append(k)
     for _ in range(300):
         typed = "".join(rnd.choice("abcde ") for _ in range(rnd.randint(1, 14))).strip() or "a"
         assert _fuzzy(typed, by_length, 3, cutoff) == difflib.get_close_matches(typed, keys, n=3, cutoff=cutoff)
+
+
+def test_speaker_recounts_read_a_page_at_a_time(seeded: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A popular speaker's statements are counted in pages: one get() of ~32k rows fails inside Chroma."""
+    monkeypatch.setattr(store_module, "SCAN_PAGE", 2)
+    ids = _kirby(seeded)
+    full = _newest_by_full_read(seeded.store, ids)
+    kirby = seeded.store.get_speaker(ids[0])
+    assert kirby is not None and kirby.statement_count == len(full) > 2
+    got = seeded.store.latest_statements(ids, len(full))
+    assert got is not None and [p.statement.id for p in got if p.statement] == [
+        p.statement.id for p in full if p.statement
+    ]
