@@ -81,8 +81,8 @@ class SpeakerIndex:
     The cache is loaded from the store on the first lookup and after `invalidate()` (so a process reads its own
     ingests at once). Otherwise a lookup never waits for the store: every `_CACHE_SECONDS` one lookup starts a
     background check (a count; a full reload when it changed, or every `6 * _CACHE_SECONDS` for edits that keep the
-    count) and lookups keep answering from the previous index until the new one is built. Lookups are dictionary reads
-    (names, role head nouns, affiliations), so their cost does not grow with the number of speakers.
+    count) and lookups keep answering from the previous index until the new one is built. Name, role and affiliation
+    lookups are dictionary reads; a near spelling compares only the keys whose length can match.
     """
 
     def __init__(self, store: Store) -> None:
