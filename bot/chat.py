@@ -111,11 +111,17 @@ class Chat:
             about = any(p.score >= TOPIC_MIN or _overlap(_words(topic), p.text) for p in found[:1])
         else:
             # Newest first (a stable sort keeps each article's statements in text order), so top_k keeps the latest.
-            found = sorted(
-                self.store.get_statements(filters.where(statements=True)),
-                key=lambda p: p.source.published,
-                reverse=True,
+            # Without a date or article filter the speaker records' newest-first lists answer with a bounded read.
+            plain = not (filters.article_id or filters.since or filters.until)
+            newest = self.store.latest_statements([speaker.id, *spokes], params.top_k + len(shown)) if plain else None
+            wanted = params.top_k + len(shown)
+            short = (
+                newest is not None
+                and len(newest) >= wanted
+                and len({p.statement.id for p in newest if p.statement} - set(shown)) < params.top_k
             )
+            # statements shown by a topic answer are not the newest: a short list is read in full instead
+            found = newest if newest is not None and not short else self._all_newest_first(filters)
         fresh = [p for p in found if p.statement and p.statement.id not in shown][: params.top_k]
         if not fresh:
             if shown:
@@ -153,6 +159,11 @@ class Chat:
             speaker=speaker.name,
             context=_context(ctx, speaker=speaker, topic=topic, shown=shown + ids, last=ids),
         )
+
+    def _all_newest_first(self, filters: Filters) -> list[Passage]:
+        """Return every statement matching the filters, newest article first (text order within an article)."""
+        found = self.store.get_statements(filters.where(statements=True))
+        return sorted(found, key=lambda p: p.source.published, reverse=True)
 
     def on_topic(self, topic: str, top_k: int, filters: Filters) -> list[Passage]:
         """Return statements ranked by relevance to a topic: dense similarity, then the topic's own words."""

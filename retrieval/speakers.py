@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from retrieval.errors import StoreUnavailableError
 from retrieval.identity.corrections import apply as apply_corrections
 from retrieval.identity.lexicon import metonyms
 from retrieval.models import Speaker, Statement, slugify
@@ -64,15 +66,39 @@ def _strip_determiner(text: str) -> str:
     return " ".join(words[1:] if len(words) > 1 and words[0].lower() in DETERMINERS else words)
 
 
+def _fuzzy(key: str, by_length: dict[int, list[str]], n: int, cutoff: float) -> list[str]:
+    """Return difflib's close matches of `key`, comparing only keys whose length lets them reach `cutoff`."""
+    # ratio = 2*matches/(len(a)+len(b)) <= 2*min/(sum): keys outside these lengths can never reach the cutoff
+    size = len(key)
+    low, high = int(size * cutoff / (2 - cutoff)), int(size * (2 - cutoff) / cutoff) + 1
+    pool = [k for length in range(low, high + 1) for k in by_length.get(length, ())]
+    return difflib.get_close_matches(key, pool, n=n, cutoff=cutoff)
+
+
 class SpeakerIndex:
-    """Looks speakers up by name, alias, role, organisation or a near spelling; cached briefly from the store."""
+    """Looks speakers up by name, alias, role, organisation or a near spelling; cached briefly from the store.
+
+    The cache is loaded from the store on the first lookup and after `invalidate()` (so a process reads its own
+    ingests at once). Otherwise a lookup never waits for the store: every `_CACHE_SECONDS` one lookup starts a
+    background check (a count; a full reload when it changed, or every `6 * _CACHE_SECONDS` for edits that keep the
+    count) and lookups keep answering from the previous index until the new one is built. Name, role and affiliation
+    lookups are dictionary reads; a near spelling compares only the keys whose length can match.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self._speakers: list[Speaker] = []
         self._keys: dict[str, list[Speaker]] = {}
+        self._by_length: dict[int, list[str]] = {}
+        self._roles: dict[str, list[tuple[Speaker, tuple[str, ...], bool]]] = {}
+        self._members: dict[str, list[Speaker]] = {}
+        self._rank: dict[str, int] = {}
         self._loaded_at = -1e9
+        self._checked_at = -1e9
         self._count = -1
+        self._stale = True
+        self._refreshing = False
+        self._guard = threading.Lock()
 
     def all(self) -> list[Speaker]:
         """Return every speaker, most statements first."""
@@ -113,7 +139,7 @@ class SpeakerIndex:
                 spokes = self.spokespeople(meant[0]) if meant[0].kind == "organisation" else ()
                 return Lookup((meant[0],), "stands for", spokes)
         # near spellings of what was typed ("Kirbey"); several fits are asked back, never chosen between
-        fuzzy = difflib.get_close_matches(key, list(self._keys), n=3, cutoff=FUZZY_CUTOFF)
+        fuzzy = _fuzzy(key, self._by_length, 3, FUZZY_CUTOFF)
         seen: dict[str, Speaker] = {}
         for match in fuzzy:
             for sp in self._keys[match]:
@@ -122,40 +148,35 @@ class SpeakerIndex:
 
     def spokespeople(self, org: Speaker) -> tuple[Speaker, ...]:
         """Return the people whose roles say they speak or work for an organisation."""
-        names = {role_key(n) for n in (org.name, *org.aliases)}
-        return tuple(
-            sp for sp in self._speakers if sp.kind == "person" and any(role_key(a) in names for a in sp.affiliations)
-        )
+        members = self._members
+        found = {sp.id: sp for n in (org.name, *org.aliases) for sp in members.get(role_key(n), ())}
+        return tuple(sorted(found.values(), key=lambda sp: self._rank.get(sp.id, 0)))
 
     def _affiliated(self, wanted: str) -> list[Speaker]:
         """Return the people whose affiliations name an organisation exactly."""
-        return [
-            sp for sp in self._speakers if sp.kind == "person" and any(role_key(a) == wanted for a in sp.affiliations)
-        ]
+        return list(self._members.get(wanted, ()))
 
     def _by_role(self, wanted: str) -> list[Speaker]:
         """Return people whose role holds every word of a role phrase, ending with its head noun."""
         words = wanted.split()
         if not words:
             return []
-        head = words[-1]
         exact: list[Speaker] = []
         loose: list[Speaker] = []
         unnamed: list[Speaker] = []
-        for sp in self._speakers:
-            # an article's own "the spokesman" entity is its role; named holders of a role come first
-            for role in (*sp.roles, *((sp.name,) if "--" in sp.id else ())):
-                got = role_key(role).split()
-                if got and got[-1] == head and set(words) <= set(got):
-                    (unnamed if "--" in sp.id else exact if got == words else loose).append(sp)
-                    break
+        seen: set[str] = set()
+        # only the roles ending in the phrase's head noun, in index order (each speaker judged by its first such role)
+        for sp, got, scoped in self._roles.get(words[-1], ()):
+            if sp.id not in seen and set(words) <= set(got):
+                seen.add(sp.id)
+                (unnamed if scoped else exact if list(got) == words else loose).append(sp)
         return exact + loose + unnamed
 
     def suggest(self, name: str, n: int = 3) -> list[Speaker]:
         """Return up to `n` known speakers whose names look most like `name`."""
         self._refresh()
         key = fold(name)
-        matches = difflib.get_close_matches(key, list(self._keys), n=n * 3, cutoff=0.5)
+        matches = _fuzzy(key, self._by_length, n * 3, 0.5)
         out: dict[str, Speaker] = {}
         for match in matches:
             for sp in self._keys[match]:
@@ -176,21 +197,54 @@ class SpeakerIndex:
 
     def invalidate(self) -> None:
         """Forget the cache so the next lookup reads the store."""
-        self._loaded_at = -1e9
-        self._count = -1
+        self._stale = True
 
     def _refresh(self) -> None:
+        """Load the index if it was never loaded or was invalidated; else start a background check when due."""
+        if self._stale:
+            with self._guard:
+                if self._stale:
+                    self._stale = False
+                    self._reload()
+            return
         now = time.monotonic()
-        if now - self._loaded_at < _CACHE_SECONDS:
+        if now - self._checked_at < _CACHE_SECONDS:
             return
+        with self._guard:
+            if self._refreshing:
+                return
+            self._refreshing, self._checked_at = True, now
+        threading.Thread(target=self._check, name="speaker-index-refresh", daemon=True).start()
+
+    def _check(self) -> None:
+        """Reload when the store's speaker count changed or the index is old (runs beside the requests)."""
+        try:
+            count = self.store.counts().speakers
+            if count != self._count or time.monotonic() - self._loaded_at >= 6 * _CACHE_SECONDS:
+                self._reload()
+        except StoreUnavailableError:
+            pass  # an unreachable store keeps the previous index; the next check retries
+        finally:
+            self._refreshing = False
+
+    def _reload(self) -> None:
+        """Read every speaker and build the lookup tables, then swap them in at once."""
+        started = time.monotonic()
         count = self.store.counts().speakers
-        if count == self._count and now - self._loaded_at < 6 * _CACHE_SECONDS:
-            self._loaded_at = now
-            return
         speakers = self.store.list_speakers()
         keys: dict[str, list[Speaker]] = {}
+        roles: dict[str, list[tuple[Speaker, tuple[str, ...], bool]]] = {}
+        members: dict[str, list[Speaker]] = {}
         for sp in speakers:
-            if "--" in sp.id:
+            scoped = "--" in sp.id
+            for role in (*sp.roles, *((sp.name,) if scoped else ())):
+                got = tuple(role_key(role).split())
+                if got:
+                    roles.setdefault(got[-1], []).append((sp, got, scoped))
+            if sp.kind == "person":
+                for aff in dict.fromkeys(role_key(a) for a in sp.affiliations):
+                    members.setdefault(aff, []).append(sp)
+            if scoped:
                 continue  # an article's own common-noun entity ("officials" there): found by role, not by name
             full = {sp.name, *sp.aliases, sp.id.replace("-", " ")}
             words = fold(sp.name).split()
@@ -204,4 +258,10 @@ class SpeakerIndex:
                     keys[last].append(sp)  # the surname alone
         for group in keys.values():
             group.sort(key=lambda s: -s.statement_count)
-        self._speakers, self._keys, self._count, self._loaded_at = speakers, keys, count, now
+        by_length: dict[int, list[str]] = {}
+        for k in keys:
+            by_length.setdefault(len(k), []).append(k)
+        rank = {sp.id: i for i, sp in enumerate(speakers)}
+        # one assignment per table, tables first: a lookup running meanwhile sees the old or the new entries
+        self._keys, self._by_length, self._roles, self._members, self._rank = keys, by_length, roles, members, rank
+        self._speakers, self._count, self._loaded_at = speakers, count, started

@@ -44,6 +44,8 @@ COMPLETE, WRITING, DELETING = "complete", "writing", "deleting"
 _UNFINISHED: Any = {"state": {"$in": [WRITING, DELETING]}}
 # Rows per page when a repair reads a whole collection, so memory stays flat however large the index is.
 SCAN_PAGE = 5000
+# Newest statement ids kept on each speaker record, so "what did X say?" reads a few records, not all of X's.
+LATEST_KEPT = 100
 
 
 @dataclass(frozen=True)
@@ -282,6 +284,21 @@ class Store:
             yield from (str(m[key]) for m in got["metadatas"] or []) if key else got["ids"]
             offset += len(got["ids"])
 
+    def _paged(self, collection: Collection, where: Any) -> tuple[list[str], list[Any]]:
+        """Return the ids and metadatas of every record matching `where`, read a page at a time.
+
+        One unpaged get() of more than ~32k rows fails inside Chroma ("too many SQL variables"): a popular speaker
+        passes that at about 100k chunks.
+        """
+        ids: list[str] = []
+        metas: list[Any] = []
+        while True:
+            got = collection.get(where=where, include=["metadatas"], limit=SCAN_PAGE, offset=len(ids))
+            ids += got["ids"]
+            metas += got["metadatas"] or []
+            if len(got["ids"]) < SCAN_PAGE:
+                return ids, metas
+
     def _citable(self, passages: list[Passage]) -> list[Passage]:
         """Drop passages whose article is not stored complete, so an orphan or a half-written article is never cited."""
         if not passages:
@@ -359,6 +376,31 @@ class Store:
             if p.statement is not None
         }
         return [found[i] for i in ids if i in found]
+
+    def latest_statements(self, speaker_ids: Sequence[str], n: int) -> list[Passage] | None:
+        """Return the `n` newest statements of these speakers (newest date first, then article order).
+
+        Reads the newest-first id lists kept on the speaker records: a bounded read however many statements a
+        speaker has. Returns None when a record predates those lists or `n` reaches past what they hold; the caller
+        then filters all of the speakers' statements instead.
+        """
+        if n <= 0:
+            raise ValueError(f"n must be positive, got {n}")
+        if not speaker_ids:
+            return []
+        with _reachable("reading speakers"):
+            got = self.speakers.get(ids=list(dict.fromkeys(speaker_ids)), include=["metadatas"])
+        ids: list[str] = []
+        for meta in got["metadatas"] or []:
+            if "latest" not in meta:
+                return None
+            kept = json.loads(str(meta["latest"]))
+            if len(kept) < min(n, int(str(meta.get("statement_count", 0)))):
+                return None
+            ids += kept[:n]
+        found = self.statements_by_ids(ids)
+        found.sort(key=lambda p: (p.source.article_id, p.start))
+        return sorted(found, key=lambda p: p.source.published, reverse=True)[:n]
 
     def get_speaker(self, speaker_id: str) -> Speaker | None:
         """Return one speaker from the speaker index, or None."""
@@ -496,8 +538,9 @@ class Store:
         known = {s.id: s for s in self.list_speakers(ids=list(incoming))}
         renamed = {c.speaker_id: c.name for c in self.list_corrections() if c.op == "rename"}
         where: Any = {"speaker_id": {"$in": list(incoming)}}
-        found = self.statements.get(where=where, include=["metadatas"])
-        counts = Counter(str(m["speaker_id"]) for m in found["metadatas"] or [])
+        ids, metas = self._paged(self.statements, where)
+        counts = Counter(str(m["speaker_id"]) for m in metas)
+        latest = _latest_ids(ids, metas)
         keep: list[Speaker] = []
         drop: list[Speaker] = []
         for sp in incoming.values():
@@ -517,7 +560,7 @@ class Store:
                 ids=[s.id for s in keep],
                 embeddings=_units(len(keep)),
                 documents=[" | ".join((s.name, *s.aliases)) for s in keep],
-                metadatas=[_speaker_meta(s) for s in keep],
+                metadatas=[{**_speaker_meta(s), "latest": json.dumps(latest.get(s.id, []))} for s in keep],
             )
 
     # ---- editorial corrections of speaker identity ----------------------------------------------------------
@@ -683,6 +726,20 @@ def _statement_passage(statement_id: str, meta: Any, text: str, score: float) ->
         confidence=float(meta.get("confidence", 1.0)),
     )
     return Passage(_source(meta), st.start, st.end, text, score, st)
+
+
+def _latest_ids(ids: Sequence[str], metas: Sequence[Any]) -> dict[str, list[str]]:
+    """Return each speaker's newest LATEST_KEPT statement ids: newest date first, then article and text order."""
+    rows = sorted(
+        zip(ids, metas, strict=True),
+        key=lambda r: (-int(r[1].get("published_int", 0)), str(r[1]["article_id"]), int(r[1]["start"])),
+    )
+    out: dict[str, list[str]] = {}
+    for statement_id, meta in rows:
+        kept = out.setdefault(str(meta["speaker_id"]), [])
+        if len(kept) < LATEST_KEPT:
+            kept.append(statement_id)
+    return out
 
 
 def _speaker_meta(sp: Speaker) -> dict[str, Any]:
