@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +21,7 @@ from retrieval.loaders import load_file
 from retrieval.locks import LocalLocks, RedisLocks
 from retrieval.store import WRITING, Store
 from tests.conftest import SEED_FILE
+from tests.servers import redis_server
 from tests.test_faults import compare, kill_ingest_at, small_corpus, snapshot
 from tests.test_production import ChromaServer, free_port
 
@@ -116,31 +115,8 @@ def test_local_locks_make_a_delete_wait_for_a_write_of_the_same_article() -> Non
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real redis-server on a free loopback port, no persistence."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (scripts/system-deps.sh installs it)")
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=tmp_path_factory.mktemp("redis"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        import redis
-
-        client = redis.Redis.from_url(url)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.05)
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
-    finally:
-        proc.kill()
-        proc.wait(10)
 
 
 def test_redis_locks_are_shared_by_separate_holders(redis_url: str) -> None:
