@@ -15,7 +15,7 @@ from retrieval.quotes.cues import lemma_of
 from retrieval.search import Filters, Searcher
 from retrieval.speakers import Lookup, SpeakerIndex
 from retrieval.verification import Verifier
-from retrieval.verification.candidates import Candidate, CandidateSearch, Pool
+from retrieval.verification.candidates import Candidate, Pool
 from retrieval.verification.verify import PARAPHRASE_MIN
 
 # Words that say nothing about what a claim or topic is about (the rest are matched against statements).
@@ -47,7 +47,7 @@ class Chat:
         self.store = searcher.store
         self.speakers = speakers
         self.verifier = verifier
-        self.search = CandidateSearch(searcher.store, searcher.embedder)
+        self.search = verifier.search  # one candidate search for who-said and /verify
 
     def ask(self, params: AskParams) -> Answer:
         """Answer one question."""
@@ -258,7 +258,8 @@ class Chat:
 
     def _group(self, intent: Intent, params: AskParams, ctx: dict[str, Any]) -> Answer:
         group, topic = intent.speaker or "people", intent.topic or ""
-        found = rollup(self.searcher, group, topic, max(params.top_k, 5), params.filters)
+        renderer = Renderer(self.store)
+        found = rollup(self.searcher, group, topic, max(params.top_k, 5), params.filters, renderer.article)
         if not found.picks:
             none = f"I found no {group} quoted about {topic} in the indexed articles."
             if found.others:
@@ -268,7 +269,7 @@ class Chat:
         who = f"{group[:1].upper()}{group[1:]}" if found.filtered else "Speakers"
         lead = f"{who} quoted about {topic}: {n} {_plural(n, 'speaker')}, each with their most relevant statement."
         picks = [(describe(p.speaker) if p.speaker and p.speaker.roles else p.name, p.passage) for p in found.picks]
-        text, citations = Renderer(self.store).rollup(lead, picks)
+        text, citations = renderer.rollup(lead, picks)
         ids = [p.passage.statement.id for p in found.picks if p.passage.statement]
         return Answer(text, "group", tuple(citations), context=_context(ctx, topic=topic, shown=ids, last=ids))
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from retrieval.identity.groups import belongs, group_key, groups
 from retrieval.models import Article, Passage, Speaker, Statement
 from retrieval.search import Filters, Searcher
-from retrieval.store import Store
 
 POOL = 100  # statements nearest the topic that the roll-up picks speakers from
 RELEVANT_MIN = 0.25  # dense similarity below which a statement is not about the topic
@@ -32,7 +32,7 @@ class Rollup:
     others: int  # speakers quoted on the topic who are not (known to be) in the group
 
 
-def introduction(store: Store, st: Statement, articles: dict[str, Article | None]) -> str:
+def introduction(st: Statement, article_of: Callable[[str], Article | None]) -> str:
     """Return how the article introduces a statement's speaker: the mention with the words around it.
 
     Party tags and appositions sit beside the name, not in it: "Sen. Amy Brooks, D-Ohio, said" or "Lisa Wong, an
@@ -40,9 +40,7 @@ def introduction(store: Store, st: Statement, articles: dict[str, Article | None
     """
     if st.mention_start is None or st.mention_end is None:
         return st.mention or ""
-    if st.article_id not in articles:
-        articles[st.article_id] = store.get_article(st.article_id)
-    article = articles[st.article_id]
+    article = article_of(st.article_id)
     if article is None:
         return st.mention or ""
     text = article.text
@@ -53,10 +51,19 @@ def introduction(store: Store, st: Statement, articles: dict[str, Article | None
     return before + text[st.mention_start : after].split("\n", 1)[0]
 
 
-def rollup(searcher: Searcher, group: str, topic: str, top_k: int, filters: Filters) -> Rollup:
-    """Return up to `top_k` speakers of `group` quoted on `topic`, each with their most relevant statement."""
+def rollup(
+    searcher: Searcher,
+    group: str,
+    topic: str,
+    top_k: int,
+    filters: Filters,
+    article_of: Callable[[str], Article | None],
+) -> Rollup:
+    """Return up to `top_k` speakers of `group` quoted on `topic`, each with their most relevant statement.
+
+    `article_of` reads an article (the answer's Renderer, so an article read to place a speaker is read once).
+    """
     key = group_key(group) or ""
-    articles: dict[str, Article | None] = {}
     filtered = bool(groups().get(key))
     found = [p for p in searcher.statements(topic, POOL, filters) if p.score >= RELEVANT_MIN]
     best: dict[str, Passage] = {}
@@ -72,7 +79,7 @@ def rollup(searcher: Searcher, group: str, topic: str, top_k: int, filters: Filt
         st = p.statement
         assert st is not None and st.speaker is not None
         sp = searcher.store.get_speaker(speaker_id) if filtered else None
-        if filtered and not belongs(group, sp, introduction(searcher.store, st, articles)):
+        if filtered and not belongs(group, sp, introduction(st, article_of)):
             others += 1
             continue
         picks.append(Pick(sp, st.speaker, p))
