@@ -176,7 +176,7 @@ class Chat:
         words = _words(claim)
         verb = lemma_of(intent.topic or "")
         where = params.filters.where(statements=True)
-        pool: Pool = {}
+        pool = Pool()
         self.search.dense(pool, claim or params.question, where=where, top_k=max(params.top_k, 10))
 
         def hit(c: Candidate) -> float:
@@ -189,14 +189,12 @@ class Chat:
         def score(c: Candidate) -> float:
             return hit(c) + 0.5 * (c.dense or 0.0)
 
-        # Word lookups scan the store's full-text index (10-25 ms each at 13k statements): only when the nearest
-        # statements in meaning do not already hold every word of the claim.
-        # One scan per word, in the case the question wrote it (a name capitalised, other words lower case), for
-        # the three longest words.
+        # When the nearest statements in meaning do not hold every word of the claim, look wider for the three
+        # longest words, in the case the question wrote them (a name capitalised, other words lower case).
         if not any(hit(c) >= 1.0 for c in pool.values()):
             written = {w.lower(): w for w in re.findall(r"[\w’'-]+", claim)}
             longest = sorted(words, key=len, reverse=True)[:3]
-            self.search.words(pool, [written.get(w, w) for w in longest], where, cases=False)
+            self.search.words(pool, claim or params.question, [written.get(w, w) for w in longest], where)
         # Meaning ranks first and shared words second: a paraphrased question shares only common words with the
         # statement it means (dev golden: paraphrase_who right speaker 0.667 -> 0.778 against hit + dense / 2).
         ranked = sorted(

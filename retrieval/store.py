@@ -338,18 +338,14 @@ class Store:
             ]
         )
 
-    def get_statements(
-        self,
-        where: dict[str, Any] | None = None,
-        *,
-        contains: str | None = None,
-        limit: int | None = None,
-    ) -> list[Passage]:
-        """Return statements matching a metadata filter and/or containing a phrase, in article order."""
+    def get_statements(self, where: dict[str, Any] | None = None, *, limit: int | None = None) -> list[Passage]:
+        """Return statements matching a metadata filter, in article order.
+
+        No full-text filter: Chroma's scans every document of every collection, so its cost grows with the corpus.
+        """
         with _reachable("reading statements"):
             res = self.statements.get(
                 where=where or None,
-                where_document={"$contains": contains} if contains else None,
                 limit=limit,
                 include=["metadatas", "documents"],
             )

@@ -12,6 +12,7 @@ import pytest
 
 import retrieval.speakers as speakers_module
 import retrieval.store as store_module
+from bot import create_app
 from bot.services import Services
 from retrieval.models import Article, Passage
 from retrieval.speakers import SpeakerIndex, _fuzzy
@@ -129,3 +130,28 @@ def test_speaker_recounts_read_a_page_at_a_time(seeded: Services, monkeypatch: p
     assert got is not None and [p.statement.id for p in got if p.statement] == [
         p.statement.id for p in full if p.statement
     ]
+
+
+def test_who_said_and_verify_never_scan_the_full_text_index(seeded: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Chroma's full-text filter scans every document of every collection: its cost grows with the corpus.
+    collection = type(seeded.store.statements)
+    calls: list[tuple[str, dict[str, Any]]] = []
+    for name in ("get", "query"):
+        real = getattr(collection, name)
+
+        def spy(self: Any, *args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            calls.append((_name, kwargs))
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(collection, name, spy)
+    client = create_app(services=seeded).test_client()
+    for body in (
+        {"question": "who called the claim ludicrous?"},
+        {"question": "Who said Putin deserves to be sentenced?"},
+        {"question": "Did Kirby say Putin deserves to be sentenced?"},
+    ):
+        assert client.post("/ask", json=body).status_code == 200
+    verdict = client.post("/verify", json={"quote": "Putin deserves to be sentenced", "speaker": "Kirby"}).get_json()
+    assert verdict["label"] == "misattributed"
+    assert calls, "the spy saw no Chroma reads"
+    assert not [c for c in calls if c[1].get("where_document")]

@@ -6,20 +6,26 @@ way by both.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrieval.embedding import Embedder
+from retrieval.embedding import Embedder, Vectors
 from retrieval.models import Passage, Statement
 from retrieval.store import Store
 from retrieval.verification.align import find_in_order
 from retrieval.verification.normalise import Token, tokenize
 
+Where = dict[str, Any] | None
+
 TOP_K = 8  # dense neighbours per query
-PHRASE_LIMIT = 50  # statements per phrase query: a distinctive phrase rarely occurs more often
-SPEAKER_LIMIT = 300  # statements read for one speaker
-WORD_LIMIT = 50  # statements per single-word lookup
+# Exact words are looked for among a claim's nearest statements in meaning, never by Chroma's full-text filter: that
+# filter scans every document of every collection (1.3-2 s per lookup at 100k chunks, growing with the corpus),
+# while a nearest-neighbour query stays bounded. A statement holding a claim's words is near the claim in meaning.
+LEXICAL_K = 40  # statements searched for a claim's exact phrases or words
+TOKEN_CACHE = 20_000  # statements whose words stay tokenised: the same ones are candidates again and again
+QUERY_CACHE = 256  # query vectors kept: verify and who-said embed one claim text several times
 
 
 @dataclass
@@ -38,12 +44,16 @@ class Candidate:
         """Return the candidate for a statement passage."""
         st = passage.statement
         assert st is not None
-        tokens = tokenize(st.text, st.start)
-        quoted = [any(q0 <= t.start and t.end <= q1 for q0, q1 in st.quoted) for t in tokens]
-        return cls(passage, st, tokens, quoted, dense, [t.norm for t in tokens])
+        tokens, quoted, words = _tokens(st.text, st.start, st.quoted)
+        return cls(passage, st, list(tokens), list(quoted), dense, list(words))
 
 
-Pool = dict[str, Candidate]
+class Pool(dict[str, Candidate]):
+    """Candidates by statement id, and the neighbour lists already fetched for this request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.near: dict[tuple[str, str], tuple[int, list[Passage]]] = {}  # (how many asked, what came back)
 
 
 class CandidateSearch:
@@ -52,33 +62,25 @@ class CandidateSearch:
     def __init__(self, store: Store, embedder: Embedder) -> None:
         self.store = store
         self.embedder = embedder
+        self._vector = functools.lru_cache(maxsize=QUERY_CACHE)(embedder.embed_query)  # thread-safe
 
-    def phrases(self, pool: Pool, probes: Iterable[str], segments: list[list[str]]) -> bool:
-        """Add statements holding each exact phrase; stop (True) once one holds every segment in order.
+    def phrases(
+        self, pool: Pool, text: str, probes: Sequence[str], segments: list[list[str]], where: Where = None
+    ) -> bool:
+        """Add the nearest statements holding one of the exact phrases; True once one holds every segment in order."""
+        hits = [p for p in self.nearest(pool, text, where, LEXICAL_K) if any(probe in p.text for probe in probes)]
+        self.add(pool, hits)
+        return any(p.statement and find_in_order(segments, pool[p.statement.id].words) for p in hits)
 
-        A phrase query scans the store's full-text index (10-25 ms at 13k statements): every statement holding
-        the whole claim holds the first probe too, so the first probe's hits settle an exact match.
-        """
-        for probe in probes:
-            hits = self.store.get_statements(contains=probe, limit=PHRASE_LIMIT)
-            self.add(pool, hits)
-            if any(p.statement and find_in_order(segments, pool[p.statement.id].words) for p in hits):
-                return True
-        return False
+    def words(self, pool: Pool, text: str, words: Sequence[str], where: Where = None) -> None:
+        """Add the statements nearest `text` that contain any of the words, as written."""
+        self.add(pool, [p for p in self.nearest(pool, text, where, LEXICAL_K) if any(w in p.text for w in words)])
 
-    def words(
-        self, pool: Pool, words: Sequence[str], where: dict[str, Any] | None = None, *, cases: bool = True
-    ) -> None:
-        """Add statements containing any of the words (as written, and capitalised too when `cases`)."""
-        for word in words:
-            for variant in dict.fromkeys((word, word.capitalize()) if cases else (word,)):
-                self.add(pool, self.store.get_statements(where, contains=variant, limit=WORD_LIMIT))
-
-    def speaker(self, pool: Pool, ids: frozenset[str]) -> None:
-        """Add the statements of the given speaker ids."""
+    def speaker(self, pool: Pool, text: str, ids: frozenset[str]) -> None:
+        """Add the statements of the given speaker ids nearest `text` (a bounded read, however much they said)."""
         where = speaker_where(ids)
         if where:
-            self.add(pool, self.store.get_statements(where, limit=SPEAKER_LIMIT))
+            self.add(pool, self.nearest(pool, text, where, LEXICAL_K))
 
     def dense(
         self,
@@ -90,11 +92,27 @@ class CandidateSearch:
         top_k: int = TOP_K,
     ) -> None:
         """Add the statements nearest `text` in meaning: overall (within `where`), and by the given speakers."""
-        vector = self.embedder.embed_query(text)
-        self.add(pool, self.store.query_statements(vector, top_k, where), dense=True)
+        self.add(pool, self.nearest(pool, text, where, top_k), dense=True)
         by_speaker = speaker_where(ids)
         if by_speaker:
-            self.add(pool, self.store.query_statements(vector, top_k, by_speaker), dense=True)
+            self.add(pool, self.nearest(pool, text, by_speaker, top_k), dense=True)
+
+    def nearest(self, pool: Pool, text: str, where: Where, k: int) -> list[Passage]:
+        """Return the `k` statements nearest `text` in meaning (within `where`), best first.
+
+        One store query per text and filter in a request: a narrower search reads the head of a wider one.
+        """
+        key = (text, repr(where))
+        asked, have = pool.near.get(key, (0, []))
+        if asked < k:
+            asked = max(k, LEXICAL_K)
+            have = self.store.query_statements(self.vector(text), asked, where)
+            pool.near[key] = (asked, have)
+        return have[:k]
+
+    def vector(self, text: str) -> Vectors:
+        """Return the query vector of `text`, embedding each text once while it stays in the cache."""
+        return self._vector(text)
 
     @staticmethod
     def add(pool: Pool, passages: Sequence[Passage], *, dense: bool = False) -> None:
@@ -116,3 +134,11 @@ def speaker_where(ids: frozenset[str]) -> dict[str, Any] | None:
     if len(ids) == 1:
         return {"speaker_id": next(iter(ids))}
     return {"speaker_id": {"$in": sorted(ids)}}
+
+
+@functools.lru_cache(maxsize=TOKEN_CACHE)
+def _tokens(text: str, start: int, quoted: tuple[tuple[int, int], ...]) -> tuple[list[Token], list[bool], list[str]]:
+    """Return a statement's tokens, which of them lie inside its quoted pieces, and their folded words."""
+    tokens = tokenize(text, start)
+    inside = [any(q0 <= t.start and t.end <= q1 for q0, q1 in quoted) for t in tokens]
+    return tokens, inside, [t.norm for t in tokens]

@@ -78,18 +78,19 @@ class Verifier:
 
     def candidates(self, claim: Claim, ids: frozenset[str], *, dense: bool) -> Pool:
         """Return statements that may hold the claim: phrase hits, the claimed speaker's, and dense neighbours."""
-        found: Pool = {}
+        found = Pool()
         segments = [[t.norm for t in seg] for seg in claim.segments]
-        if self.search.phrases(found, phrase_probes(claim)[:MAX_PROBES], segments):
+        text = claim_text(claim)
+        if self.search.phrases(found, text, phrase_probes(claim)[:MAX_PROBES], segments):
             return found
-        self.search.speaker(found, ids)
+        self.search.speaker(found, text, ids)
         if dense:
             self.add_dense(found, claim, ids)
         return found
 
     def add_dense(self, found: Pool, claim: Claim, ids: frozenset[str]) -> None:
         """Add the statements nearest the claim in meaning, overall and by the claimed speaker."""
-        self.search.dense(found, " ".join(t.raw for t in claim.tokens), ids=ids)
+        self.search.dense(found, claim_text(claim), ids=ids)
 
 
 class _Judgement:
@@ -117,13 +118,14 @@ class _Judgement:
         return bool(said_by) and said_by <= self.claimed_words
 
     def run(self) -> Verdict:
-        """Decide the label and gather the evidence, embedding the claim only when words alone do not settle it."""
+        """Decide the label and gather the evidence, widening to neighbours in meaning when words do not settle it."""
         found = self.v.candidates(self.claim, self.ids, dense=False)
         verdict = self.decide(list(found.values()), final=False)
         if verdict:
             return verdict
-        # No verbatim hit and nothing close among phrase hits and the speaker's statements: ask for neighbours
-        # in meaning (the costly step: one model call), then decide for good.
+        # No verbatim hit and nothing close among phrase hits and the speaker's statements: add the neighbours in
+        # meaning, overall and the claimed speaker's (the claim's vector is cached from the phrase search), then
+        # decide for good.
         self.v.add_dense(found, self.claim, self.ids)
         verdict = self.decide(list(found.values()), final=True)
         assert verdict is not None
@@ -432,3 +434,8 @@ def name_variants(name: str) -> list[str]:
 
 def _order(c: Candidate) -> tuple[str, str, int]:
     return (c.passage.source.published, c.st.article_id, c.st.start)
+
+
+def claim_text(claim: Claim) -> str:
+    """Return the words of a claim as one query text."""
+    return " ".join(t.raw for t in claim.tokens)
