@@ -64,6 +64,7 @@ from common import (
 
 from retrieval.chunking import split
 from retrieval.embedding import SentenceTransformerEmbedder, Vectors
+from retrieval.filters import Filters
 from retrieval.identity.keys import name_rank
 from retrieval.ingest import IngestOptions, Ingestor, content_hash
 from retrieval.models import Article, Source, Speaker, Statement, content_id
@@ -602,7 +603,7 @@ def measure(
     cpu = time.process_time() - c0
     counts = store.counts()
     if report.article_ids:  # the book learns the real batch's statements, or its next flush would undercount them
-        got = store.get_statements({"article_id": {"$in": report.article_ids}})
+        got = store.get_statements(Filters(article_ids=tuple(report.article_ids)))
         sts = [p.statement for p in got if p.statement]
         speakers = store.list_speakers(ids=sorted({st.speaker_id for st in sts if st.speaker_id}))
         book.add(speakers, sts, {p.source.article_id: p.source.published for p in got})

@@ -53,6 +53,7 @@ from common import (
 
 from bot.services import build_services
 from bot.settings import load_settings
+from retrieval.filters import Filters
 from retrieval.speakers import SpeakerIndex
 from retrieval.verification.align import find_in_order
 from retrieval.verification.normalise import parse_claim, tokenize
@@ -357,7 +358,7 @@ def show_errors(services: Any, verifier: Any, results: list[tuple[ClaimCase, str
         segments = [[t.norm for t in seg] for seg in claim.segments]
         _, ids = verifier.resolve(c.speaker)
         print(f"    claimed ids: {sorted(ids)}")
-        for p in services.store.get_statements({"article_id": c.doc_id}):
+        for p in services.store.get_statements(Filters(article_id=c.doc_id)):
             st = p.statement
             toks = tokenize(st.text, st.start)
             quoted = [any(a <= t.start and t.end <= b for a, b in st.quoted) for t in toks]

@@ -20,6 +20,7 @@ from bot.services import Services
 from bot.validation import check_ask, check_verify, filters_for
 from retrieval.errors import LoadError, NotFoundError, StoreUnavailableError
 from retrieval.fields import RepeatedIdError, drop_repeats
+from retrieval.filters import Filters
 from retrieval.identity.corrections import Correction
 from retrieval.ingest import IngestReport
 from retrieval.loaders import article_id_for, load_bytes
@@ -149,7 +150,7 @@ def get_speaker(speaker_id: str) -> ResponseReturnValue:
     speaker = svc.store.get_speaker(speaker_id)
     if speaker is None:
         raise NotFoundError("speaker", speaker_id)
-    passages = svc.store.get_statements({"speaker_id": speaker_id})
+    passages = svc.store.get_statements(Filters(speaker_id=speaker_id))
     renderer = Renderer(svc.store)
     statements = []
     for n, p in enumerate(passages, start=1):
@@ -211,7 +212,7 @@ def get_article(article_id: str) -> ResponseReturnValue:
     article = store.get_article(article_id)
     if article is None:
         raise NotFoundError("article", article_id)
-    statements = [p.statement.to_dict() for p in store.get_statements({"article_id": article_id}) if p.statement]
+    statements = [p.statement.to_dict() for p in store.get_statements(Filters(article_id=article_id)) if p.statement]
     return jsonify({**article.to_dict(), "statements": statements})
 
 

@@ -162,7 +162,7 @@ class Chat:
 
     def _all_newest_first(self, filters: Filters) -> list[Passage]:
         """Return every statement matching the filters, newest article first (text order within an article)."""
-        found = self.store.get_statements(filters.where(statements=True))
+        found = self.store.get_statements(filters)
         return sorted(found, key=lambda p: p.source.published, reverse=True)
 
     def on_topic(self, topic: str, top_k: int, filters: Filters) -> list[Passage]:
@@ -175,7 +175,7 @@ class Chat:
         claim = intent.claim or ""
         words = _words(claim)
         verb = lemma_of(intent.topic or "")
-        where = params.filters.where(statements=True)
+        where = params.filters
         pool = Pool()
         self.search.dense(pool, claim or params.question, where=where, top_k=max(params.top_k, 10))
 

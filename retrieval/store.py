@@ -20,6 +20,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from retrieval.embedding import Vectors
 from retrieval.errors import StoreUnavailableError
+from retrieval.filters import Filters
 from retrieval.identity.corrections import Correction
 from retrieval.identity.corrections import apply as apply_corrections
 from retrieval.identity.keys import name_rank
@@ -307,13 +308,13 @@ class Store:
         ok = {a for a, s in stored.items() if s.state == COMPLETE}
         return [p for p in passages if p.source.article_id in ok]
 
-    def query_chunks(self, vector: Vectors, top_k: int, where: dict[str, Any] | None = None) -> list[Passage]:
+    def query_chunks(self, vector: Vectors, top_k: int, filters: Filters | None = None) -> list[Passage]:
         """Return the `top_k` chunks nearest to `vector` as passages, best first."""
         with _reachable("searching chunks"):
             res = self.chunks.query(
                 query_embeddings=np.asarray([vector], dtype=np.float32),
                 n_results=top_k,
-                where=where or None,
+                where=chroma_where(filters, statements=False),
                 include=["metadatas", "documents", "distances"],
             )
         out = []
@@ -321,13 +322,20 @@ class Store:
             out.append(Passage(_source(meta), int(meta["start"]), int(meta["end"]), doc or "", 1.0 - float(dist)))
         return self._citable(out)
 
-    def query_statements(self, vector: Vectors, top_k: int, where: dict[str, Any] | None = None) -> list[Passage]:
+    def query_statements(self, vector: Vectors, top_k: int, filters: Filters | None = None) -> list[Passage]:
         """Return the `top_k` statements nearest to `vector`, best first."""
+        speakers = filters.speaker_ids() if filters else ()
+        if speakers and filters == Filters.speakers(speakers):
+            # Ranked exactly when the speaker records list every statement: the index search is slow under a filter
+            # this selective. A prolific speaker's filter is not selective, and the index search serves it.
+            ranked = self.rank_statements(vector, speakers)
+            if ranked is not None:
+                return ranked[:top_k]
         with _reachable("searching statements"):
             res = self.statements.query(
                 query_embeddings=np.asarray([vector], dtype=np.float32),
                 n_results=top_k,
-                where=where or None,
+                where=chroma_where(filters, statements=True),
                 include=["metadatas", "documents", "distances"],
             )
         ids, metas, docs, dists = res["ids"][0], res["metadatas"][0], res["documents"][0], res["distances"][0]  # type: ignore[index]
@@ -338,14 +346,45 @@ class Store:
             ]
         )
 
-    def get_statements(self, where: dict[str, Any] | None = None, *, limit: int | None = None) -> list[Passage]:
+    def rank_statements(self, vector: Vectors, speaker_ids: Sequence[str]) -> list[Passage] | None:
+        """Return every statement of these speakers, nearest to `vector` first, or None past what their records list.
+
+        An exact ranking by ids the speaker records keep (all of a speaker's, up to LATEST_KEPT). At 200k
+        statements Chroma's HNSW search under so selective a filter walks most of the graph (0.3-0.6 s a query),
+        and even the metadata filter alone costs 30-100 ms, where a read by id costs a few milliseconds.
+        """
+        if not speaker_ids:
+            return []
+        wanted = list(dict.fromkeys(speaker_ids))
+        with _reachable("reading speakers"):
+            got = self.speakers.get(ids=wanted, include=["metadatas"])
+        if len(got["ids"]) < len(wanted):
+            return None
+        ids: list[str] = []
+        for meta in got["metadatas"] or []:
+            kept = json.loads(str(meta.get("latest", "null")))
+            if kept is None or len(kept) < int(str(meta.get("statement_count", 0))):
+                return None
+            ids += kept
+        if not ids:
+            return []
+        with _reachable("reading statements"):
+            res = self.statements.get(ids=ids, include=["metadatas", "documents", "embeddings"])
+        if not res["ids"]:
+            return []
+        scores = np.asarray(res["embeddings"], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)  # unit vectors
+        rows = zip(res["ids"], res["metadatas"] or [], res["documents"] or [], scores.tolist(), strict=True)
+        ranked = sorted(rows, key=lambda r: -r[3])
+        return self._citable([_statement_passage(i, m, d or "", float(x)) for i, m, d, x in ranked])
+
+    def get_statements(self, filters: Filters | None = None, *, limit: int | None = None) -> list[Passage]:
         """Return statements matching a metadata filter, in article order.
 
         No full-text filter: Chroma's scans every document of every collection, so its cost grows with the corpus.
         """
         with _reachable("reading statements"):
             res = self.statements.get(
-                where=where or None,
+                where=chroma_where(filters, statements=True),
                 limit=limit,
                 include=["metadatas", "documents"],
             )
@@ -571,7 +610,7 @@ class Store:
         """Store a correction and apply it to the statements and speakers held now; return the entities changed."""
         ids = [c.speaker_id, *([c.target] if c.target else [])]
         with _reachable("correcting a speaker"):
-            passages = self.get_statements({"speaker_id": c.speaker_id})
+            passages = self.get_statements(Filters(speaker_id=c.speaker_id))
             before = self.list_speakers(ids=ids)
             sts, after = apply_corrections([c], [p.statement for p in passages if p.statement], before)
             by_id = {st.id: st for st in sts}
@@ -601,6 +640,30 @@ class Store:
 
 
 # ---- translation between Chroma's flat metadata and our dataclasses ------------------------------------------
+
+
+def chroma_where(filters: Filters | None, *, statements: bool) -> dict[str, Any] | None:
+    """Return the Chroma `where` clause for filters (speakers restrict statements only; chunks have none)."""
+    if filters is None:
+        return None
+    clauses: list[dict[str, Any]] = []
+    articles = filters.article_set()
+    if len(articles) == 1:
+        clauses.append({"article_id": articles[0]})
+    elif articles:
+        clauses.append({"article_id": {"$in": list(articles)}})
+    if filters.since:
+        clauses.append({"published_int": {"$gte": published_int(filters.since)}})
+    if filters.until:
+        clauses.append({"published_int": {"$lte": published_int(filters.until)}})
+    speakers = filters.speaker_ids() if statements else ()
+    if len(speakers) == 1:
+        clauses.append({"speaker_id": speakers[0]})
+    elif speakers:
+        clauses.append({"speaker_id": {"$in": list(speakers)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def published_int(published: str) -> int:

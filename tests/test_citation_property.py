@@ -68,7 +68,7 @@ def test_citations_are_verbatim_for_arbitrary_text(shared_services: Services, te
     answers = [shared_services.chat.ask(AskParams(query, 5, only_this))]
     speakers = {
         p.statement.speaker
-        for p in shared_services.store.get_statements({"article_id": article.id})
+        for p in shared_services.store.get_statements(Filters(article_id=article.id))
         if p.statement and p.statement.speaker
     }
     # Statement answers widen citations to whole sentences: check those offsets too.

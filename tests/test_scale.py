@@ -14,6 +14,7 @@ import retrieval.speakers as speakers_module
 import retrieval.store as store_module
 from bot import create_app
 from bot.services import Services
+from retrieval.filters import Filters
 from retrieval.models import Article, Passage
 from retrieval.speakers import SpeakerIndex, _fuzzy
 from retrieval.store import Store
@@ -35,7 +36,7 @@ def _kirby(seeded: Services) -> list[str]:
 
 def _newest_by_full_read(store: Store, ids: list[str]) -> list[Passage]:
     """What "what did X say?" shows without a topic: every statement of X, newest date first, then article order."""
-    return sorted(store.get_statements({"speaker_id": {"$in": ids}}), key=lambda p: p.source.published, reverse=True)
+    return sorted(store.get_statements(Filters.speakers(ids)), key=lambda p: p.source.published, reverse=True)
 
 
 def test_latest_statements_equal_the_full_read_newest_first(seeded: Services) -> None:
@@ -155,3 +156,32 @@ def test_who_said_and_verify_never_scan_the_full_text_index(seeded: Services, mo
     assert verdict["label"] == "misattributed"
     assert calls, "the spy saw no Chroma reads"
     assert not [c for c in calls if c[1].get("where_document")]
+
+
+def test_a_speakers_statements_are_ranked_exactly_by_the_ids_their_record_keeps(seeded: Services) -> None:
+    ids = _kirby(seeded)
+    vector = seeded.embedder.embed_query("the ceasefire is holding")
+    ranked = seeded.store.rank_statements(vector, ids)
+    assert ranked is not None
+    assert sorted(p.statement.id for p in ranked if p.statement) == sorted(
+        p.statement.id for p in _newest_by_full_read(seeded.store, ids) if p.statement
+    )
+    scores = [p.score for p in ranked]
+    assert scores == sorted(scores, reverse=True)
+    assert "holding firm" in ranked[0].text
+    # A speakers-only search answers from the exact ranking, a wider filter from the index.
+    got = seeded.store.query_statements(vector, 2, Filters.speakers(ids))
+    assert [p.statement.id for p in got if p.statement] == [p.statement.id for p in ranked[:2] if p.statement]
+    dated = seeded.store.query_statements(vector, 5, Filters(speaker_id=ids[0], since="2021-01-01"))
+    assert dated and all(p.source.published >= "2021-01-01" for p in dated)
+
+
+def test_the_exact_ranking_declines_a_speaker_who_said_more_than_the_record_keeps(
+    seeded: Services, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(store_module, "LATEST_KEPT", 2)
+    ids = _kirby(seeded)
+    vector = seeded.embedder.embed_query("the ceasefire is holding")
+    assert seeded.store.rank_statements(vector, ids) is None
+    got = seeded.store.query_statements(vector, 3, Filters.speakers(ids))  # the index search answers instead
+    assert len(got) == 3 and all(p.statement and p.statement.speaker_id in ids for p in got)

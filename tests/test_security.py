@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from bot import create_app
 from bot.openapi import build_spec
 from bot.services import Services
+from retrieval.filters import Filters
 
 KEY = "security-test-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -56,7 +57,7 @@ def test_every_route_but_the_public_few_needs_a_key_for_reads(guarded: Flask) ->
 
 @pytest.mark.parametrize("path", ["/speakers", "/speakers?q=kirby", "/speakers/john-kirby", "/articles/{article}"])
 def test_stored_content_needs_a_key_when_reads_do(guarded: Flask, seeded: Services, path: str) -> None:
-    article_id = seeded.store.get_statements({"speaker_id": "john-kirby"})[0].source.article_id
+    article_id = seeded.store.get_statements(Filters(speaker_id="john-kirby"))[0].source.article_id
     path = path.format(article=article_id)
     client = guarded.test_client()
     refused = client.get(path)

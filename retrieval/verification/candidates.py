@@ -9,15 +9,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from retrieval.embedding import Embedder, Vectors
+from retrieval.filters import Filters
 from retrieval.models import Passage, Statement
 from retrieval.store import Store
 from retrieval.verification.align import find_in_order
 from retrieval.verification.normalise import Token, tokenize
-
-Where = dict[str, Any] | None
 
 TOP_K = 8  # dense neighbours per query
 # Exact words are looked for among a claim's nearest statements in meaning, never by Chroma's full-text filter: that
@@ -65,20 +63,20 @@ class CandidateSearch:
         self._vector = functools.lru_cache(maxsize=QUERY_CACHE)(embedder.embed_query)  # thread-safe
 
     def phrases(
-        self, pool: Pool, text: str, probes: Sequence[str], segments: list[list[str]], where: Where = None
+        self, pool: Pool, text: str, probes: Sequence[str], segments: list[list[str]], where: Filters | None = None
     ) -> bool:
         """Add the nearest statements holding one of the exact phrases; True once one holds every segment in order."""
         hits = [p for p in self.nearest(pool, text, where, LEXICAL_K) if any(probe in p.text for probe in probes)]
         self.add(pool, hits)
         return any(p.statement and find_in_order(segments, pool[p.statement.id].words) for p in hits)
 
-    def words(self, pool: Pool, text: str, words: Sequence[str], where: Where = None) -> None:
+    def words(self, pool: Pool, text: str, words: Sequence[str], where: Filters | None = None) -> None:
         """Add the statements nearest `text` that contain any of the words, as written."""
         self.add(pool, [p for p in self.nearest(pool, text, where, LEXICAL_K) if any(w in p.text for w in words)])
 
     def speaker(self, pool: Pool, text: str, ids: frozenset[str]) -> None:
         """Add the statements of the given speaker ids nearest `text` (a bounded read, however much they said)."""
-        where = speaker_where(ids)
+        where = Filters.speakers(ids)
         if where:
             self.add(pool, self.nearest(pool, text, where, LEXICAL_K))
 
@@ -88,16 +86,16 @@ class CandidateSearch:
         text: str,
         *,
         ids: frozenset[str] = frozenset(),
-        where: dict[str, Any] | None = None,
+        where: Filters | None = None,
         top_k: int = TOP_K,
     ) -> None:
         """Add the statements nearest `text` in meaning: overall (within `where`), and by the given speakers."""
         self.add(pool, self.nearest(pool, text, where, top_k), dense=True)
-        by_speaker = speaker_where(ids)
+        by_speaker = Filters.speakers(ids)
         if by_speaker:
             self.add(pool, self.nearest(pool, text, by_speaker, top_k), dense=True)
 
-    def nearest(self, pool: Pool, text: str, where: Where, k: int) -> list[Passage]:
+    def nearest(self, pool: Pool, text: str, where: Filters | None, k: int) -> list[Passage]:
         """Return the `k` statements nearest `text` in meaning (within `where`), best first.
 
         One store query per text and filter in a request: a narrower search reads the head of a wider one.
@@ -125,15 +123,6 @@ class CandidateSearch:
                 pool[p.statement.id] = Candidate.of(p, p.score if dense else None)
             elif dense and have.dense is None:
                 have.dense = p.score
-
-
-def speaker_where(ids: frozenset[str]) -> dict[str, Any] | None:
-    """Return the store filter for statements by any of the speaker ids."""
-    if not ids:
-        return None
-    if len(ids) == 1:
-        return {"speaker_id": next(iter(ids))}
-    return {"speaker_id": {"$in": sorted(ids)}}
 
 
 @functools.lru_cache(maxsize=TOKEN_CACHE)
