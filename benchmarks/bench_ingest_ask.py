@@ -36,9 +36,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from common import (
+from harness import (
     CORPUS,
     RESULTS,
     StageTimer,

@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import signal
 import subprocess
 import sys
@@ -31,13 +30,23 @@ import urllib.request
 import uuid
 import zlib
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from common import CORPUS, REPO, RESULTS, load_average, require_corpus, write_json
+from harness import (
+    CORPUS,
+    REPO,
+    RESULTS,
+    ChromaServer,
+    free_port,
+    load_average,
+    require_corpus,
+    running_redis,
+    write_json,
+)
 
 from bot.settings import load_settings
-from tests.servers import free_port
 
 BIN = Path(sys.executable).parent
 KEY = "bench-jobs-key"
@@ -167,18 +176,11 @@ def run(
     folder = work / f"w{n_workers}"
     folder.mkdir()
     procs: list[subprocess.Popen[bytes]] = []
+    servers = ExitStack()  # the test suite's redis-server and `chroma run`, stopped after the API and the workers
     try:
-        redis_port, chroma_port, api_port = free_port(), free_port(), free_port()
-        redis_bin = shutil.which("redis-server")
-        if redis_bin is None:
-            raise SystemExit("redis-server is needed: bash scripts/system-deps.sh installs it")
-        procs.append(
-            start([redis_bin, "--port", str(redis_port), "--save", "", "--appendonly", "no"], {}, folder / "redis.log")
-        )
-        chroma = [str(BIN / "chroma"), "run", "--path", str(folder / "chroma"), "--port", str(chroma_port)]
-        procs.append(start([*chroma, "--host", "127.0.0.1"], dict(os.environ), folder / "chroma.log"))
-        wait_url(f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", procs[-1], folder / "chroma.log")
-        redis_url = f"redis://127.0.0.1:{redis_port}"
+        redis_url = servers.enter_context(running_redis(folder)).removesuffix("/0")
+        chroma = servers.enter_context(ChromaServer(folder / "chroma", log=folder / "chroma.log"))
+        api_port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("QUOTEBOT_")}
         env.update(
             PYTHONPATH=str(REPO),
@@ -186,7 +188,7 @@ def run(
             TRANSFORMERS_OFFLINE="1",
             ANONYMIZED_TELEMETRY="False",
             QUOTEBOT_API_KEYS=KEY,
-            QUOTEBOT_STORE__URL=f"http://127.0.0.1:{chroma_port}",
+            QUOTEBOT_STORE__URL=chroma.url,
             QUOTEBOT_STORE__LOCK_URL=f"{redis_url}/1",
             QUOTEBOT_JOBS__REDIS_URL=f"{redis_url}/2",
             QUOTEBOT_SERVER__RATE_LIMIT="",
@@ -264,6 +266,7 @@ def run(
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
+        servers.close()
 
 
 def check(r: dict[str, Any], total: int, reference: dict[str, int], kill: bool) -> list[str]:
