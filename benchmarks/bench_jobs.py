@@ -43,6 +43,7 @@ from harness import (
     load_average,
     require_corpus,
     running_redis,
+    terminate,
     write_json,
 )
 
@@ -259,13 +260,7 @@ def run(
         }
     finally:
         for p in reversed(procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(60)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+            terminate(p)
         servers.close()
 
 

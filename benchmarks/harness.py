@@ -20,13 +20,13 @@ from retrieval.loaders import load_bytes
 from retrieval.models import Article
 
 try:
-    from tests.servers import ChromaServer, free_port, running_redis
+    from tests.servers import ChromaServer, free_port, running_redis, terminate
 except ModuleNotFoundError as exc:  # the tests are not installed with the project: the repo root must be on the path
     raise SystemExit(
         f"{exc}: run the benchmarks from the repo root with PYTHONPATH=. (see benchmarks/README.md)"
     ) from exc
 
-__all__ = ["ChromaServer", "free_port", "running_redis"]
+__all__ = ["ChromaServer", "free_port", "running_redis", "terminate"]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "eval"

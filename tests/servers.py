@@ -101,13 +101,18 @@ def running(
             wait_healthy(proc, port, out)
             yield proc
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(60)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            terminate(proc)
+
+
+def terminate(proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Stop a process gracefully (SIGTERM), killing it when it is still there after `timeout` seconds."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def wait_healthy(proc: subprocess.Popen[bytes], port: int, out: Path) -> None:
