@@ -10,7 +10,7 @@ import json
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -117,16 +117,6 @@ class StageTimer:
             self.cpu[name] += time.process_time() - c0
             self.calls[name] += 1
 
-    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        """Return `fn` timed under `name` (for a benchmark's own calls; the pipeline is timed through its hook)."""
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            with self.stage(name):
-                return fn(*args, **kwargs)
-
-        timed.__wrapped__ = fn  # type: ignore[attr-defined]
-        return timed
-
     @contextmanager
     def timing(self, ingestor: Ingestor) -> Iterator[StageTimer]:
         """Time the ingestor's stages (see `Ingestor.stages`) for the duration of the block."""
@@ -139,7 +129,7 @@ class StageTimer:
 
 @contextmanager
 def patched(target: object, attr: str, value: Any) -> Iterator[None]:
-    """Set `target.attr = value` for the block, then restore it (bench_ingest_ask's recorders; not for timing)."""
+    """Set `target.attr = value` for the block, then restore it (bench_ingest_ask's text recorders, not timing)."""
     had = attr in getattr(target, "__dict__", {})
     old = getattr(target, attr)
     setattr(target, attr, value)
