@@ -13,14 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from common import RESULTS, SHARED, latency_summary, load_average, print_table, require_corpus, write_json
+from harness import RESULTS, SHARED, latency_summary, load_average, print_table, require_corpus, write_json
 
 
 def dev_sentences(n: int) -> list[str]:

@@ -1,15 +1,16 @@
 """Fault benchmarks at full size: `kill -9` of an ingest then a re-run, and the Chroma server killed under load.
 
 (1) For the embedded store and a `chroma run` server: a clean `quotebot ingest` of the PolNeAR dev articles (one
-.json file each) into a fresh index; the same ingest into another fresh index, `kill -9`ed halfway (embedded: after a
-fraction of the clean run's time; server: once half the articles are committed, polled over HTTP); the same ingest
-again. The recovered index must equal the clean one exactly: same ids in every collection, no orphans, no duplicates,
-speaker counts right. (2) gunicorn (2 workers) over a copy of the 840-article index, 20 clients of mixed /ask and
-/verify; the Chroma server is killed (SIGKILL) and restarted mid-run: while it is down every answer must be a 503
-problem+json (no hangs, no 500s, no refused connections), after it is back every answer a 200, and the index counts
-unchanged. (3) `--only workers`: gunicorn (2 workers) + `chroma run` + Redis write locks: a worker killed while Chroma
-is down heals by itself; 60 s of concurrent ingest/delete/ask on overlapping ids ends equal to a clean ingest of the
-final set; a worker killed mid-write, then the batch re-posted, gives exact counts (benchmarks/faults_workers.py).
+.json file each) into a fresh index; the same ingest into another fresh index, `kill -9`ed halfway by the test
+suite's scenario (tests/test_faults.py: paused right after an upsert into `--kill-point` once half the ingest groups
+are committed); the same ingest again. The recovered index must equal the clean one exactly (the tests' `snapshot`
+and `compare`): same ids in every collection, no orphans, no duplicates, speaker counts right. (2) gunicorn (2
+workers) over a copy of the 840-article index, 20 clients of mixed /ask and /verify; the Chroma server is killed
+(SIGKILL) and restarted mid-run: while it is down every answer must be a 503 problem+json (no hangs, no 500s, no
+refused connections), after it is back every answer a 200, and the index counts unchanged. (3) `--only workers`:
+gunicorn (2 workers) + `chroma run` + Redis write locks: a worker killed while Chroma is down heals by itself; 60 s
+of concurrent ingest/delete/ask on overlapping ids ends equal to a clean ingest of the final set; a worker killed
+mid-write, then the batch re-posted, gives exact counts (benchmarks/faults_workers.py).
 Exits 1 when a check fails. Results: benchmarks/results/faults.json.
 """
 
@@ -17,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,11 +30,12 @@ from typing import Any
 import faults_workers
 from bench_load import DEFAULT_INDEX, DEV, Run, Workload, app_env, copy_index, drive, get_json, request, serving
 from chromadb.api.shared_system_client import SharedSystemClient
-from common import REPO, RESULTS, load_average, load_records, print_table, write_json
+from harness import REPO, RESULTS, load_average, load_records, print_table, write_json
 
+from retrieval.ingest import EMBED_GROUP
 from retrieval.store import Store
-from tests.test_faults import Snapshot, child_env, compare, snapshot
-from tests.test_production import ChromaServer
+from tests.servers import ChromaServer
+from tests.test_faults import child_env, committed_articles, compare, kill_ingest_at, snapshot
 
 QUOTEBOT = Path(sys.executable).parent / "quotebot"
 
@@ -71,110 +71,62 @@ def ingest(folder: Path, store: dict[str, str], log: Path) -> tuple[float, dict[
     return time.monotonic() - t0, summary
 
 
-def killed_ingest(
-    folder: Path, store: dict[str, str], *, after_s: float | None, at_articles: int | None, log: Path
-) -> dict[str, Any]:
-    """Start `quotebot ingest` and `kill -9` it after `after_s` seconds or once `at_articles` are committed."""
-    opened = Store.open(url=store["url"], prefix=store["prefix"]) if at_articles else None
-    with log.open("ab") as err:
-        proc = subprocess.Popen(
-            [str(QUOTEBOT), "ingest", str(folder)],
-            env=child_env(store),
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-    t0 = time.monotonic()
-    seen = 0
-    try:
-        while proc.poll() is None and time.monotonic() - t0 < 3600:
-            if after_s is not None and time.monotonic() - t0 >= after_s:
-                break
-            if opened is not None and at_articles is not None:
-                seen = opened.articles.count()
-                if seen >= at_articles:
-                    break
-            time.sleep(0.5)
-        finished = proc.poll() is not None
-        if not finished:
-            os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(30)
-    return {"killed_after_s": round(time.monotonic() - t0, 1), "finished_before_kill": finished, "polled": seen}
-
-
-def snapshot_of(store: dict[str, str]) -> Snapshot:
-    """Snapshot an index, then drop this process's cached embedded client (another process writes it next)."""
+def opened(store: dict[str, str]) -> Store:
+    """Open an index this process reads while other processes write it (no cached embedded client)."""
+    SharedSystemClient.clear_system_cache()
     if "url" in store:
-        return snapshot(Store.open(url=store["url"], prefix=store["prefix"]))
-    try:
-        return snapshot(Store.open(path=store["path"]))
-    finally:
-        SharedSystemClient.clear_system_cache()
+        return Store.open(url=store["url"], prefix=store["prefix"])
+    return Store.open(path=store["path"])
 
 
 def kill_scenario(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    """Clean ingest, killed ingest + re-run on both stores; compare each recovered index with the clean one."""
+    """Clean ingest, then on both stores the tests' killed ingest (tests/test_faults.py) halfway and a re-run."""
     folder = work / "corpus"
     n = write_corpus(args.kill_corpus, folder, args.kill_limit)
+    groups = -(-n // EMBED_GROUP)
+    if groups < 2:
+        raise SystemExit(f"the kill scenario needs more than {EMBED_GROUP} articles (one ingest group), got {n}")
+    # The kill falls in the group after `commits` committed groups: about `--kill-at` of the way through.
+    commits = min(groups - 1, max(1, round(groups * args.kill_at)))
     log = RESULTS / "faults_ingest.log"
     log.write_text("")
     print(f"== kill -9: clean ingest of {n} articles", flush=True)
     clean_store = {"path": str(work / "clean")}
     clean_s, clean_summary = ingest(folder, clean_store, log)
-    clean = snapshot_of(clean_store)
+    clean = snapshot(opened(clean_store))
     out: dict[str, Any] = {
         "corpus": str(args.kill_corpus),
         "articles": n,
+        "kill_point": f"after the {args.kill_point} upsert that follows commit {commits} of {groups} groups",
         "clean": {"seconds": round(clean_s, 1), "summary": clean_summary, **clean.summary()},
         "stores": {},
     }
-    chroma = ChromaServer(work / "chroma-kill")
-    chroma.start()
-    try:
+    with ChromaServer(work / "chroma-kill") as chroma:
         for kind in ("embedded", "server"):
-            fraction, attempts = args.kill_at, []
-            for attempt in range(3):  # a timed kill can land before the first commit or after the last: retry
-                store = (
-                    {"path": str(work / f"killed-{attempt}")}
-                    if kind == "embedded"
-                    else {"url": chroma.url, "prefix": f"killed{attempt}", "timeout": "30"}
-                )
-                print(f"== kill -9: {kind} store, attempt {attempt + 1}", flush=True)
-                kill = killed_ingest(
-                    folder,
-                    store,
-                    after_s=clean_s * fraction if kind == "embedded" else None,
-                    at_articles=max(1, int(n * fraction)) if kind == "server" else None,
-                    log=log,
-                )
-                at_kill = snapshot_of(store)
-                attempts.append({**kill, "fraction": round(fraction, 2), "articles": at_kill.counts["articles"]})
-                if kill["finished_before_kill"] or at_kill.counts["articles"] == n:
-                    fraction /= 2
-                elif at_kill.counts["articles"] == 0:
-                    fraction += (1 - fraction) / 2
-                else:
-                    break
+            store = (
+                {"path": str(work / "killed")}
+                if kind == "embedded"
+                else {"url": chroma.url, "prefix": "killed", "timeout": "30"}
+            )
+            print(f"== kill -9: {kind} store", flush=True)
+            ran = kill_ingest_at([folder], store, args.kill_point, work / f"paused-{kind}", 3600, commits=commits)
+            killed = opened(store)
+            at_kill, committed, unfinished = snapshot(killed), committed_articles(killed), killed.incomplete_count()
             rerun_s, rerun_summary = ingest(folder, store, log)
-            recovered = snapshot_of(store)
+            recovered = snapshot(opened(store))
             diffs = compare(clean, recovered)
             out["stores"][kind] = {
-                **kill,
-                "attempts": attempts,
+                "killed_after_s": round(ran, 1),
+                "committed_at_kill": len(committed),
+                "unfinished_at_kill": unfinished,
                 "at_kill": at_kill.summary(),
                 "rerun": {"seconds": round(rerun_s, 1), "summary": rerun_summary},
                 "recovered": recovered.summary(),
                 "differences_from_clean": diffs,
-                "halfway": 0 < at_kill.counts["articles"] < n and not kill["finished_before_kill"],
+                "halfway": 0 < len(committed) < n,
                 "converged": not diffs and recovered.counts == clean.counts,
             }
             print(json.dumps(out["stores"][kind], indent=1)[:1500], flush=True)
-    finally:
-        chroma.stop()
     return out
 
 
@@ -297,7 +249,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["kill", "outage", "workers"], help="run one scenario")
     parser.add_argument("--kill-corpus", type=Path, default=DEV, help="JSONL of articles for the kill -9 scenario")
     parser.add_argument("--kill-limit", type=int, default=None, help="first N articles only")
-    parser.add_argument("--kill-at", type=float, default=0.5, help="kill point as a fraction of the clean run")
+    parser.add_argument("--kill-at", type=float, default=0.5, help="kill point as a fraction of the ingest groups")
+    parser.add_argument(
+        "--kill-point",
+        choices=["chunks", "statements", "articles"],
+        default="statements",
+        help="the collection whose upsert the kill follows (the tests' three kill points)",
+    )
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="kept 840-article index to copy")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--warmup", type=float, default=10.0)

@@ -36,9 +36,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from common import (
+from harness import (
     CORPUS,
     RESULTS,
     StageTimer,
@@ -127,7 +125,7 @@ def run_ingest(
     timer = StageTimer()
     chunk_texts: list[str] = []
     embed_calls: list[list[str]] = []
-    store, embedder, ingestor = services.store, services.embedder, services.ingestor
+    embedder, ingestor = services.embedder, services.ingestor
     real_split, real_embed = ing.split, embedder.embed_documents
 
     def split_recording(*args: Any, **kwargs: Any) -> Any:
@@ -143,14 +141,13 @@ def run_ingest(
         statement_texts.extend(st.text for st in statements)
         return statements, speakers
 
-    timed_embed = timer.wrap("embed", real_embed)
     raw_model = load_raw_model() if paired else None
     pair = {"seconds": 0.0, "cpu_s": 0.0, "chunks_s": 0.0, "statements_s": 0.0, "chunks": 0, "statements": 0}
     chunk_set: set[str] = set()
 
     def embed_recording(texts: Any) -> Any:
         embed_calls.append(list(texts))
-        out = timed_embed(texts)
+        out = real_embed(texts)
         if raw_model is not None:
             t_pair, c_pair = time.perf_counter(), time.process_time()
             chunk_set.update(chunk_texts)
@@ -165,33 +162,17 @@ def run_ingest(
             pair["cpu_s"] += time.process_time() - c_pair
         return out
 
-    def eager(fn: Any) -> Any:
-        # extract_many is a generator: the parsing happens while ingest iterates it, so materialise it here to
-        # time it (same work, just not interleaved with chunking).
-        return lambda *args, **kwargs: list(fn(*args, **kwargs))
-
-    wrappers = [
-        (ing, "split", "chunk", split_recording),
-        (ing, "content_hash", "hash", getattr(ing, "content_hash", None)),
-        (ing, "extract_statements", "extract", getattr(ing, "extract_statements", None)),
-        (ing, "extract_many", "extract", eager(ing.extract_many) if hasattr(ing, "extract_many") else None),
-        (ing, "article_speakers", "extract.article_speakers", getattr(ing, "article_speakers", None)),
-        (ingestor.speakers, "canonicalize", "extract.canonicalize", canonicalize_recording),
-        (embedder, "embed_documents", "", embed_recording),
-        (store, "article_hash", "hash.lookup", getattr(store, "article_hash", None)),  # older stores
-        (store, "stored_articles", "hash.lookup", getattr(store, "stored_articles", None)),
-        (store, "child_counts", "hash.lookup", getattr(store, "child_counts", None)),
-        (store, "write_article", "write", getattr(store, "write_article", None)),  # per-article store (older)
-        (store, "write_articles", "write", getattr(store, "write_articles", None)),  # batched store
-        (store, "_upsert", "write.upserts", getattr(store, "_upsert", None)),
-        (store, "_delete_children", "write.delete_children", getattr(store, "_delete_children", None)),
-        (store, "_refresh_speakers", "write.refresh_speakers", getattr(store, "_refresh_speakers", None)),
+    # The stages are timed by the pipeline's own hook (Ingestor.stages); these only record the texts it embeds.
+    recorders = [
+        (ing, "split", split_recording),
+        (ingestor.speakers, "canonicalize", canonicalize_recording),
+        (embedder, "embed_documents", embed_recording),
     ]
     profiler = None
     with ExitStack() as stack:
-        for target, attr, name, fn in wrappers:
-            if fn is not None:  # the pipeline changes under us: time what exists
-                stack.enter_context(patched(target, attr, timer.wrap(name, fn) if name else fn))
+        stack.enter_context(timer.timing(ingestor))
+        for target, attr, fn in recorders:
+            stack.enter_context(patched(target, attr, fn))
         if profile_to is not None:
             from pyinstrument import Profiler
 
@@ -222,36 +203,23 @@ def run_ingest(
         save_profile(profiler, profile_to)
 
     s, c = dict(timer.seconds), dict(timer.cpu)
-    extraction = s.get("extract", 0.0) + s.get("extract.article_speakers", 0.0) + s.get("extract.canonicalize", 0.0)
-    hashing = s.get("hash", 0.0) + s.get("hash.lookup", 0.0)
-    top = {
-        "chunk": s.get("chunk", 0.0),
-        "hash_and_lookup": hashing,
-        "extraction": extraction,
-        "embedding": s.get("embed", 0.0),
-        "chroma_writes": s.get("write", 0.0),
-    }
+    s["embed"] = s.get("embed", 0.0) - pair["seconds"]  # the paired encodes ran inside the embed stage
+    c["embed"] = c.get("embed", 0.0) - pair["cpu_s"]
+
+    def stages(t: dict[str, float]) -> dict[str, float]:
+        # Extraction (spaCy parse, rules, speakers) is the preparation less the chunking inside it.
+        return {
+            "chunk": t.get("chunk", 0.0),
+            "hash_and_lookup": t.get("lookup", 0.0),
+            "extraction": t.get("prepare", 0.0) - t.get("chunk", 0.0),
+            "embedding": t.get("embed", 0.0),
+            "chroma_writes": t.get("write", 0.0),
+        }
+
+    top = stages(s)
     top["other"] = max(0.0, wall - sum(top.values()))
-    writes = s.get("write", 0.0)
-    write_split = {
-        "delete_children": s.get("write.delete_children", 0.0),
-        "refresh_speakers": s.get("write.refresh_speakers", 0.0),
-    }
-    if "write.upserts" in s:  # the batched store upserts in _upsert: time that; the rest is deletes + articles
-        write_split["chunk_and_statement_upserts"] = s["write.upserts"]
-        write_split["deletes_and_article_upserts"] = max(0.0, writes - sum(write_split.values()))
-    else:
-        write_split["upserts"] = max(0.0, writes - sum(write_split.values()))
     all_texts = [t for call in embed_calls for t in call]
-    cpu_top = {
-        "chunk": c.get("chunk", 0.0),
-        "hash_and_lookup": c.get("hash", 0.0) + c.get("hash.lookup", 0.0),
-        "extraction": c.get("extract", 0.0)
-        + c.get("extract.article_speakers", 0.0)
-        + c.get("extract.canonicalize", 0.0),
-        "embedding": c.get("embed", 0.0),
-        "chroma_writes": c.get("write", 0.0),
-    }
+    cpu_top = stages(c)
     cpu_top["other"] = max(0.0, cpu - sum(cpu_top.values()))
     return {
         "wall_s": wall,
@@ -261,12 +229,6 @@ def run_ingest(
         "report": {k: v for k, v in report.to_dict().items() if k != "article_ids"},
         "stages_s": top,
         "stages_pct": {k: 100.0 * v / wall for k, v in top.items()},
-        "extraction_detail_s": {
-            "extract_statements / extract_many (spaCy parse + rules)": s.get("extract", 0.0),
-            "article_speakers": s.get("extract.article_speakers", 0.0),
-            "speakers.canonicalize (reads the speaker index)": s.get("extract.canonicalize", 0.0),
-        },
-        "write_detail_s": write_split,
         "calls": dict(timer.calls),
         "embed_calls": len(embed_calls),
         "n_chunk_texts": len(chunk_texts),
@@ -631,8 +593,6 @@ def summarise(res: dict[str, Any]) -> list[tuple[str, str, str]]:
             rows.append(
                 (f"stage: {name}", f"{secs:.1f} s ({ing['stages_pct'][name]:.1f}% of ingest; CPU {cpu:.1f} s)", "")
             )
-        for name, secs in ing["write_detail_s"].items():
-            rows.append((f"  chroma writes: {name}", f"{secs:.1f} s", ""))
         alone = res.get("extraction_alone")
         if alone:
             rows.append(

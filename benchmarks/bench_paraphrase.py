@@ -19,16 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from bench_who_said import open_services
-from common import RESULTS, load_records, print_table, require_corpus, to_article, write_json
+from harness import RESULTS, load_records, print_table, require_corpus, to_article, write_json
 
 from retrieval.verification.normalise import negated, parse_claim
 from retrieval.verification.verify import PARAPHRASE_MIN, SCRAMBLED_SHARE

@@ -19,7 +19,7 @@ import tempfile
 import time
 from typing import Any
 
-from common import REPO, RESULTS  # also puts the repo on sys.path
+from harness import REPO, RESULTS
 
 from bot import create_app
 from bot.services import build_services

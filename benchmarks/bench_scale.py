@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 from bench_load import Gunicorn, alter, app_env, request
-from common import (
+from harness import (
     REPO,
     RESULTS,
     SHARED,
@@ -79,7 +79,7 @@ from retrieval.store import (
     _statement_meta,
     published_int,
 )
-from tests.test_production import ChromaServer
+from tests.servers import ChromaServer
 
 CORPORA = (SHARED / "polnear_train.jsonl", SHARED / "polnear_dev.jsonl")
 SIZES = (10_000, 50_000, 100_000)

@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -44,9 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from common import RESULTS, SHARED, load_records, print_table, require_corpus, to_article, write_json
+from harness import RESULTS, SHARED, load_records, print_table, require_corpus, to_article, write_json
 
 from bot.services import Services, build_services
 from bot.settings import load_settings

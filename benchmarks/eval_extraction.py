@@ -9,11 +9,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "eval"
-sys.path.insert(0, str(REPO))
+from harness import SHARED
 
-from retrieval.quotes.evaluate import predict_file  # noqa: E402
+from retrieval.quotes.evaluate import predict_file
 
 
 def score(gold: Path, pred: Path) -> None:

@@ -39,16 +39,13 @@ import argparse
 import json
 import random
 import re
-import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from bench_who_said import STARTERS, TITLES, UNCLEAR, gold_person
-from common import RESULTS, SHARED, load_records, require_corpus
+from harness import RESULTS, SHARED, load_records, require_corpus
 
 HERE = Path(__file__).resolve().parent
 PARAPHRASES = HERE / "paraphrases_dev.json"

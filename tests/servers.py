@@ -1,9 +1,13 @@
-"""Start real server processes (gunicorn, `quotebot serve`) on a free loopback port and read what they print."""
+"""Start real server processes (gunicorn, `quotebot serve`, `chroma run`, redis-server) on free loopback ports.
+
+Shared by the tests and the benchmarks (benchmarks/harness.py), so pytest is imported only where a test skips.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,8 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT
-
+ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 BOOT_SECONDS = 180  # the model loads in ~10 s alone; the machine may be busy
 
@@ -27,6 +30,49 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class ChromaServer:
+    """A real `chroma run` on loopback that can be stopped (killed) and started again on the same port and folder."""
+
+    def __init__(self, folder: Path, *, log: Path | None = None) -> None:
+        self.folder, self.port, self.log = folder, free_port(), log
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start it and wait until its heartbeat answers."""
+        argv = [str(BIN / "chroma"), "run", "--path", str(self.folder), "--host", "127.0.0.1", "--port", str(self.port)]
+        out = self.log.open("ab") if self.log else subprocess.DEVNULL
+        try:
+            self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+        finally:
+            if self.log:
+                out.close()  # type: ignore[union-attr]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"chroma run exited with {self.proc.returncode}")
+            try:
+                urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"chroma run did not answer within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        """Kill it (as a crash would) and wait for it to exit."""
+        if self.proc:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None
+
+    def __enter__(self) -> ChromaServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def subprocess_env(index: Path, **extra: str) -> dict[str, str]:
@@ -55,13 +101,18 @@ def running(
             wait_healthy(proc, port, out)
             yield proc
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(60)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            terminate(proc)
+
+
+def terminate(proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Stop a process gracefully (SIGTERM), killing it when it is still there after `timeout` seconds."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def wait_healthy(proc: subprocess.Popen[bytes], port: int, out: Path) -> None:
@@ -119,16 +170,24 @@ def access_lines(stdout: Path) -> list[dict[str, Any]]:
 @contextmanager
 def redis_server(folder: Path) -> Iterator[str]:
     """Run a real redis-server on a free loopback port without persistence; yield its URL (skip when absent)."""
-    import shutil
-
     import pytest
+
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the Redis tests: install redis-server (scripts/system-deps.sh)")
+        pytest.skip("redis-server is not installed (scripts/system-deps.sh installs it)")
+    with running_redis(folder) as url:
+        yield url
+
+
+@contextmanager
+def running_redis(folder: Path) -> Iterator[str]:
+    """Run redis-server on a free loopback port without persistence until it answers a ping; yield its URL."""
     import redis
 
     binary = shutil.which("redis-server")
     if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the Redis tests: install redis-server (scripts/system-deps.sh)")
-        pytest.skip("redis-server is not installed (scripts/system-deps.sh installs it)")
+        raise RuntimeError("redis-server is not installed (scripts/system-deps.sh installs it)")
     port = free_port()
     argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     proc = subprocess.Popen(argv, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

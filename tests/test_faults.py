@@ -24,20 +24,21 @@ from bot.services import build_services
 from bot.settings import load_settings
 from retrieval.embedding import Embedder
 from retrieval.store import Store
-from tests.test_production import ChromaServer, free_port
+from tests.servers import ChromaServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Runs `quotebot ingest` in a child process that stops (sleeps) right after an upsert into one collection and touches
 # a marker file, so the test can `kill -9` it at a known point. It stops at the first upsert into `collection` made once
-# at least one article record was marked complete (the commit), so some articles are committed and some are not,
+# `commits` (at least one) upserts marked article records complete, so some articles are committed and some are not,
 # whether the store writes article by article or in batches: after the chunks or the statements of unfinished
-# articles, or right after the next articles' records are marked as being written.
+# articles, or right after the next articles' records are marked as being written. (bench_faults.py kills a full-size
+# ingest halfway with a larger `commits`.)
 PAUSING_INGEST = """
 import sys, time
 from pathlib import Path
 from chromadb.api.models.Collection import Collection
-marker, collection, paths = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
+marker, collection, at, paths = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4:]
 real = Collection.upsert
 commits = [0]
 def upsert(self, *args, **kwargs):
@@ -45,7 +46,7 @@ def upsert(self, *args, **kwargs):
     metas = kwargs.get("metadatas") or []
     if self.name.endswith("_articles") and any(m.get("state", "complete") == "complete" for m in metas):
         commits[0] += 1
-    if self.name.endswith("_" + collection) and commits[0] >= 1 and not marker.exists():
+    if self.name.endswith("_" + collection) and commits[0] >= at and not marker.exists():
         marker.write_text("paused")
         time.sleep(600)  # bounded: the test kills us long before
 Collection.upsert = upsert
@@ -122,6 +123,11 @@ def snapshot(store: Store) -> Snapshot:
     return Snapshot(counts, ids, speaker_counts, problems)
 
 
+def committed_articles(store: Store) -> list[str]:
+    """Return the ids of the articles whose write was committed (an unfinished one is not served)."""
+    return sorted(a for a in store.articles.get(include=[])["ids"] if store.get_article(a) is not None)
+
+
 def compare(clean: Snapshot, recovered: Snapshot) -> list[str]:
     """Return how a recovered index differs from a clean ingest of the same files (empty when identical)."""
     diffs = [f"recovered index: {p}" for p in recovered.problems]
@@ -146,11 +152,13 @@ def child_env(store: Mapping[str, str], extra: Mapping[str, str] | None = None) 
 
 
 def kill_ingest_at(
-    paths: list[Path], store: Mapping[str, str], collection: str, marker: Path, timeout: float = 300
+    paths: list[Path], store: Mapping[str, str], collection: str, marker: Path, timeout: float = 300, commits: int = 1
 ) -> float:
     """Start an ingest and `kill -9` it at the pause point of PAUSING_INGEST; return seconds it ran."""
+    if commits < 1:
+        raise ValueError("commits must be >= 1: the kill falls after at least one commit")
     proc = subprocess.Popen(
-        [sys.executable, "-c", PAUSING_INGEST, str(marker), collection, *map(str, paths)],
+        [sys.executable, "-c", PAUSING_INGEST, str(marker), collection, str(commits), *map(str, paths)],
         env=child_env(store),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -341,7 +349,7 @@ def test_killed_ingest_converges_on_rerun(
 
     killed = opened()
     # Killed halfway: some articles committed, not all.
-    committed = [a for a in snapshot(killed).ids["articles"] if killed.get_article(a) is not None]
+    committed = committed_articles(killed)
     assert 0 < len(committed) < len(corpus), committed
     if collection != "articles":  # killed inside the next group's write, not right after a commit
         assert killed.incomplete_count() > 0

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from bot.services import Services
+from retrieval.ingest import Ingestor
 from retrieval.models import Article
 from tests.conftest import SEED_FILE
 
@@ -103,3 +106,23 @@ def test_each_distinct_text_is_embedded_once(services: Services, monkeypatch: py
     hits = services.searcher.passages("budget disgrace", 5)
     scores = {h.source.article_id: h.score for h in hits}
     assert set(scores) == {"dup-a", "dup-b"} and scores["dup-a"] == pytest.approx(scores["dup-b"])
+
+
+def test_the_stage_hook_sees_each_stage_of_a_group_and_a_skipped_group_only_looked_up(
+    services: Services, tmp_path: Path
+) -> None:
+    seen: list[str] = []
+
+    @contextmanager
+    def stage(name: str) -> Iterator[None]:
+        seen.append(name)
+        yield
+
+    ingestor = Ingestor(services.store, services.embedder, stages=stage)
+    folder = _corpus(tmp_path)
+    assert ingestor.ingest_paths([folder]).articles == 2
+    # two articles in one group: one lookup, their preparation (a chunking each), one encode, one write
+    assert seen == ["lookup", "prepare", "chunk", "chunk", "embed", "write"]
+    seen.clear()
+    again = ingestor.ingest_paths([folder])
+    assert again.articles == 0 and again.unchanged == 2 and seen == ["lookup"]

@@ -1,30 +1,38 @@
-"""Helpers shared by the benchmarks: where the shared corpus lives, loading it as Articles, timing, tables."""
+"""What the benchmarks share: the corpus read by the real loader, the test suite's servers, stage timing, tables.
+
+Run a benchmark from the repo root with the project on the path: `PYTHONPATH=. python benchmarks/bench_x.py`
+(the servers and the fault scenarios are the test suite's own, in tests/).
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from retrieval.ingest import Ingestor
+from retrieval.loaders import load_bytes
+from retrieval.models import Article
+
+try:
+    from tests.servers import ChromaServer, free_port, running_redis, terminate
+except ModuleNotFoundError as exc:  # the tests are not installed with the project: the repo root must be on the path
+    raise SystemExit(
+        f"{exc}: run the benchmarks from the repo root with PYTHONPATH=. (see benchmarks/README.md)"
+    ) from exc
+
+__all__ = ["ChromaServer", "free_port", "running_redis", "terminate"]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "eval"
 CORPUS = SHARED / "polnear_train.jsonl"
+DEV = SHARED / "polnear_dev.jsonl"
 RESULTS = REPO / "benchmarks" / "results"
-
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from retrieval.models import Article  # noqa: E402
-
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%d %B %Y", "%B %d, %Y", "%b %d, %Y", "%Y-%m-%dT%H:%M:%S")
 
 
 def require_corpus(path: Path = CORPUS) -> Path:
@@ -38,24 +46,8 @@ def require_corpus(path: Path = CORPUS) -> Path:
     return path
 
 
-def normalise_date(raw: object) -> str:
-    """Return YYYY-MM-DD when `raw` parses as a date, else "" (what Article.published expects)."""
-    if not isinstance(raw, str) or not raw.strip():
-        return ""
-    text = raw.strip()
-    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
-    if m:
-        return "-".join(m.groups())
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date().isoformat()
-        except ValueError:
-            continue
-    return ""
-
-
 def load_records(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
-    """Return the first `limit` JSONL records of the corpus (all when None)."""
+    """Return the first `limit` JSONL records of the corpus as they are written (all when None)."""
     records: list[dict[str, Any]] = []
     with path.open(encoding="utf-8") as fh:
         for line in fh:
@@ -66,15 +58,20 @@ def load_records(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
     return records
 
 
+def to_articles(records: Iterable[dict[str, Any]]) -> list[Article]:
+    """Read corpus records as `quotebot ingest` reads a JSONL file of them (retrieval/loaders.py)."""
+    data = "\n".join(json.dumps(r, ensure_ascii=False) for r in records).encode()
+    return load_bytes(data, "corpus.jsonl", max_bytes=len(data) + 1) if data else []
+
+
 def to_article(record: dict[str, Any]) -> Article:
-    """Build an Article from a PolNeAR-style record (doc_id, text, title?, publisher?, publication_date?)."""
-    return Article(
-        id=str(record["doc_id"]),
-        text=str(record["text"]),
-        title=str(record.get("title") or ""),
-        source=str(record.get("publisher") or ""),
-        published=normalise_date(record.get("publication_date")),
-    )
+    """Read one corpus record as the loader does (doc_id, publisher, publication_date are its aliases)."""
+    return to_articles([record])[0]
+
+
+def load_articles(path: Path, limit: int | None = None) -> list[Article]:
+    """Return the first `limit` articles of a JSONL corpus, read by the loader."""
+    return to_articles(load_records(path, limit))
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -102,27 +99,12 @@ def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
 
 
 class StageTimer:
-    """Accumulates wall time and call counts per named stage; `wrap` times a callable without changing it."""
+    """Wall and process CPU time and calls per named stage; `stage` is the hook `Ingestor(stages=...)` takes."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
         self.cpu: dict[str, float] = defaultdict(float)  # process CPU time (all threads): robust to a busy machine
         self.calls: dict[str, int] = defaultdict(int)
-
-    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        """Return `fn` timed under `name`."""
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            t0, c0 = time.perf_counter(), time.process_time()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                self.seconds[name] += time.perf_counter() - t0
-                self.cpu[name] += time.process_time() - c0
-                self.calls[name] += 1
-
-        timed.__wrapped__ = fn  # type: ignore[attr-defined]
-        return timed
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -135,10 +117,19 @@ class StageTimer:
             self.cpu[name] += time.process_time() - c0
             self.calls[name] += 1
 
+    @contextmanager
+    def timing(self, ingestor: Ingestor) -> Iterator[StageTimer]:
+        """Time the ingestor's stages (see `Ingestor.stages`) for the duration of the block."""
+        before, ingestor.stages = ingestor.stages, self.stage
+        try:
+            yield self
+        finally:
+            ingestor.stages = before
+
 
 @contextmanager
 def patched(target: object, attr: str, value: Any) -> Iterator[None]:
-    """Set `target.attr = value` for the duration of the block, then restore what was there."""
+    """Set `target.attr = value` for the block, then restore it (bench_ingest_ask's text recorders, not timing)."""
     had = attr in getattr(target, "__dict__", {})
     old = getattr(target, attr)
     setattr(target, attr, value)
