@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Mapping
 from difflib import SequenceMatcher
 from typing import Any, Protocol
 
+from retrieval.wordlists import honorifics
+
 __all__ = [
     "assert_citations_verbatim",
     "assert_cites",
@@ -21,7 +23,6 @@ _DOUBLE = str.maketrans({c: '"' for c in "“”„‟″«»"})
 _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
 _WORD = re.compile(r"\S+")
 _NAME_TOKEN = re.compile(r"[\w']+")
-_HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir"})
 # Innermost pairs only: chunk excerpts may contain the article's own (possibly unbalanced) quotation marks.
 _QUOTED = (re.compile(r"“([^“”]+)”"), re.compile(r"«([^«»]+)»"), re.compile(r'"([^"\n]+)"'))
 _MARKER = re.compile(r"\[\d+\]")
@@ -323,7 +324,7 @@ def assert_no_uncited_quotes(answer: Any) -> None:
 
 
 def _name_tokens(name: str) -> frozenset[str]:
-    return frozenset(t for t in _NAME_TOKEN.findall(normalize(name)) if t not in _HONORIFICS)
+    return frozenset(t for t in _NAME_TOKEN.findall(normalize(name)) if t not in honorifics())
 
 
 def _words(text: str) -> list[str]:
