@@ -34,8 +34,8 @@ from chromadb.api.shared_system_client import SharedSystemClient
 from common import REPO, RESULTS, load_average, load_records, print_table, write_json
 
 from retrieval.store import Store
+from tests.servers import ChromaServer
 from tests.test_faults import Snapshot, child_env, compare, snapshot
-from tests.test_production import ChromaServer
 
 QUOTEBOT = Path(sys.executable).parent / "quotebot"
 

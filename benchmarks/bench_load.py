@@ -32,7 +32,7 @@ from typing import Any
 
 from common import REPO, RESULTS, SHARED, latency_summary, load_average, load_records, print_table, write_json
 
-from tests.test_production import ChromaServer, free_port
+from tests.servers import ChromaServer, free_port
 
 DEFAULT_INDEX = Path("/tmp/qb-index-840")
 DEV = SHARED / "polnear_dev.jsonl"

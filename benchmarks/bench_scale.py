@@ -78,7 +78,7 @@ from retrieval.store import (
     _statement_meta,
     published_int,
 )
-from tests.test_production import ChromaServer
+from tests.servers import ChromaServer
 
 CORPORA = (SHARED / "polnear_train.jsonl", SHARED / "polnear_dev.jsonl")
 SIZES = (10_000, 50_000, 100_000)

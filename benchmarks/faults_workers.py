@@ -31,8 +31,8 @@ from common import RESULTS, load_records
 from bot.services import build_services
 from bot.settings import load_settings
 from retrieval.store import Store
+from tests.servers import ChromaServer, free_port
 from tests.test_faults import compare, snapshot
-from tests.test_production import ChromaServer, free_port
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 

@@ -1,4 +1,4 @@
-"""The `quotebot` command: ingest, ask, verify, extract, eval, serve, worker, repair."""
+"""The `quotebot` command: ingest, ask, verify, extract, eval, speakers, serve, worker, repair."""
 
 from __future__ import annotations
 
@@ -455,7 +455,7 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from bot.testing.runner import run_eval
+    from bot.golden.runner import run_eval
 
     table, report = run_eval(args.golden, args.corpus, args.url)
     print(table)

@@ -1,4 +1,4 @@
-"""Start real server processes (gunicorn, `quotebot serve`) on a free loopback port and read what they print."""
+"""Start real server processes (gunicorn, `quotebot serve`, redis, `chroma run`) on free loopback ports for tests."""
 
 from __future__ import annotations
 
@@ -145,3 +145,35 @@ def redis_server(folder: Path) -> Iterator[str]:
     finally:
         proc.kill()
         proc.wait(10)
+
+
+class ChromaServer:
+    """A real `chroma run` on loopback that a test can stop and start again on the same port and folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.port = folder, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the server and wait until it answers its heartbeat."""
+        chroma = str(Path(sys.executable).parent / "chroma")
+        self.proc = subprocess.Popen(
+            [chroma, "run", "--path", str(self.folder), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("chroma run did not start")
+
+    def stop(self) -> None:
+        """Kill the server; its folder stays, so start() brings the same index back."""
+        if self.proc:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None

@@ -21,9 +21,8 @@ from retrieval.loaders import load_file
 from retrieval.locks import LocalLocks, RedisLocks
 from retrieval.store import WRITING, Store
 from tests.conftest import SEED_FILE
-from tests.servers import redis_server
+from tests.servers import ChromaServer, free_port, redis_server
 from tests.test_faults import compare, kill_ingest_at, small_corpus, snapshot
-from tests.test_production import ChromaServer, free_port
 
 SEED_ID = load_file(SEED_FILE)[0].id
 

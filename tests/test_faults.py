@@ -24,7 +24,7 @@ from bot.services import build_services
 from bot.settings import load_settings
 from retrieval.embedding import Embedder
 from retrieval.store import Store
-from tests.test_production import ChromaServer, free_port
+from tests.servers import ChromaServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,9 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,15 +22,10 @@ from bot.settings import load_settings
 from retrieval.embedding import Embedder
 from retrieval.errors import ConfigError
 from tests.conftest import SEED_FILE
+from tests.servers import ChromaServer, free_port
 
 KEY = "test-key-3f9a7c"
 AUTH = {"Authorization": f"Bearer {KEY}"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -282,36 +275,6 @@ def test_a_negative_proxy_count_stops_start_up(seeded: Services) -> None:
 def test_ready_says_store_and_model_are_up(client: FlaskClient) -> None:
     ready = client.get("/ready").get_json()
     assert ready == {"status": "ready", "store": True, "model": True, "unfinished_articles": 0}
-
-
-class ChromaServer:
-    """A real `chroma run` on loopback that a test can stop and start again on the same port and folder."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder, self.port = folder, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        chroma = str(Path(sys.executable).parent / "chroma")
-        self.proc = subprocess.Popen(
-            [chroma, "run", "--path", str(self.folder), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("chroma run did not start")
-
-    def stop(self) -> None:
-        if self.proc:
-            self.proc.kill()
-            self.proc.wait(10)
-            self.proc = None
 
 
 def test_chroma_outage_gives_503_then_recovers_without_restart(tmp_path: Path, embedder: Embedder) -> None:

@@ -21,7 +21,7 @@ LEADING_SKIP = {"that", "as", ",", ":", "—", "–", "-"}
 
 
 def cue_lemma(tok: Token) -> str:
-    """Return the lemma the lexicon is keyed by (spaCy's, falling back to the lower-cased form)."""
+    """Return the lemma the lexicon is keyed by, read off the word by the lexicon's form table (no spaCy lemmas)."""
     return lemma_of(tok.text)
 
 
