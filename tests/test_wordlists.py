@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.testing.assertions import speaker_matches
+from bot.golden.problems import speaker_matches
 from retrieval.quotes.names import analyse
 from retrieval.speakers import fold
 from retrieval.wordlists import countries, female_honorifics, honorifics, name_prefixes, org_words, titles
