@@ -22,10 +22,11 @@ from typing import Any
 from harness import REPO, RESULTS
 
 from bot import create_app
+from bot.golden.checking import run_case
+from bot.golden.client import flask_client
+from bot.golden.loading import load_golden
 from bot.services import build_services
 from bot.settings import load_settings
-from bot.testing.client import flask_client
-from bot.testing.golden import load_golden, run_case
 
 
 def main() -> int:

@@ -53,9 +53,9 @@ from bot.services import build_services
 from bot.settings import load_settings
 from retrieval.filters import Filters
 from retrieval.speakers import SpeakerIndex
+from retrieval.verification import Verifier
 from retrieval.verification.align import find_in_order
 from retrieval.verification.normalise import parse_claim, tokenize
-from retrieval.verify import Verifier
 
 EXPECTED = {
     "verbatim": "verified",

@@ -23,8 +23,9 @@ _ABOUT = r"(?:about|on|regarding|concerning|of|over)"
 _QUOTE_RE = re.compile(r"[\"“”]([^\"“”]{2,})[\"“”]|(?<![A-Za-z])[‘']([^‘’']{3,})[’'](?![A-Za-z])")
 
 _PATTERNS: list[tuple[IntentName, re.Pattern[str]]] = [
-    ("when", re.compile(r"^when (?:did|was|were) (?P<speaker>.+?) (?:say|said|saying|quoted)\b", re.I)),
+    # "when was that said" names no speaker: tried before the general form would read "that" as one
     ("when", re.compile(r"^when was (?:that|this|it) said\b", re.I)),
+    ("when", re.compile(r"^when (?:did|was|were) (?P<speaker>.+?) (?:say|said|saying|quoted)\b", re.I)),
     *(
         (
             "verify",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from importlib import resources
+
+from retrieval.wordlists import words
 
 END_MARKS = ".!?…"
 CLOSERS = "\"'”’)]"
@@ -13,11 +13,9 @@ _OPENERS = "(\"“‘'["
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?")  # U.S, D.C, a.m
 
 
-@lru_cache(maxsize=1)
 def abbreviations() -> frozenset[str]:
     """Return the words (lower case, no final period) whose period does not end a sentence."""
-    data = resources.files("retrieval").joinpath("data/abbreviations.txt").read_text(encoding="utf-8")
-    return frozenset(w for line in data.splitlines() if (w := line.split("#", 1)[0].strip().lower()))
+    return words("abbreviations")
 
 
 def is_abbreviation(word: str) -> bool:

@@ -15,8 +15,8 @@ from retrieval.identity.corrections import apply as apply_corrections
 from retrieval.identity.lexicon import metonyms
 from retrieval.models import Speaker, Statement, slugify
 from retrieval.store import Store
+from retrieval.wordlists import name_prefixes
 
-TITLES = {"mr", "mrs", "ms", "dr", "sen", "senator", "rep", "gov", "president", "prime", "minister", "secretary"}
 DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
 _CACHE_SECONDS = 10.0
 FUZZY_CUTOFF = 0.85  # near spellings of a typed name ("Kirbey"); never used to merge entities ("Lauer" != "Laura")
@@ -30,7 +30,7 @@ def fold(name: str) -> str:
     words = re.findall(r"[a-z0-9]+", text)
     while words and words[0] in DETERMINERS:
         words = words[1:]  # "the White House" is the White House
-    words = [w for w in words if w not in TITLES]
+    words = [w for w in words if w not in name_prefixes()]
     return " ".join(words)
 
 

@@ -235,7 +235,7 @@ def test_ingest_of_one_big_jsonl_shows_a_bar_counting_articles(
 def test_ingest_progress_off_a_terminal_is_a_line_and_quiet_is_silent(
     index_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "PROGRESS_SECONDS", 0.0)  # every step, instead of every 30 s
+    monkeypatch.setattr(cli.index, "PROGRESS_SECONDS", 0.0)  # every step, instead of every 30 s
     feed = _feed(index_env, 20)
     assert main(["ingest", str(feed)]) == 0
     err = capsys.readouterr().err

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.intents import detect
+from bot.intents import Intent, detect
 from retrieval.identity.groups import belongs, is_group
 from retrieval.models import Speaker
 
@@ -69,3 +69,36 @@ def test_group_membership_from_party_tags_roles_and_affiliations() -> None:
 )
 def test_a_cue_word_inside_a_title_does_not_cut_the_speaker(question: str, speaker: str) -> None:
     assert detect(question).speaker == speaker
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ('Did Kirby say "ludicrous"?', Intent("verify", speaker="Kirby", claim="ludicrous", quoted=True)),
+        (
+            "did Putin really say that the US was behind it",
+            Intent("verify", speaker="Putin", claim="the US was behind it"),
+        ),
+        ("Is it true that Kirby said it was ludicrous?", Intent("verify", speaker="Kirby", claim="it was ludicrous")),
+        ('"a disgrace" - John Smith', Intent("verify", speaker="John Smith", claim="a disgrace", quoted=True)),
+        ('John Smith: "a disgrace".', Intent("verify", speaker="John Smith", claim="a disgrace", quoted=True)),
+        ('who said "ludicrous"?', Intent("who_said", claim="ludicrous", quoted=True, topic="said")),
+        ("When did Kirby say it?", Intent("when", speaker="Kirby")),
+        ("when was that said?", Intent("when")),
+        ("What else did Kirby say?", Intent("speaker_statements", speaker="Kirby", more=True)),
+        (
+            "Kirby's comments on the drone attack",
+            Intent("speaker_statements", speaker="Kirby", topic="the drone attack"),
+        ),
+        ("quotes by Putin about Ukraine", Intent("speaker_statements", speaker="Putin", topic="Ukraine")),
+        ("drone strikes on the Kremlin", Intent("search", topic="drone strikes on the Kremlin")),
+        ("what did you say?", Intent("search", topic="what did you say")),  # the bot is not a speaker
+    ],
+)
+def test_questions_map_to_one_intent_each(question: str, expected: Intent) -> None:
+    assert detect(question) == expected
+
+
+def test_a_pronoun_speaker_is_resolved_from_the_conversation() -> None:
+    assert detect("what else did he say?").pronoun
+    assert not detect("what did Kirby say?").pronoun

@@ -7,11 +7,11 @@ import pytest
 from bot.services import Services
 from retrieval.models import Verdict
 from retrieval.speakers import SpeakerIndex
+from retrieval.verification import Verifier
 from retrieval.verification.align import align, find_in_order
 from retrieval.verification.diff import describe, word_diff
 from retrieval.verification.normalise import parse_claim, phrase_probes, strip_claim, tokenize
 from retrieval.verification.verify import name_variants
-from retrieval.verify import Verifier
 
 SENTENCED = "deserves to be sentenced for criminal actions in the capital of international law"
 

@@ -1,4 +1,4 @@
-"""quotebot's pytest plugin and evaluation helpers: fixtures, citation assertions, golden files, metrics."""
+"""quotebot's pytest plugin: fixtures and citation assertions (golden files and their metrics live in bot.golden)."""
 
 from __future__ import annotations
 

@@ -18,8 +18,9 @@ import pytest
 if TYPE_CHECKING:
     from flask import Flask
 
-    from bot.testing.client import AnswerDict, QuotebotClient
-    from bot.testing.golden import CaseResult, GoldenCase, GoldenFile
+    from bot.golden.client import AnswerDict, QuotebotClient
+    from bot.golden.loading import GoldenCase, GoldenFile
+    from bot.golden.results import CaseResult
     from retrieval.embedding import Embedder
 
 GOLDEN_SUFFIXES = (".quotebot.yaml", ".quotebot.yml")
@@ -106,7 +107,7 @@ class QuotebotState:
         if corpus in self._broken:
             pytest.fail(self._broken[corpus], pytrace=False)
         if corpus not in self._apps:
-            from bot.testing.runner import build_app
+            from bot.golden.runner import build_app
             from retrieval.errors import QuotebotError
 
             if self._tmp is None:
@@ -121,7 +122,7 @@ class QuotebotState:
 
     def client(self, corpus: tuple[Path, ...]) -> QuotebotClient:
         """Return the client of the live service (--quotebot-url), else of the app over `corpus`."""
-        from bot.testing.client import flask_client, http_client
+        from bot.golden.client import flask_client, http_client
 
         key = () if self.url else corpus
         if key not in self._clients:
@@ -207,7 +208,7 @@ class GoldenYamlFile(pytest.File):
 
     def collect(self) -> Iterator[GoldenItem]:
         """Yield one item per case."""
-        from bot.testing.golden import GoldenError, load_golden
+        from bot.golden.loading import GoldenError, load_golden
 
         try:
             golden = load_golden(self.path)
@@ -231,7 +232,7 @@ class GoldenItem(pytest.Item):
 
     def runtest(self) -> None:
         """Run the case against the session's client and record its result for the metrics."""
-        from bot.testing.golden import run_case
+        from bot.golden.checking import run_case
 
         state = self.config.stash[STATE]
         # The command line overrides the file's `corpus:`, which overrides the ini; --quotebot-url needs none.
@@ -266,7 +267,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     state = config.stash[STATE]
     if not state.golden:
         return
-    from bot.testing.golden import GoldenError, load_golden
+    from bot.golden.loading import GoldenError, load_golden
 
     collected = {item.path for item in items if isinstance(item, GoldenItem)}
     for path in state.golden:
@@ -287,7 +288,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash.get(STATE, None)
     if state is None or state.report is None:
         return
-    from bot.testing.metrics import summarize
+    from bot.golden.metrics import summarize
 
     state.report.parent.mkdir(parents=True, exist_ok=True)
     state.report.write_text(json.dumps(summarize(state.results), indent=2, ensure_ascii=False) + "\n", "utf-8")
@@ -298,7 +299,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     state = config.stash.get(STATE, None)
     if state is None or not state.results:
         return
-    from bot.testing.metrics import format_table, summarize
+    from bot.golden.metrics import format_table, summarize
 
     terminalreporter.write_sep("=", "quotebot golden metrics")
     terminalreporter.write_line(format_table(summarize(state.results)))

@@ -19,7 +19,15 @@ from retrieval.quotes.mentions import (
 )
 from retrieval.quotes.parsing import coarse
 from retrieval.quotes.reported import NESTED_PRONOUNS, content_tokens, cue_lemma, is_cue
-from retrieval.quotes.spans import Attribution, Span
+from retrieval.quotes.spans import (
+    CUE_AND_SUBJECT,
+    DASH_AND_NAME,
+    FIXED_PHRASE,
+    LOOSE_VERB,
+    NO_CUE,
+    Attribution,
+    Span,
+)
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -123,7 +131,7 @@ def _attribution(parsed: Parsed, cue: Token, group: list[Quote]) -> Attribution 
         subj = outer_subject(cue, is_cue) or subj
     base = parsed.para.start
     before = mention_span(antecedent, base) if antecedent is not None else None
-    return _quoted(group, _span(parsed, cue), mention_span(subj, base), 0.95, before)
+    return _quoted(group, _span(parsed, cue), mention_span(subj, base), CUE_AND_SUBJECT, before)
 
 
 def _after(parsed: Parsed, text: str, group: list[Quote]) -> tuple[Attribution, Token] | None:
@@ -152,7 +160,7 @@ def _after_one(parsed: Parsed, text: str, last: Quote, group: list[Quote]) -> tu
         # the tokenizer may glue the dash to the closing mark ('”―'): read the dash off the text
         name = subject_near(window[1:] if window[0].text in DASHES else window)
         if name is not None:
-            return _quoted(group, dash.span(1), mention_span(name, parsed.para.start), 0.9), window[0]
+            return _quoted(group, dash.span(1), mention_span(name, parsed.para.start), DASH_AND_NAME), window[0]
     for cue in _cue_tokens(window):
         linked = any(t.dep_ in {"mark", "cc"} or t.lower_ in LINKS for t in window if t.i < cue.i)
         if cue.dep_ in {"advcl", "conj"} and not is_strong(cue.text) and linked:
@@ -167,7 +175,7 @@ def _after_one(parsed: Parsed, text: str, last: Quote, group: list[Quote]) -> tu
             if subj is not None and coarse(subj) in {"NOUN", "PROPN", "PRON"}:
                 loose = _attribution(parsed, verb, group)
                 if loose is not None:
-                    loose.confidence = 0.7
+                    loose.confidence = LOOSE_VERB
                     return loose, verb
     return None
 
@@ -284,7 +292,7 @@ def _inverted_before(parsed: Parsed, window: list[Token], group: list[Quote]) ->
     start, end = mention_span(name, parsed.para.start)
     # the parser hangs "Said" off the name as a compound: the mention starts after it
     mention = (max(start, _span(parsed, window[1])[0]), end)
-    return _quoted(group, _span(parsed, window[0]), mention, 0.85), window[0]
+    return _quoted(group, _span(parsed, window[0]), mention, FIXED_PHRASE), window[0]
 
 
 def _according_before(parsed: Parsed, window: list[Token], group: list[Quote]) -> tuple[Attribution, Token] | None:
@@ -297,7 +305,7 @@ def _according_before(parsed: Parsed, window: list[Token], group: list[Quote]) -
             if any(not t.is_punct for t in window if t.i > obj.right_edge.i):
                 return None  # 'according to X, the plan is “reckless”': the reported clause holds the quote
             mention = mention_span(obj, parsed.para.start)
-            return _quoted(group, _span(parsed, tok, window[k + 1]), mention, 0.85), tok
+            return _quoted(group, _span(parsed, tok, window[k + 1]), mention, FIXED_PHRASE), tok
     return None
 
 
@@ -354,7 +362,7 @@ def attribute_quotes(
                     quoted=[(q.start, q.end) for q in group],
                     source="floating",
                     inherit=True,
-                    confidence=0.6,
+                    confidence=NO_CUE,
                 )
             )
     return out, used
@@ -416,7 +424,7 @@ def _embedded(parsed: Parsed, text: str, group: list[Quote]) -> Attribution | No
     put = _put_it(parsed, first)
     if put is not None:
         speaker, verb = put
-        return _quoted(group, _span(parsed, verb), mention_span(speaker, base), 0.85)
+        return _quoted(group, _span(parsed, verb), mention_span(speaker, base), FIXED_PHRASE)
     subj = embedded_subject(parsed.tokens_between(parsed.para.start, first.open_mark))
     if subj is None:
         return None
@@ -425,5 +433,5 @@ def _embedded(parsed: Parsed, text: str, group: list[Quote]) -> Attribution | No
         quoted=[(q.start, q.end) for q in group],
         mention=mention_span(subj, base),
         source="floating",
-        confidence=0.6,
+        confidence=NO_CUE,
     )

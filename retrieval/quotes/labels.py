@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from retrieval.quotes.marks import Paragraph
-from retrieval.quotes.spans import Attribution
+from retrieval.quotes.spans import SPEAKER_LABEL, Attribution
 
 _LABEL = re.compile(
     r"[ \t]*[\"“]?"  # a transcript line may open with a quotation mark
@@ -39,7 +39,7 @@ def find_labelled(text: str, paragraphs: list[Paragraph]) -> list[Attribution]:
                 cue=(m.end(1), m.end(1) + 1),
                 mention=m.span(1),
                 source="label",
-                confidence=0.7,
+                confidence=SPEAKER_LABEL,
             )
         )
     return out

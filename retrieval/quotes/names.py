@@ -7,216 +7,12 @@ from dataclasses import dataclass
 
 from retrieval.identity.lexicon import lexicon
 from retrieval.models import SpeakerKind
+from retrieval.wordlists import countries, org_words, titles
 
 PRONOUNS = {"he", "she", "i", "we", "they", "it", "who", "which", "that", "you", "him", "her", "them", "us_"}
 PERSON_PRONOUNS = {"he", "she", "i", "him", "her", "who"}
 GROUP_PRONOUNS = {"they", "we", "them"}
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "other", "some", "many", "several", "both"}
-TITLES = {
-    "mr",
-    "mrs",
-    "ms",
-    "miss",
-    "dr",
-    "sir",
-    "dame",
-    "lord",
-    "lady",
-    "prof",
-    "professor",
-    "president",
-    "presidents",
-    "vice",
-    "senator",
-    "sen",
-    "rep",
-    "representative",
-    "gov",
-    "governor",
-    "secretary",
-    "minister",
-    "prime",
-    "chancellor",
-    "mayor",
-    "judge",
-    "justice",
-    "chairman",
-    "chairwoman",
-    "chair",
-    "ceo",
-    "director",
-    "general",
-    "gen",
-    "col",
-    "capt",
-    "lt",
-    "adm",
-    "admiral",
-    "speaker",
-    "leader",
-    "spokesman",
-    "spokeswoman",
-    "spokesperson",
-    "attorney",
-    "candidate",
-    "nominee",
-    "press",
-    "state",
-    "deputy",
-    "senior",
-    "adviser",
-    "advisor",
-    "aide",
-    "former",
-    "chief",
-    "pope",
-    "king",
-    "queen",
-    "prince",
-    "rev",
-    "reverend",
-    "sheriff",
-    "commissioner",
-    "ambassador",
-    "congressman",
-    "congresswoman",
-    "democrat",
-    "republican",
-    "gop",
-    "first",
-    "executive",
-    "national",
-    "security",
-    "white",
-    "house",
-    "campaign",
-    "manager",
-    "of",
-}
-ORG_WORDS = {
-    "office",
-    "department",
-    "ministry",
-    "party",
-    "committee",
-    "campaign",
-    "times",
-    "post",
-    "news",
-    "journal",
-    "court",
-    "council",
-    "agency",
-    "association",
-    "institute",
-    "university",
-    "company",
-    "inc",
-    "corp",
-    "network",
-    "kremlin",
-    "pentagon",
-    "congress",
-    "senate",
-    "government",
-    "administration",
-    "foundation",
-    "center",
-    "centre",
-    "commission",
-    "bureau",
-    "service",
-    "police",
-    "fbi",
-    "cia",
-    "un",
-    "nato",
-    "eu",
-    "bbc",
-    "cnn",
-    "ap",
-    "reuters",
-    "politifact",
-    "board",
-    "group",
-    "union",
-    "church",
-    "bank",
-    "fund",
-    "imf",
-    "organization",
-    "organisation",
-    "house",
-    "club",
-    "magazine",
-    "tribune",
-    "press",
-    "herald",
-    "daily",
-    "gazette",
-    "review",
-    "report",
-    "poll",
-    "survey",
-    "study",
-    "statement",
-    "website",
-    "cbs",
-    "nbc",
-    "abc",
-    "fox",
-    "msnbc",
-    "breitbart",
-    "politico",
-    "cabinet",
-    "army",
-    "navy",
-    "caucus",
-    "coalition",
-    "clinic",
-    "hospital",
-    "school",
-    "college",
-    "state",
-    "states",
-    "county",
-    "city",
-    "republic",
-    "federation",
-    "embassy",
-}
-COUNTRIES = {
-    "us": "United States",
-    "u.s.": "United States",
-    "usa": "United States",
-    "u.s.a.": "United States",
-    "america": "United States",
-    "united states": "United States",
-    "uk": "United Kingdom",
-    "u.k.": "United Kingdom",
-    "britain": "United Kingdom",
-    "russia": "Russia",
-    "ukraine": "Ukraine",
-    "china": "China",
-    "iran": "Iran",
-    "israel": "Israel",
-    "france": "France",
-    "germany": "Germany",
-    "moscow": "Russia",
-    "kyiv": "Ukraine",
-    "kiev": "Ukraine",
-    "washington": "United States",
-    "beijing": "China",
-    "mexico": "Mexico",
-    "canada": "Canada",
-    "japan": "Japan",
-    "india": "India",
-    "syria": "Syria",
-    "turkey": "Turkey",
-    "north korea": "North Korea",
-    "south korea": "South Korea",
-}
-
 _WORD = re.compile(r"[\w.'’\-]+")
 
 
@@ -284,12 +80,12 @@ def _analyse(mention: str) -> MentionParts:
     if not words:
         return MentionParts(mention.strip(), "", "person", False)
     low = text.lower()
-    if low in COUNTRIES:
-        return MentionParts(COUNTRIES[low], "", "organisation", True)
+    if low in countries():
+        return MentionParts(countries()[low], "", "organisation", True)
     head = words[-1]
     if not is_capitalised(head):
         kind: SpeakerKind = "group" if head.lower().endswith("s") and not head.endswith("ss") else "person"
-        if _core(head) in ORG_WORDS:
+        if _core(head) in org_words():
             kind = "organisation"
         return MentionParts(text, "", kind, False)
     # the trailing run of capitalised words is the name; lower-case words before it are the role
@@ -300,12 +96,12 @@ def _analyse(mention: str) -> MentionParts:
     role_words = words[:k]
     # titles before a person's name ("Secretary of State John Kerry", "House Speaker Paul Ryan") are a role
     # so is a capitalised role noun opening a sentence ("Economist Ravi Patel warned")
-    titled = max((i for i, w in enumerate(run[:-1]) if _core(w) in TITLES or _is_role(w)), default=-1)
+    titled = max((i for i, w in enumerate(run[:-1]) if _core(w) in titles() or _is_role(w)), default=-1)
     rest = run[titled + 1 :]
-    personal = not any(_core(w) in ORG_WORDS for w in rest) and not rest[0].endswith(("’s", "'s"))
+    personal = not any(_core(w) in org_words() for w in rest) and not rest[0].endswith(("’s", "'s"))
     if titled >= 0 and len(rest) >= 2 and personal:
         return MentionParts(" ".join(rest), " ".join(role_words + run[: titled + 1]), "person", True)
-    if any(_core(w) in ORG_WORDS for w in run) or any(w.endswith(("’s", "'s")) for w in run[:-1]):
+    if any(_core(w) in org_words() for w in run) or any(w.endswith(("’s", "'s")) for w in run[:-1]):
         return MentionParts(" ".join(run).replace("’", "'"), " ".join(role_words), "organisation", True)
     plural_party = head[:-1].lower() in {"republican", "democrat", "american", "conservative", "liberal", "russian"}
     if len(run) == 1 and head.endswith("s") and plural_party:
@@ -313,13 +109,13 @@ def _analyse(mention: str) -> MentionParts:
     # move leading titles and capitalised modifiers before the last title into the role
     last_title = -1
     for i, w in enumerate(run[:-1]):
-        if _core(w) in TITLES:
+        if _core(w) in titles():
             last_title = i
     role_words += run[: last_title + 1]
     run = run[last_title + 1 :]
     name = " ".join(run)
-    if name.lower() in COUNTRIES:
-        return MentionParts(COUNTRIES[name.lower()], " ".join(role_words), "organisation", True)
+    if name.lower() in countries():
+        return MentionParts(countries()[name.lower()], " ".join(role_words), "organisation", True)
     return MentionParts(name, " ".join(role_words), "person", True)
 
 

@@ -27,7 +27,7 @@ _COARSE = {
 
 @lru_cache(maxsize=1)
 def pipeline() -> Language:
-    """Return the small English pipeline with only the tagger, parser and lemmatizer."""
+    """Return the small English pipeline with only the tagger and parser (see DISABLED for what is left out)."""
     import spacy
 
     errors: list[str] = []

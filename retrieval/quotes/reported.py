@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from retrieval.quotes.cues import Cue, cue_for, lemma_of
 from retrieval.quotes.mentions import mention_span, outer_subject, subject_of
 from retrieval.quotes.parsing import coarse
-from retrieval.quotes.spans import Attribution, Span
+from retrieval.quotes.spans import ACCORDING_TO, SPEECH_VERB, WEAK_CUE, Attribution, Span
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -21,7 +21,7 @@ LEADING_SKIP = {"that", "as", ",", ":", "—", "–", "-"}
 
 
 def cue_lemma(tok: Token) -> str:
-    """Return the lemma the lexicon is keyed by (spaCy's, falling back to the lower-cased form)."""
+    """Return the lemma the lexicon is keyed by, read off the word by the lexicon's form table (no spaCy lemmas)."""
     return lemma_of(tok.text)
 
 
@@ -119,7 +119,7 @@ def _according_to(doc: Doc, tok: Token, base: int) -> Attribution | None:
         fragments=[_char_span(doc, i, j, base) for i, j in frags],
         cue=_char_span(doc, tok.i, nxt.i, base),
         mention=mention_span(objs[0], base),
-        confidence=0.7,
+        confidence=ACCORDING_TO,
     )
 
 
@@ -176,7 +176,7 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
             cue=_cue_span(doc, tok, base),
             mention=mention_span(subj, base),
             antecedent=mention_span(antecedent, base) if antecedent is not None else None,
-            confidence=0.8 if cue.strong else 0.6,
+            confidence=SPEECH_VERB if cue.strong else WEAK_CUE,
             borrowed=borrowed,
         )
         out.append((tok.i, att))

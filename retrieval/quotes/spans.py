@@ -6,6 +6,17 @@ from dataclasses import dataclass, field
 
 Span = tuple[int, int]
 
+# How far an attribution is trusted, by the evidence that found it; each statement reports it as `confidence`.
+CUE_AND_SUBJECT = 0.95  # a cue verb and its parsed subject next to the quotation: 'X said, "…"'
+DASH_AND_NAME = 0.9  # a name after a dash: '"…" — John Kerry'
+FIXED_PHRASE = 0.85  # a set construction: 'Said X: "…"', 'According to X, "…"', '…, as X put it'
+SPEECH_VERB = 0.8  # reported speech with a speech verb proper: 'X said the plan …'
+LOOSE_VERB = 0.7  # any verb with its subject after a quotation: '"…," an angry Hollande retaliated.'
+ACCORDING_TO = 0.7  # reported speech through 'according to X'
+SPEAKER_LABEL = 0.7  # a transcript or headline label: 'PENCE: Well, look …'
+WEAK_CUE = 0.6  # reported speech with a cue that is no speech verb: 'X believes the plan …'
+NO_CUE = 0.6  # a quotation with no cue of its own: floating, or inside a sentence about its speaker
+
 
 @dataclass
 class Attribution:
@@ -16,8 +27,8 @@ class Attribution:
     cue: Span | None = None
     mention: Span | None = None
     antecedent: Span | None = None  # the noun a relative "who"/"which" stands for
-    source: str = "reported"  # reported | quote | floating
-    confidence: float = 0.8
+    source: str = "reported"  # reported | quote | partial (a quotation inside reported speech) | floating | label
+    confidence: float = SPEECH_VERB
     inherit: bool = False  # take the speaker of the previous statement (floating quote)
     borrowed: bool = False  # the speaker is the outer reporter's ("X said the videos show …")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from retrieval.identity import entity_id, noun_kind
 from retrieval.identity.keys import PARTICLES
@@ -19,6 +20,7 @@ from retrieval.quotes.names import (
     surname,
 )
 from retrieval.quotes.spans import Attribution
+from retrieval.wordlists import female_honorifics, gendered_honorifics, honorifics
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,11 @@ class NameIndex:
         ]
         if honorific:
             # "Mrs. Trump" is not Donald Trump: keep only full names the article's pronouns agree with
-            want = -1 if honorific in {"mrs", "ms", "miss"} else 1
+            want = -1 if honorific in female_honorifics() else 1
             agree = [n for n in best if self.gender(n) * want > 0]
             best = agree or [n for n in best if self.gender(n) * want >= 0]
         if not best:
-            return f"{honorific.capitalize()}. {name}" if honorific in {"mrs", "ms", "miss"} else name
+            return f"{honorific.capitalize()}. {name}" if honorific in female_honorifics() else name
         return max(best, key=lambda n: (self.counts[n], -self.first_seen.get(n, 0)))
 
     def tail(self, name: str) -> str:
@@ -96,7 +98,7 @@ class NameIndex:
         score = 0
         for m in re.finditer(re.escape(name), self.text):
             window = self.text[m.end() : m.end() + 300]
-            other = _OTHER_NAME.search(window)  # past the next named person the pronoun may be theirs
+            other = _other_name().search(window)  # past the next named person the pronoun may be theirs
             found = re.search(r"\b(he|she)\b", window[: other.start() if other else None], re.I)
             if found:
                 score += 1 if found.group(1).lower() == "he" else -1
@@ -104,7 +106,13 @@ class NameIndex:
 
 
 _DATELINE = re.compile(r"(?:,\s*[A-Z][\w.]*\.?(?:\s[A-Z][\w.]*\.?)?)?\s*[—–-]{1,2}\s*((?:[A-Z][\w'’\-]+\.?\s?){1,4})")
-_OTHER_NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+|\b(?:Mr|Mrs|Ms|Dr)\.? [A-Z]")
+
+
+@lru_cache(maxsize=1)
+def _other_name() -> re.Pattern[str]:
+    """Return a pattern for the next named person in a text: a full name or an honorific and a name."""
+    titled = "|".join(sorted(w.capitalize() for w in honorifics()))
+    return re.compile(rf"\b[A-Z][a-z]+ [A-Z][a-z]+|\b(?:{titled})\.? [A-Z]")
 
 
 def headline_end(text: str) -> int:
@@ -171,7 +179,6 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
     return Resolved(found.name, found.kind, a.mention, found.scoped)
 
 
-HONORIFICS = {"mr", "mrs", "ms", "miss", "dr"}
 SENTENCE_OPENERS = {"meanwhile", "however", "still", "also", "later", "earlier", "then", "now", "instead", "yet",
                     "indeed", "moreover", "finally", "again", "even", "only", "so", "but", "and", "or", "as", "when",
                     "while", "after", "before", "since", "though", "although", "because", "if", "unless", "until",
@@ -203,8 +210,9 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
     head = words[-1]
     if parts.proper and not (len(words) == 1 and noun_kind(head)[0] is not None):
         if parts.kind == "person":
-            honorific = next((w for w in (x.strip(".").lower() for x in parts.role.split()) if w in HONORIFICS), "")
-            return Resolved(index.expand(index.tail(name), honorific if honorific != "dr" else ""), "person", None)
+            # only an honorific that tells the sex narrows a surname ("Mrs. Trump"); "Dr." does not
+            sex = next((w for w in (x.strip(".").lower() for x in parts.role.split()) if w in honorifics()), "")
+            return Resolved(index.expand(index.tail(name), sex if sex in gendered_honorifics() else ""), "person", None)
         return Resolved(parts.name, parts.kind, None)
     # a common noun ("the senator", "officials", "the report", "Lawmakers" opening a sentence)
     kind, plural = noun_kind(head)
@@ -278,19 +286,15 @@ def article_speakers(statements: list[Statement]) -> list[Speaker]:
         counts[sid] += 1
         if st.mention and st.mention.strip().lower() not in PRONOUNS:
             parts = analyse(st.mention)
-            alias = (
-                parts.name
-                if parts.role.lower() not in {"mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms."}
-                else (f"{parts.role} {parts.name}")
-            )
+            alias = parts.name if parts.role.lower().rstrip(".") not in honorifics() else (f"{parts.role} {parts.name}")
             own = set(names[sid].lower().replace("’", "'").split())
             for a in (alias, parts.name):
                 # a mention is an alias only if its name is part of the speaker's: "Mr. Putin" for Vladimir Putin,
                 # never "Trump campaign" for a Clinton campaign that a pronoun or an inherited report led to
-                words = set(re.sub(r"^(?:mr|mrs|ms|dr)\.?\s+", "", a.lower().replace("’", "'")).split())
+                words = set(_drop_honorific(a.lower().replace("’", "'")).split())
                 if a and a not in aliases[sid] and words and words <= own:
                     aliases[sid].append(a)
-            honorific = parts.role.lower().rstrip(".") in {"mr", "mrs", "ms", "dr"}
+            honorific = parts.role.lower().rstrip(".") in honorifics()
             if parts.role and not honorific and parts.role not in roles[sid]:
                 roles[sid].append(parts.role)
     return [
@@ -305,6 +309,12 @@ def article_speakers(statements: list[Statement]) -> list[Speaker]:
         )
         for sid in order
     ]
+
+
+def _drop_honorific(name: str) -> str:
+    """Return a lower-cased name without a leading honorific ("mr. putin" -> "putin")."""
+    m = re.match(r"([a-z]+)\.?\s+", name)
+    return name[m.end() :] if m and m.group(1) in honorifics() else name
 
 
 def speaker_id(name: str | None, kind: str | None = "person", scope: str | None = None) -> str | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from functools import cache
 
 from retrieval.models import DiffOp
 from retrieval.verification.align import Opcode
 from retrieval.verification.normalise import Token
+from retrieval.wordlists import name_prefixes
 
 _NEGATIONS = (
     "not no never nor neither none nobody nothing nowhere cannot can't won't don't doesn't didn't isn't aren't "
@@ -18,14 +20,20 @@ _NUMBERS = (
     "billion trillion dozen dozens hundreds thousands millions billions half first second third fourth fifth "
     "percent per cent"
 )
-# Capitalised words that are not names, for the name-swap test (sentence starts are capitalised too).
+# Capitalised words that are not names, for the name-swap test (sentence starts are capitalised too); the titles
+# and honorifics before a name ("Mr.", "President") come from the shared list
 _FUNCTION_WORDS = (
     "a an the this that these those he she it they we i you his her its their our my your and but or so if "
-    "when while as at in on of for to by with from mr mrs ms dr president senator minister"
+    "when while as at in on of for to by with from"
 )
 NEGATIONS = frozenset(_NEGATIONS.split())
 NUMBER_WORDS = frozenset(_NUMBERS.split())
-_NOT_NAMES = frozenset(_FUNCTION_WORDS.split())
+
+
+@cache
+def _not_names() -> frozenset[str]:
+    """Return the words that are not names though capitalised: function words, titles and honorifics."""
+    return frozenset(_FUNCTION_WORDS.split()) | name_prefixes()
 
 
 def word_diff(claim: Sequence[Token], source: Sequence[Token], opcodes: Sequence[Opcode]) -> tuple[DiffOp, ...]:
@@ -65,7 +73,7 @@ def is_number(tok: Token) -> bool:
 
 def is_name(tok: Token) -> bool:
     """Return whether a word looks like part of a name: capitalised and not a function word."""
-    return tok.raw[:1].isupper() and tok.norm not in _NOT_NAMES and not is_number(tok)
+    return tok.raw[:1].isupper() and tok.norm not in _not_names() and not is_number(tok)
 
 
 def _notes(src: Sequence[Token], clm: Sequence[Token]) -> list[str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.golden.problems import speaker_matches
 from bot.testing import assert_citations_verbatim, assert_cites, assert_no_uncited_quotes, assert_verdict
-from bot.testing.assertions import speaker_matches
 from retrieval.models import Article
 from tests.plugin.canned import KIRBY, SENTENCED, answer, cite, seed_article, verdict
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.testing.golden import CaseResult, check_turn
-from bot.testing.loading import VERDICT_LABELS, GoldenError, Turn, load_golden
-from bot.testing.metrics import format_table, summarize
+from bot.golden.checking import check_turn
+from bot.golden.loading import VERDICT_LABELS, GoldenError, Turn, load_golden
+from bot.golden.metrics import format_table, summarize
+from bot.golden.results import CaseResult
 from tests.plugin.canned import KIRBY, SEED_FILE, SENTENCED, answer, cite, plugin_args, seed_article, verdict
 
 pytest_plugins = ["pytester"]

@@ -1,4 +1,4 @@
-"""The plugin's client: ask / verify / article as plain dicts, over bot.client (in-process app or a live URL)."""
+"""A client for golden runs and the pytest plugin: ask / verify / article as plain dicts, in-process or over HTTP."""
 
 from __future__ import annotations
 

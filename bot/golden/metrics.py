@@ -2,39 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
 
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from bot.testing.golden import CaseResult
-
-
-@dataclass
-class Tally:
-    """Counts behind every metric; they add up over turns and cases."""
-
-    expected_quotes: int = 0  # `cites` entries
-    cited_quotes: int = 0  # ... that some citation contains
-    scored_citations: int = 0  # citations of turns that say what they should cite (cites, speaker or none)
-    supporting_citations: int = 0  # ... that contain an expected quote or carry the expected speaker
-    speaker_expected: int = 0
-    speaker_correct: int = 0
-    first_cite_expected: int = 0  # turns with `first_cites`
-    first_cite_correct: int = 0  # ... whose first citation contains one of them
-    verdict_expected: int = 0
-    verdict_correct: int = 0
-    intent_expected: int = 0
-    intent_correct: int = 0
-    citations: int = 0  # every citation and piece of verdict evidence
-    verbatim_citations: int = 0  # ... that are article.text[start:end]
-
-    def __iadd__(self, other: Tally) -> Tally:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-        return self
-
+from bot.golden.results import CaseResult, Tally
 
 # (metric name, numerator, denominator): the table and the JSON report list them in this order.
 METRICS = (

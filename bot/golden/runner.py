@@ -8,14 +8,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.testing.golden import CaseResult, load_golden, run_case
-from bot.testing.metrics import format_table, summarize
+from bot.golden.checking import run_case
+from bot.golden.loading import load_golden
+from bot.golden.metrics import format_table, summarize
+from bot.golden.results import CaseResult
 from retrieval.errors import ConfigError
 
 if TYPE_CHECKING:
     from flask import Flask
 
-    from bot.testing.client import QuotebotClient
+    from bot.golden.client import QuotebotClient
     from retrieval.embedding import Embedder
 
 
@@ -40,7 +42,7 @@ def build_app(corpus: Sequence[str | Path], folder: str | Path, *, embedder: Emb
 def run_eval(golden: Path, corpus: list[Path] | None = None, url: str | None = None) -> tuple[str, dict[str, Any]]:
     """Run a golden file against `url`, else a fresh index of `corpus` or its `corpus:`; return (table, report)."""
     # With neither, the configured index is evaluated: that is what `quotebot ask` answers from.
-    from bot.testing.client import flask_client, http_client
+    from bot.golden.client import flask_client, http_client
 
     gf = load_golden(golden)
     paths = list(corpus or gf.corpus)

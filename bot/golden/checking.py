@@ -1,12 +1,12 @@
-"""Golden files: cases run against a client, checked against their expectations and counted for the metrics."""
+"""Golden cases run against a client: each answer checked against its expectations and counted for the metrics."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.testing.assertions import (
+from bot.golden.loading import GoldenCase, Turn
+from bot.golden.problems import (
     all_citations,
     normalize,
     speaker_matches,
@@ -14,102 +14,11 @@ from bot.testing.assertions import (
     verbatim_problems,
     verdict_problems,
 )
-from bot.testing.loading import GoldenCase, GoldenError, GoldenFile, Turn, load_golden
-from bot.testing.metrics import Tally
+from bot.golden.results import CaseResult, TurnResult
 from retrieval.errors import QuotebotError
 
 if TYPE_CHECKING:
-    from bot.testing.client import QuotebotClient
-
-__all__ = [
-    "CaseResult",
-    "GoldenCase",
-    "GoldenError",
-    "GoldenFile",
-    "TurnResult",
-    "check_turn",
-    "load_golden",
-    "run_case",
-]
-
-
-@dataclass
-class TurnResult:
-    """What one question got and which expectations failed."""
-
-    question: str
-    answer: dict[str, Any] | None
-    failures: list[str] = field(default_factory=list)
-    counts: Tally = field(default_factory=Tally)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready summary (the answer without its full citations)."""
-        a = self.answer or {}
-        return {
-            "question": self.question,
-            "intent": a.get("intent"),
-            "speaker": a.get("speaker"),
-            "answer": a.get("answer"),
-            "citations": [
-                {k: c.get(k) for k in ("n", "article_id", "start", "end", "speaker", "text")}
-                for c in a.get("citations") or []
-            ],
-            "verdicts": [v.get("label") for v in a.get("verdicts") or []],
-            "failures": self.failures,
-        }
-
-
-@dataclass
-class CaseResult:
-    """The outcome of one golden case."""
-
-    case_id: str
-    file: str
-    line: int
-    kind: str | None = None  # the case's `kind`, for the per-kind table
-    turns: list[TurnResult] = field(default_factory=list)
-    error: str | None = None  # the service failed (HTTP error, unreachable): the remaining turns did not run
-
-    @property
-    def passed(self) -> bool:
-        """Return whether every turn met its expectations."""
-        return self.error is None and not any(t.failures for t in self.turns)
-
-    def tally(self) -> Tally:
-        """Return the counts of all turns."""
-        total = Tally()
-        for t in self.turns:
-            total += t.counts
-        return total
-
-    def failure_lines(self) -> list[str]:
-        """Return the failures, by turn for conversations."""
-        many = len(self.turns) > 1
-        lines: list[str] = []
-        for i, t in enumerate(self.turns, start=1):
-            if not t.failures:
-                continue
-            if many:
-                lines.append(f"turn {i}: {t.question!r}")
-            lines.extend(("  " if many else "") + f for f in t.failures)
-        if self.error:
-            lines.append(f"error: {self.error}")
-        return lines
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready summary."""
-        return {
-            "id": self.case_id,
-            "kind": self.kind,
-            "file": self.file,
-            "line": self.line,
-            "passed": self.passed,
-            "error": self.error,
-            "turns": [t.to_dict() for t in self.turns],
-        }
-
-
-# --- running ------------------------------------------------------------------------------------------------
+    from bot.golden.client import QuotebotClient
 
 
 def run_case(case: GoldenCase, client: QuotebotClient, *, file: str = "") -> CaseResult:
