@@ -21,7 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, services: Services | 
 
     settings = services.settings if services is not None else load_settings(config)
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = settings["server"]["max_body_bytes"]
+    app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     app.json = api.JSONProvider(app)
     app.extensions["quotebot"] = services if services is not None else build_services(settings)
     errors.register(app)
@@ -30,6 +30,6 @@ def create_app(config: Mapping[str, Any] | None = None, *, services: Services | 
     security.init_app(app, settings)
     search.init_app(app)  # after security: joins its limiter
     openai_compat.init_app(app)
-    web.init_app(app, settings["server"]["cors_origins"])
+    web.init_app(app, settings.server.cors_origins)
     openapi.init_app(app)
     return app

@@ -93,7 +93,7 @@ def parse_json(model: type[M]) -> M:
 def ask() -> ResponseReturnValue:
     """Answer a question with citations."""
     svc = services()
-    limits = svc.settings["ask"]
+    limits = svc.settings.ask
     body = parse_json(AskRequest)
     top_k = check_ask(body, limits)
     filters = filters_for(svc, body.filters)
@@ -127,7 +127,7 @@ def verify() -> ResponseReturnValue:
     """Check a claimed quote against the sources."""
     svc = services()
     body = parse_json(VerifyRequest)
-    check_verify(body, svc.settings["verify"])
+    check_verify(body, svc.settings.verify)
     return jsonify(svc.verifier.verify_claim(body.quote, body.speaker).to_dict())
 
 
@@ -283,7 +283,7 @@ def _load_uploads(svc: Services) -> tuple[list[Article], IngestReport]:
     if not files:
         raise InvalidRequest("attach one or more files in multipart fields named 'file'")
     report = IngestReport()
-    limit = svc.settings["ingest"]["max_file_bytes"]
+    limit = svc.settings.ingest.max_file_bytes
     articles: list[Article] = []
     for upload in files:
         name = (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1]

@@ -199,13 +199,13 @@ def _services(settings: Settings | None = None, *, lazy_model: bool = False) -> 
     from bot.services import LazyEmbedder, build_embedder
 
     # A question may need no vector at all ("what did Kirby say?" reads statements by speaker): load on first use.
-    lazy = LazyEmbedder(lambda: build_embedder(settings), settings["embedding"]["model"])
+    lazy = LazyEmbedder(lambda: build_embedder(settings), settings.embedding.model)
     return build_services(settings, embedder=lazy)
 
 
 def _server(args: argparse.Namespace, settings: Settings) -> Any:
     """Return a client of the server named by --server or client.url, or None to answer in this process."""
-    url = args.server if args.server is not None else settings["client"]["url"]
+    url = args.server if args.server is not None else settings.client.url
     if not url:
         return None
     from bot.client import Quotebot
@@ -242,8 +242,8 @@ def _validated(model: type[M], data: Mapping[str, Any], check: Callable[[M], Any
 def _require_articles(svc: Services) -> None:
     """Refuse to answer from an empty index, saying how to fill it."""
     if svc.store.counts().articles == 0:
-        st = svc.settings["store"]
-        where = st["url"] or st["path"]
+        st = svc.settings.store
+        where = st.url or st.path
         raise UsageError(f"the index at {where} is empty; add articles first, e.g. `quotebot ingest seeds/`")
 
 
@@ -277,16 +277,16 @@ def _ingest_queued(args: argparse.Namespace) -> int:
     from retrieval.models import Article
 
     settings = _settings()
-    if not settings["jobs"]["redis_url"]:
+    if not settings.jobs.redis_url:
         raise UsageError("--queue needs jobs.redis_url, e.g. QUOTEBOT_JOBS__REDIS_URL=redis://127.0.0.1:6379/2")
     failed: list[tuple[str, str]] = []
     articles: list[Article] = []
     for path in iter_files(args.paths, on_error=lambda exc: failed.append((exc.path, exc.reason))):
         try:
-            articles += load_file(path, max_bytes=settings["ingest"]["max_file_bytes"])
+            articles += load_file(path, max_bytes=settings.ingest.max_file_bytes)
         except LoadError as exc:
             failed.append((exc.path, exc.reason))
-    jobs = Jobs(JobOptions.from_settings(settings), prefix=settings["store"]["prefix"])
+    jobs = Jobs(JobOptions.from_settings(settings), prefix=settings.store.prefix)
     job_id = jobs.submit(articles, failed)
     status = jobs.status(job_id)
     print(f"queued job {job_id}: {len(articles)} articles, {len(failed)} files failed", file=sys.stderr)
@@ -346,7 +346,7 @@ def _ask(args: argparse.Namespace) -> int:
 
     settings = _settings()
     data = {"question": args.question} | ({} if args.top_k is None else {"top_k": args.top_k})
-    body, top_k = _validated(AskRequest, data, lambda b: check_ask(b, settings["ask"]))
+    body, top_k = _validated(AskRequest, data, lambda b: check_ask(b, settings.ask))
     client = _server(args, settings)
     if client is not None:
         with client:
@@ -380,7 +380,7 @@ def _verify(args: argparse.Namespace) -> int:
     settings = _settings()
 
     def check(body: VerifyRequest) -> None:
-        check_verify(body, settings["verify"])
+        check_verify(body, settings.verify)
 
     client = _server(args, settings)
     svc = None
@@ -470,8 +470,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     logs.configure()  # before the app exists, so its access lines (JSON, stdout) are set up like gunicorn's
     app = create_app()
-    server = app.extensions["quotebot"].settings["server"]
-    host, port = args.host or server["host"], args.port or server["port"]
+    server = app.extensions["quotebot"].settings.server
+    host, port = args.host or server.host, args.port or server.port
     # The development server's own banner is silenced with its access lines: say where we listen.
     print(f"quotebot: serving on http://{host}:{port} (development server; Ctrl+C stops)", file=sys.stderr)
     # werkzeug directly: app.run() would print Flask's banner on stdout, which carries only JSON access lines.
@@ -483,7 +483,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     settings = _settings()
-    if not settings["jobs"]["redis_url"]:
+    if not settings.jobs.redis_url:
         raise UsageError(
             "set jobs.redis_url to the queue's Redis, e.g. QUOTEBOT_JOBS__REDIS_URL=redis://127.0.0.1:6379/2"
         )

@@ -45,7 +45,7 @@ def extension(answer: Answer) -> dict[str, Any]:
 def chat_completions() -> ResponseReturnValue:
     """Answer the last user message with citations, as an OpenAI chat completion."""
     svc = services()
-    limits = svc.settings["ask"]
+    limits = svc.settings.ask
     body = parse_json(ChatCompletionRequest)
     turns = [(i, m.text().strip()) for i, m in enumerate(body.messages) if m.role == "user"]
     if body.messages[-1].role != "user" or not turns[-1][1]:
@@ -54,13 +54,13 @@ def chat_completions() -> ResponseReturnValue:
             extra={"errors": [{"field": f"messages.{len(body.messages) - 1}", "message": "a user message"}]},
         )
     questions = [q for _, q in turns if q]
-    check_length("question", questions[-1], limits["max_question_chars"])
+    check_length("question", questions[-1], limits.max_question_chars)
     opts = body.quotebot or QuotebotOptions()
     top_k = check_top_k(opts.top_k, limits, field="quotebot.top_k")
     filters = filters_for(svc, opts.filters)
     context: dict[str, Any] | None = None
     for earlier in questions[-1 - REPLAYED_TURNS : -1]:
-        context = svc.chat.ask(AskParams(earlier[: limits["max_question_chars"]], top_k, filters, context)).context
+        context = svc.chat.ask(AskParams(earlier[: limits.max_question_chars], top_k, filters, context)).context
     answer = svc.chat.ask(AskParams(questions[-1], top_k, filters, context))
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     if body.stream:

@@ -301,12 +301,12 @@ def _ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, str]:
 
 def _operation(route: Route, settings: Settings, components: dict[str, Any]) -> dict[str, Any]:
     """Return the operation object of one route."""
-    server = settings["server"]
-    secured = route.auth == "key" or (route.auth == "reads" and server["require_key_for_reads"])
+    server = settings.server
+    secured = route.auth == "key" or (route.auth == "reads" and server.require_key_for_reads)
     errors = set(route.errors) | {500}
     if secured:
         errors |= {401, 403}
-    if route.limited and server["rate_limit"]:
+    if route.limited and server.rate_limit:
         errors.add(429)
     if route.unavailable:
         errors.add(503)
@@ -386,11 +386,11 @@ def _path_names(path: str) -> list[str]:
 
 def _apply_limits(components: dict[str, Any], settings: Settings) -> None:
     """Write the limits that live in settings (not in the models) into the request schemas."""
-    ask, verify = settings["ask"], settings["verify"]
-    components["AskRequest"]["properties"]["question"]["maxLength"] = ask["max_question_chars"]
-    components["AskContext"]["properties"]["topic"]["maxLength"] = ask["max_question_chars"]
-    components["AskRequest"]["properties"]["top_k"]["anyOf"][0]["maximum"] = ask["max_top_k"]
-    components["VerifyRequest"]["properties"]["quote"]["maxLength"] = verify["max_quote_chars"]
+    ask, verify = settings.ask, settings.verify
+    components["AskRequest"]["properties"]["question"]["maxLength"] = ask.max_question_chars
+    components["AskContext"]["properties"]["topic"]["maxLength"] = ask.max_question_chars
+    components["AskRequest"]["properties"]["top_k"]["anyOf"][0]["maximum"] = ask.max_top_k
+    components["VerifyRequest"]["properties"]["quote"]["maxLength"] = verify.max_quote_chars
 
 
 def _version() -> str:

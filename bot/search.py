@@ -42,9 +42,9 @@ def search_hits(svc: Services, query: str, kind: str, top_k: int, filters: Filte
 def search() -> ResponseReturnValue:
     """Return the statements or chunks nearest in meaning to a query, as verbatim citations."""
     svc = services()
-    limits = svc.settings["ask"]
+    limits = svc.settings.ask
     body = parse_json(SearchRequest)
-    check_length("query", body.query, limits["max_question_chars"])
+    check_length("query", body.query, limits.max_question_chars)
     top_k = check_top_k(body.top_k, limits)
     hits = search_hits(svc, body.query, body.kind, top_k, filters_for(svc, body.filters))
     return jsonify(SearchOut(results=hits).model_dump(mode="json"))
@@ -52,7 +52,7 @@ def search() -> ResponseReturnValue:
 
 def limit(app: Flask, *endpoints: str) -> None:
     """Put `endpoints` under the same per-client limit as /ask (server.rate_limit), on the app's limiter."""
-    rate = app.extensions["quotebot"].settings["server"]["rate_limit"]
+    rate = app.extensions["quotebot"].settings.server.rate_limit
     for limiter in app.extensions.get("limiter", ()) if rate else ():
         for endpoint in endpoints:
             app.view_functions[endpoint] = limiter.limit(rate)(app.view_functions[endpoint])
