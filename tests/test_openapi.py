@@ -256,7 +256,7 @@ def test_speaker_lists_match_the_model(keyed: FlaskClient, spec: dict[str, Any],
 def test_every_speaker_matches_the_detail_model(keyed: FlaskClient, spec: dict[str, Any]) -> None:
     for speaker in keyed.get("/speakers").get_json()["speakers"]:
         body = conforms(keyed, spec, keyed.get(f"/speakers/{speaker['id']}"), schemas.SpeakerDetailOut)
-        assert all(st.citation["text"] for st in body["statements"])
+        assert all(st["citation"]["text"] for st in body["statements"])
 
 
 def test_article_matches_the_model(keyed: FlaskClient, spec: dict[str, Any]) -> None:
