@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, ValidationInfo, field_validator
 from pydantic.json_schema import JsonDict, SkipJsonSchema
 
+from bot.errors import InvalidRequest
 from retrieval.fields import ARTICLE_ID_PATTERN, DATE_EXAMPLES, check_no_nul, parse_published
 
 # Documents for the spec what the strip-then-min_length check refuses: a value that is only whitespace.
@@ -146,8 +147,33 @@ class ArticlesIn(_Strict):
     articles: list[ArticleIn] = Field(min_length=1)
 
 
-class ArticlesBody(RootModel[ArticleIn | Annotated[list[ArticleIn], Field(min_length=1)] | ArticlesIn]):
+def _article_records(value: Any) -> Any:
+    """Return the records of any accepted form as one list: {"articles": [...]} unwrapped, one article wrapped."""
+    # InvalidRequest is not a ValueError, so pydantic lets it through as is: the shape's own message, not a union's.
+    if isinstance(value, dict) and set(value) == {"articles"}:
+        value = value["articles"]
+        if not isinstance(value, list):
+            raise InvalidRequest('"articles" must be a list of article objects: {"articles": [{"text": ...}]}')
+    records = value if isinstance(value, list) else [value]
+    if not records or not all(isinstance(r, dict) for r in records):
+        raise InvalidRequest('send an article object, a non-empty list of them, or {"articles": [...]}')
+    return records
+
+
+ArticleList = Annotated[list[ArticleIn], Field(min_length=1)]
+
+
+class ArticlesBody(
+    RootModel[
+        Annotated[
+            list[ArticleIn],
+            BeforeValidator(_article_records, json_schema_input_type=ArticleIn | ArticleList | ArticlesIn),
+        ]
+    ]
+):
     """JSON body of POST /articles: one article, a non-empty list of them, or {"articles": [...]}."""
+
+    # `root` is always the list: the spec shows the three forms the validator accepts
 
 
 # ---- responses: what the routes return, field for field (tests/test_openapi.py checks real responses) --------

@@ -14,8 +14,8 @@ from bot.settings import Settings
 from retrieval.errors import ConfigError
 
 KEYS_ENV = "QUOTEBOT_API_KEYS"
-# Flask's own /static/<file>: the widget's assets, no stored content. Every other public route says auth="none" in
-# bot/openapi.py ROUTES; anything not declared there needs a key like a read.
+# Flask's own /static/<file>: the widget's assets, no stored content. Every other public route says auth="none" where
+# it is declared (bot/routing.py); anything not declared needs a key like a read.
 PUBLIC_UNDECLARED = frozenset({"static"})
 
 
@@ -79,7 +79,7 @@ def guard(app: Flask, settings: Settings) -> None:
 
 
 def init_app(app: Flask, settings: Settings, environ: Mapping[str, str] | None = None) -> None:
-    """Install the keys, the key check on every route and the rate limits on /ask and /verify."""
+    """Install the keys, the key check on every route and the rate limit on every route declared limited."""
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
@@ -105,6 +105,8 @@ def init_app(app: Flask, settings: Settings, environ: Mapping[str, str] | None =
         in_memory_fallback_enabled=True,
         key_prefix=settings.store.prefix,
     )
-    if rate:
-        for endpoint in ("api.ask", "api.verify"):
-            app.view_functions[endpoint] = limiter.limit(rate)(app.view_functions[endpoint])  # type: ignore[assignment]
+    if rate:  # the routes are registered first (bot.openapi.register), so their views can be wrapped here
+        for route in ROUTES:
+            if route.limited:
+                view = app.view_functions[route.endpoint]
+                app.view_functions[route.endpoint] = limiter.limit(rate)(view)  # type: ignore[assignment]
