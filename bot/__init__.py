@@ -15,14 +15,14 @@ def create_app(config: Mapping[str, Any] | None = None, *, services: Services | 
     """Build the app: settings from config/default.toml, the environment and `config`; services built once."""
     from flask import Flask
 
-    from bot import api, errors, logs, openapi, security, web
+    from bot import errors, logs, openapi, routing, security, web
     from bot.services import build_services
     from bot.settings import load_settings
 
     settings = services.settings if services is not None else load_settings(config)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
-    app.json = api.JSONProvider(app)
+    app.json = routing.JSONProvider(app)
     app.extensions["quotebot"] = services if services is not None else build_services(settings)
     errors.register(app)
     logs.init_app(app)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 from flask import Response, current_app, jsonify, request, stream_with_context
-from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import schemas
 from bot.chat import AskParams
 from bot.errors import Conflict, InvalidRequest
 from bot.render import Renderer
-from bot.routing import Param, Routes
+from bot.routing import Param, Routes, refuse_oversized_streamed_body
 from bot.schemas import ArticlesBody, AskRequest, MergeRequest, SpeakerPatch, SplitRequest, VerifyRequest
 from bot.services import Services
 from bot.validation import check_ask, check_verify, filters_for
@@ -27,6 +24,7 @@ from retrieval.loaders import article_id_for, load_bytes
 from retrieval.models import Answer, Article
 
 routes = Routes("api", __name__)
+routes.blueprint.before_request(refuse_oversized_streamed_body)
 BODY_ERRORS = (400, 413, 415, 422)  # what a route with a body may answer besides its own errors
 STREAM_EVENTS = (
     "Sent instead of the JSON answer when the request says `Accept: text/event-stream`. Events, in order: "
@@ -34,37 +32,6 @@ STREAM_EVENTS = (
     "then `done` (data: the full Answer JSON, citations included). The answer is complete before the stream starts, "
     "so a failure is an ordinary problem+json response, never a half stream: no `error` event is sent."
 )
-
-
-class JSONProvider(DefaultJSONProvider):
-    """Flask's JSON, keys kept in order, and a body nested too deeply for the parser read as invalid JSON."""
-
-    sort_keys = False
-
-    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        """Parse JSON; a RecursionError (thousands of nested brackets) becomes the ValueError of any bad JSON."""
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError:
-            raise ValueError("nested too deeply; nest objects and arrays at most a few hundred levels") from None
-
-
-@routes.blueprint.before_request
-def _refuse_oversized_streamed_body() -> None:
-    """Refuse with 413 a body sent without Content-Length (chunked) that is larger than server.max_body_bytes."""
-    limit = request.max_content_length
-    if limit is None or request.content_length is not None or request.method in ("GET", "HEAD", "OPTIONS"):
-        return  # a declared length over the limit is refused by werkzeug itself
-    # Werkzeug silently cuts such a body at the limit (the route then sees broken JSON: a 422 that hides the
-    # cause). Read it once here (cached for the route); one more byte beyond the limit means it was too large.
-    stream = request.environ["wsgi.input"]
-    if len(request.get_data(cache=True)) >= limit and stream.read(1):
-        # Read on (at most the limit again) so a client that sends the whole body before it reads sees the 413
-        # instead of a reset connection; past that the server closes the connection anyway.
-        drained = 0
-        while drained < limit and (piece := stream.read(min(1 << 20, limit - drained))):
-            drained += len(piece)
-        raise RequestEntityTooLarge()
 
 
 def services() -> Services:

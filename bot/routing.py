@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from flask import Blueprint, current_app, request
+from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, RootModel
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.errors import InvalidRequest, UnsupportedMediaType
 
@@ -115,6 +117,36 @@ def _with_body(route: Route, view: View) -> Callable[..., ResponseReturnValue]:
         return view(**kwargs, body=parse_json(model, files=route.uploads))
 
     return parsed
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, keys kept in order, and a body nested too deeply for the parser read as invalid JSON."""
+
+    sort_keys = False
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse JSON; a RecursionError (thousands of nested brackets) becomes the ValueError of any bad JSON."""
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("nested too deeply; nest objects and arrays at most a few hundred levels") from None
+
+
+def refuse_oversized_streamed_body() -> None:
+    """Refuse with 413 a body sent without Content-Length (chunked) that is larger than server.max_body_bytes."""
+    limit = request.max_content_length
+    if limit is None or request.content_length is not None or request.method in ("GET", "HEAD", "OPTIONS"):
+        return  # a declared length over the limit is refused by werkzeug itself
+    # Werkzeug silently cuts such a body at the limit (the route then sees broken JSON: a 422 that hides the
+    # cause). Read it once here (cached for the route); one more byte beyond the limit means it was too large.
+    stream = request.environ["wsgi.input"]
+    if len(request.get_data(cache=True)) >= limit and stream.read(1):
+        # Read on (at most the limit again) so a client that sends the whole body before it reads sees the 413
+        # instead of a reset connection; past that the server closes the connection anyway.
+        drained = 0
+        while drained < limit and (piece := stream.read(min(1 << 20, limit - drained))):
+            drained += len(piece)
+        raise RequestEntityTooLarge()
 
 
 def read_json() -> Any:
