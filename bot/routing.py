@@ -6,8 +6,8 @@ document (bot/openapi.py) are all read from the `Route` records it collects, so 
 
 A registry of our own rather than flask-openapi3 or spectree: both replace Flask's app or wrap every view in their
 own validation and error shapes, while quotebot already has one problem+json body for every error (bot/errors.py),
-limits that come from settings, streamed answers and a body (POST /articles) that is JSON or uploaded files; about
-a hundred lines here keep all of that as it is.
+limits that come from settings, streamed answers and a body (POST /articles) that is JSON or uploaded files; the
+hundred-odd lines of `Route`, `Routes` and the body parsing below keep all of that as it is.
 """
 
 from __future__ import annotations
