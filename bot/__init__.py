@@ -15,21 +15,18 @@ def create_app(config: Mapping[str, Any] | None = None, *, services: Services | 
     """Build the app: settings from config/default.toml, the environment and `config`; services built once."""
     from flask import Flask
 
-    from bot import api, errors, logs, openai_compat, openapi, search, security, web
+    from bot import errors, logs, openapi, routing, security, web
     from bot.services import build_services
     from bot.settings import load_settings
 
     settings = services.settings if services is not None else load_settings(config)
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = settings["server"]["max_body_bytes"]
-    app.json = api.JSONProvider(app)
+    app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
+    app.json = routing.JSONProvider(app)
     app.extensions["quotebot"] = services if services is not None else build_services(settings)
     errors.register(app)
     logs.init_app(app)
-    app.register_blueprint(api.bp)
-    security.init_app(app, settings)
-    search.init_app(app)  # after security: joins its limiter
-    openai_compat.init_app(app)
-    web.init_app(app, settings["server"]["cors_origins"])
-    openapi.init_app(app)
+    openapi.register(app)  # every route, each declared once with its key rule, limit and CORS (bot/routing.py)
+    security.init_app(app, settings)  # after the routes: it wraps the limited ones
+    web.init_app(app, settings.server.cors_origins, openapi.ROUTES)
     return app

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any, TypeVar
 
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
-from flask.json.provider import DefaultJSONProvider
+from flask import Response, current_app, jsonify, request, stream_with_context
 from flask.typing import ResponseReturnValue
-from pydantic import BaseModel, TypeAdapter
-from werkzeug.exceptions import RequestEntityTooLarge
 
+from bot import schemas
 from bot.chat import AskParams
-from bot.errors import Conflict, InvalidRequest, UnsupportedMediaType
+from bot.errors import Conflict, InvalidRequest
 from bot.render import Renderer
-from bot.schemas import ArticleIn, AskRequest, MergeRequest, SpeakerPatch, SplitRequest, VerifyRequest
+from bot.routing import Param, Routes, refuse_oversized_streamed_body
+from bot.schemas import ArticlesBody, AskRequest, MergeRequest, SpeakerPatch, SplitRequest, VerifyRequest
 from bot.services import Services
 from bot.validation import check_ask, check_verify, filters_for
 from retrieval.errors import LoadError, NotFoundError, StoreUnavailableError
@@ -26,50 +24,15 @@ from retrieval.ingest import IngestReport
 from retrieval.loaders import article_id_for, load_bytes
 from retrieval.models import Answer, Article
 
-bp = Blueprint("api", __name__)
-_ARTICLES = TypeAdapter(list[ArticleIn])
-M = TypeVar("M", bound=BaseModel)
-
-
-class JSONProvider(DefaultJSONProvider):
-    """Flask's JSON, keys kept in order, and a body nested too deeply for the parser read as invalid JSON."""
-
-    sort_keys = False
-
-    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        """Parse JSON; a RecursionError (thousands of nested brackets) becomes the ValueError of any bad JSON."""
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError:
-            raise ValueError("nested too deeply; nest objects and arrays at most a few hundred levels") from None
-
-
-def read_json() -> Any:
-    """Return the parsed JSON body, or raise a 422 that says why it is not JSON."""
-    try:
-        return current_app.json.loads(request.get_data(cache=True))
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise InvalidRequest(
-            f"the body is not valid JSON: {exc}", extra={"errors": [{"field": "body", "message": "invalid JSON"}]}
-        ) from None
-
-
-@bp.before_request
-def _refuse_oversized_streamed_body() -> None:
-    """Refuse with 413 a body sent without Content-Length (chunked) that is larger than server.max_body_bytes."""
-    limit = request.max_content_length
-    if limit is None or request.content_length is not None or request.method in ("GET", "HEAD", "OPTIONS"):
-        return  # a declared length over the limit is refused by werkzeug itself
-    # Werkzeug silently cuts such a body at the limit (the route then sees broken JSON: a 422 that hides the
-    # cause). Read it once here (cached for the route); one more byte beyond the limit means it was too large.
-    stream = request.environ["wsgi.input"]
-    if len(request.get_data(cache=True)) >= limit and stream.read(1):
-        # Read on (at most the limit again) so a client that sends the whole body before it reads sees the 413
-        # instead of a reset connection; past that the server closes the connection anyway.
-        drained = 0
-        while drained < limit and (piece := stream.read(min(1 << 20, limit - drained))):
-            drained += len(piece)
-        raise RequestEntityTooLarge()
+routes = Routes("api", __name__)
+routes.blueprint.before_request(refuse_oversized_streamed_body)
+BODY_ERRORS = (400, 413, 415, 422)  # what a route with a body may answer besides its own errors
+STREAM_EVENTS = (
+    "Sent instead of the JSON answer when the request says `Accept: text/event-stream`. Events, in order: "
+    "`start` (data: {intent, speaker}), then `token` events (data: {text}: a piece of the answer text, in order), "
+    "then `done` (data: the full Answer JSON, citations included). The answer is complete before the stream starts, "
+    "so a failure is an ordinary problem+json response, never a half stream: no `error` event is sent."
+)
 
 
 def services() -> Services:
@@ -78,24 +41,20 @@ def services() -> Services:
     return svc
 
 
-def parse_json(model: type[M]) -> M:
-    """Parse and validate the JSON body as `model`, or raise an error that says what to fix."""
-    if not request.is_json:
-        raise UnsupportedMediaType(
-            f"send the body as JSON with 'Content-Type: application/json' (got {request.mimetype or 'none'!r})"
-        )
-    body: Any = read_json()
-    if not isinstance(body, dict):
-        raise InvalidRequest("the body must be a JSON object")
-    return model.model_validate(body)
-
-
-@bp.post("/ask")
-def ask() -> ResponseReturnValue:
+@routes.post(
+    "/ask",
+    schemas.AnswerOut,
+    "Answer a question; every citation is a verbatim span of a stored article",
+    body=AskRequest,
+    errors=BODY_ERRORS,
+    limited=True,
+    cors=True,
+    stream=STREAM_EVENTS,
+)
+def ask(body: AskRequest) -> ResponseReturnValue:
     """Answer a question with citations."""
     svc = services()
-    limits = svc.settings["ask"]
-    body = parse_json(AskRequest)
+    limits = svc.settings.ask
     top_k = check_ask(body, limits)
     filters = filters_for(svc, body.filters)
     context = body.context.model_dump(exclude_unset=True) if body.context else None
@@ -123,16 +82,30 @@ def _stream(answer: Answer) -> Iterator[str]:
     yield _event("done", answer.to_dict())
 
 
-@bp.post("/verify")
-def verify() -> ResponseReturnValue:
+@routes.post(
+    "/verify",
+    schemas.VerdictOut,
+    "Check a claimed quote against the sources",
+    body=VerifyRequest,
+    errors=BODY_ERRORS,
+    limited=True,
+    cors=True,
+)
+def verify(body: VerifyRequest) -> ResponseReturnValue:
     """Check a claimed quote against the sources."""
     svc = services()
-    body = parse_json(VerifyRequest)
-    check_verify(body, svc.settings["verify"])
+    check_verify(body, svc.settings.verify)
     return jsonify(svc.verifier.verify_claim(body.quote, body.speaker).to_dict())
 
 
-@bp.get("/speakers")
+@routes.get(
+    "/speakers",
+    schemas.SpeakersOut,
+    "List speakers with statement counts (at most 100)",
+    errors=(422,),
+    query=(Param("q", "a name or part of one; empty lists everyone", {"type": "string", "maxLength": 200}),),
+    cors=True,
+)
 def list_speakers() -> ResponseReturnValue:
     """List speakers with statement counts, optionally those matching ?q=."""
     svc = services()
@@ -143,7 +116,13 @@ def list_speakers() -> ResponseReturnValue:
     return jsonify({"speakers": [sp.to_dict() for sp in found[:100]]})
 
 
-@bp.get("/speakers/<speaker_id>")
+@routes.get(
+    "/speakers/{speaker_id}",
+    schemas.SpeakerDetailOut,
+    "One speaker with their statements, each cited verbatim",
+    errors=(404,),
+    cors=True,
+)
 def get_speaker(speaker_id: str) -> ResponseReturnValue:
     """Return one speaker with their statements, each cited verbatim."""
     svc = services()
@@ -172,10 +151,17 @@ def _known(speaker_id: str) -> None:
         raise NotFoundError("speaker", speaker_id)
 
 
-@bp.post("/speakers/<speaker_id>/merge")
-def merge_speakers(speaker_id: str) -> ResponseReturnValue:
+@routes.post(
+    "/speakers/{speaker_id}/merge",
+    schemas.CorrectedOut,
+    "Fold another entity (`source`) into this one: one person (kept across re-ingests and restarts)",
+    body=MergeRequest,
+    errors=(*BODY_ERRORS, 404, 409),
+    auth="key",
+    cors=True,
+)
+def merge_speakers(speaker_id: str, body: MergeRequest) -> ResponseReturnValue:
     """Fold `source` into this entity: one person, one entity, from now on and in every later ingest."""
-    body = parse_json(MergeRequest)
     if body.source == speaker_id:
         raise Conflict("source is this entity itself; name another speaker id to merge into it")
     _known(body.source)
@@ -183,18 +169,32 @@ def merge_speakers(speaker_id: str) -> ResponseReturnValue:
     return _corrected(Correction.new("merge", body.source, target=speaker_id))
 
 
-@bp.post("/speakers/<speaker_id>/split")
-def split_speaker(speaker_id: str) -> ResponseReturnValue:
+@routes.post(
+    "/speakers/{speaker_id}/split",
+    schemas.CorrectedOut,
+    "Split an alias off an entity: statements with that mention become another person's",
+    body=SplitRequest,
+    errors=(*BODY_ERRORS, 404),
+    auth="key",
+    cors=True,
+)
+def split_speaker(speaker_id: str, body: SplitRequest) -> ResponseReturnValue:
     """Move the statements whose mention is `alias` to another entity (named `name`, else the alias)."""
-    body = parse_json(SplitRequest)
     _known(speaker_id)
     return _corrected(Correction.new("split", speaker_id, alias=body.alias, name=body.name or ""))
 
 
-@bp.patch("/speakers/<speaker_id>")
-def patch_speaker(speaker_id: str) -> ResponseReturnValue:
+@routes.patch(
+    "/speakers/{speaker_id}",
+    schemas.CorrectedOut,
+    "Rename an entity and/or add a role to it",
+    body=SpeakerPatch,
+    errors=(*BODY_ERRORS, 404),
+    auth="key",
+    cors=True,
+)
+def patch_speaker(speaker_id: str, body: SpeakerPatch) -> ResponseReturnValue:
     """Rename an entity and/or add a role to it."""
-    body = parse_json(SpeakerPatch)
     if not body.name and not body.add_role:
         raise InvalidRequest("send a new 'name', an 'add_role', or both")
     _known(speaker_id)
@@ -205,7 +205,13 @@ def patch_speaker(speaker_id: str) -> ResponseReturnValue:
     return _corrected(Correction.new("rename", speaker_id, name=body.name or ""))
 
 
-@bp.get("/articles/<article_id>")
+@routes.get(
+    "/articles/{article_id}",
+    schemas.ArticleOut,
+    "An article's stored text (what citations index into), metadata and statements",
+    errors=(404,),
+    cors=True,
+)
 def get_article(article_id: str) -> ResponseReturnValue:
     """Return an article's stored text (what citations index into) and metadata."""
     store = services().store
@@ -216,25 +222,25 @@ def get_article(article_id: str) -> ResponseReturnValue:
     return jsonify({**article.to_dict(), "statements": statements})
 
 
-@bp.post("/articles")
-def post_articles() -> ResponseReturnValue:
-    """Ingest articles from a JSON body (one, a list, or {"articles": [...]}) or uploaded files."""
+@routes.post(
+    "/articles",
+    schemas.IngestOut,
+    "Ingest articles: JSON (one, a list, or {articles: [...]}) or uploaded files; idempotent",
+    body=ArticlesBody,
+    errors=BODY_ERRORS,
+    auth="key",
+    cors=True,
+    uploads=True,
+    accepted=schemas.JobOut,
+)
+def post_articles(body: ArticlesBody | None) -> ResponseReturnValue:
+    """Ingest articles from a JSON body (one, a list, or {"articles": [...]}) or uploaded files (body None)."""
     svc = services()
-    if request.mimetype == "multipart/form-data":
+    if body is None:
         uploaded, report = _load_uploads(svc)
         return _ingest_or_queue(svc, uploaded, report)
-    if not request.is_json:
-        raise UnsupportedMediaType("send articles as application/json or files as multipart/form-data")
-    body: Any = read_json()
-    if isinstance(body, dict) and set(body) == {"articles"}:
-        body = body["articles"]
-        if not isinstance(body, list):
-            raise InvalidRequest('"articles" must be a list of article objects: {"articles": [{"text": ...}]}')
-    records = body if isinstance(body, list) else [body]
-    if not records or not all(isinstance(r, dict) for r in records):
-        raise InvalidRequest('send an article object, a non-empty list of them, or {"articles": [...]}')
-    # Validate every record before writing any, so a bad one leaves nothing half-done.
-    parsed = _ARTICLES.validate_python(records)
+    # Every record was validated before any is written, so a bad one leaves nothing half-done.
+    parsed = body.root
     articles = [
         Article(
             id=a.id or article_id_for(a.text, a.url),
@@ -268,7 +274,13 @@ def _ingest_or_queue(svc: Services, articles: list[Article], report: IngestRepor
     return jsonify(svc.ingestor.ingest_articles(articles, report).to_dict())
 
 
-@bp.get("/jobs/<job_id>")
+@routes.get(
+    "/jobs/{job_id}",
+    schemas.JobOut,
+    "An ingest job: state, progress, exact counts and each failed file or article by name",
+    errors=(404,),
+    auth="key",
+)
 def get_job(job_id: str) -> ResponseReturnValue:
     """Report an ingest job: state, progress, counts and the errors of each file or article by name."""
     svc = services()
@@ -284,7 +296,7 @@ def _load_uploads(svc: Services) -> tuple[list[Article], IngestReport]:
     if not files:
         raise InvalidRequest("attach one or more files in multipart fields named 'file'")
     report = IngestReport()
-    limit = svc.settings["ingest"]["max_file_bytes"]
+    limit = svc.settings.ingest.max_file_bytes
     articles: list[Article] = []
     for upload in files:
         name = (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1]
@@ -295,7 +307,14 @@ def _load_uploads(svc: Services) -> tuple[list[Article], IngestReport]:
     return articles, report
 
 
-@bp.delete("/articles/<article_id>")
+@routes.delete(
+    "/articles/{article_id}",
+    schemas.DeleteOut,
+    "Remove an article with its chunks and statements",
+    errors=(404,),
+    auth="key",
+    cors=True,
+)
 def delete_article(article_id: str) -> ResponseReturnValue:
     """Remove an article with its chunks and statements."""
     svc = services()
@@ -304,7 +323,7 @@ def delete_article(article_id: str) -> ResponseReturnValue:
     return jsonify({"deleted": True, "id": article_id})
 
 
-@bp.get("/ready")
+@routes.get("/ready", schemas.ReadyOut, "Readiness: the store answers and the model is loaded", auth="none", cors=True)
 def ready() -> ResponseReturnValue:
     """Say whether the store answers and the model is loaded (503 otherwise), and whether a repair is due."""
     svc = services()
@@ -319,7 +338,7 @@ def ready() -> ResponseReturnValue:
     return jsonify(body)
 
 
-@bp.get("/health")
+@routes.get("/health", schemas.HealthOut, "Liveness with the index counts", auth="none", cors=True)
 def health() -> ResponseReturnValue:
     """Return liveness with the index counts."""
     return jsonify({"status": "ok", "counts": services().store.counts().to_dict()})

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.schemas import NOT_BLANK, AskFilters, CitationOut, VerdictOut, _Out, _Strict
+from bot.schemas.requests import NOT_BLANK, AskFilters, _Strict
+from bot.schemas.responses import CitationOut, VerdictOut, _Out
 
 MODEL_ID = "quotebot"  # the one model /v1/models lists
 Kind = Literal["chunk", "direct", "partial", "mixed", "indirect"]

@@ -58,16 +58,7 @@ class JobOptions:
     @classmethod
     def from_settings(cls, settings: Settings) -> JobOptions:
         """Read the [jobs] section."""
-        j = settings["jobs"]
-        return cls(
-            j["redis_url"],
-            j["inline_max_articles"],
-            j["part_articles"],
-            j["part_timeout"],
-            j["retries"],
-            j["heartbeat_seconds"],
-            j["keep_seconds"],
-        )
+        return cls(**settings.jobs.model_dump())
 
 
 class Jobs:
@@ -308,7 +299,7 @@ class IngestWorker(SimpleWorker):
 def run_worker(settings: Settings, *, burst: bool = False) -> bool:
     """Consume ingest parts until stopped (or, with `burst`, until the queue is empty); return whether any ran."""
     options = JobOptions.from_settings(settings)
-    jobs = Jobs(options, prefix=settings["store"]["prefix"])
+    jobs = Jobs(options, prefix=settings.store.prefix)
     from bot.services import build_services
 
     _Process.services = build_services(settings)  # before the first job, so a job never waits for the model

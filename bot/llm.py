@@ -83,12 +83,12 @@ class TransformersGGUFChat(BaseChatModel):
 
 def build_chat_model(settings: Settings) -> BaseChatModel | None:
     """Return the chat model [llm] names, or None when phrasing is off (provider "")."""
-    llm = settings["llm"]
-    provider: str = llm["provider"].strip()
+    llm = settings.llm
+    provider: str = llm.provider.strip()
     if not provider:
         return None
     if provider == "smollm2":
-        return TransformersGGUFChat(path=str(smollm2_path()), max_tokens=llm["max_tokens"])
+        return TransformersGGUFChat(path=str(smollm2_path()), max_tokens=llm.max_tokens)
     module_name, _, class_name = provider.partition(":")
     if not class_name:
         raise ConfigError(
@@ -98,8 +98,8 @@ def build_chat_model(settings: Settings) -> BaseChatModel | None:
         cls = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError) as exc:
         raise ConfigError(f"llm.provider {provider!r} cannot be imported: {exc}") from exc
-    kwargs: dict[str, Any] = {"model": llm["model"]}
-    if llm["base_url"]:
-        kwargs["base_url"] = llm["base_url"]
+    kwargs: dict[str, Any] = {"model": llm.model}
+    if llm.base_url:
+        kwargs["base_url"] = llm.base_url
     model: BaseChatModel = cls(**kwargs)  # keys, if any, come from the class's own environment variables
     return model

@@ -13,18 +13,18 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, stream_with_context
+from flask import Response, jsonify, stream_with_context
 from flask.typing import ResponseReturnValue
 
-from bot.api import parse_json, services
+from bot.api import BODY_ERRORS, services
 from bot.chat import AskParams
-from bot.compat_schemas import MODEL_ID, ChatCompletionRequest, QuotebotOptions
+from bot.compat_schemas import MODEL_ID, ChatCompletionOut, ChatCompletionRequest, ModelsOut, QuotebotOptions
 from bot.errors import InvalidRequest
-from bot.search import filters_for, limit
-from bot.validation import check_length, check_top_k
+from bot.routing import Routes
+from bot.validation import check_length, check_top_k, filters_for
 from retrieval.models import Answer
 
-bp = Blueprint("openai", __name__, url_prefix="/v1")
+routes = Routes("openai", __name__, url_prefix="/v1")
 REPLAYED_TURNS = 4  # earlier user turns asked again to rebuild the context; older ones rarely matter
 STREAM_CHUNKS = (
     "Sent when the body says `stream: true`: OpenAI `chat.completion.chunk` objects as `data:` lines. The first "
@@ -41,12 +41,19 @@ def extension(answer: Answer) -> dict[str, Any]:
     return {"phrasing": None, **data}
 
 
-@bp.post("/chat/completions")
-def chat_completions() -> ResponseReturnValue:
+@routes.post(
+    "/chat/completions",
+    ChatCompletionOut,
+    "OpenAI-compatible chat: the last user message is the question; citations in the `quotebot` field",
+    body=ChatCompletionRequest,
+    errors=BODY_ERRORS,
+    limited=True,
+    stream=STREAM_CHUNKS,
+)
+def chat_completions(body: ChatCompletionRequest) -> ResponseReturnValue:
     """Answer the last user message with citations, as an OpenAI chat completion."""
     svc = services()
-    limits = svc.settings["ask"]
-    body = parse_json(ChatCompletionRequest)
+    limits = svc.settings.ask
     turns = [(i, m.text().strip()) for i, m in enumerate(body.messages) if m.role == "user"]
     if body.messages[-1].role != "user" or not turns[-1][1]:
         raise InvalidRequest(
@@ -54,13 +61,13 @@ def chat_completions() -> ResponseReturnValue:
             extra={"errors": [{"field": f"messages.{len(body.messages) - 1}", "message": "a user message"}]},
         )
     questions = [q for _, q in turns if q]
-    check_length("question", questions[-1], limits["max_question_chars"])
+    check_length("question", questions[-1], limits.max_question_chars)
     opts = body.quotebot or QuotebotOptions()
     top_k = check_top_k(opts.top_k, limits, field="quotebot.top_k")
     filters = filters_for(svc, opts.filters)
     context: dict[str, Any] | None = None
     for earlier in questions[-1 - REPLAYED_TURNS : -1]:
-        context = svc.chat.ask(AskParams(earlier[: limits["max_question_chars"]], top_k, filters, context)).context
+        context = svc.chat.ask(AskParams(earlier[: limits.max_question_chars], top_k, filters, context)).context
     answer = svc.chat.ask(AskParams(questions[-1], top_k, filters, context))
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     if body.stream:
@@ -118,15 +125,9 @@ def _chunks(answer: Answer, completion_id: str, created: int) -> Iterator[str]:
     yield "data: [DONE]\n\n"
 
 
-@bp.get("/models")
+@routes.get("/models", ModelsOut, "OpenAI-compatible model list: the one model, quotebot", unavailable=False)
 def models() -> ResponseReturnValue:
     """List the one model: quotebot's cited answers."""
     return jsonify(
         {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "quotebot"}]}
     )
-
-
-def init_app(app: Flask) -> None:
-    """Register the /v1 routes (after security.init_app: chat completions share /ask's rate limit)."""
-    app.register_blueprint(bp)
-    limit(app, "openai.chat_completions")

@@ -1,23 +1,25 @@
-"""The OpenAPI 3.1 description, generated from the pydantic models in bot/schemas.py and the routes table below."""
+"""The app's route table, gathered from the modules that declare their routes, and the OpenAPI 3.1 document
+generated from it (each route's models, key rule, limits and errors)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Literal
+from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 
-from bot import compat_schemas, openai_compat, schemas
+from bot import api, openai_compat, schemas, search, web
+from bot.routing import Route, Routes
 from bot.settings import Settings
 
 REF = "#/components/schemas/{model}"
 PROBLEM_JSON = "application/problem+json"
 EXTENSION = "quotebot_openapi"
 
-bp = Blueprint("openapi", __name__)
+routes = Routes("openapi", __name__)
 
 # Why each error status is sent; every error body is a Problem.
 ERRORS: dict[int, str] = {
@@ -35,227 +37,13 @@ ERRORS: dict[int, str] = {
 }
 # Headers an error response carries besides X-Request-ID.
 ERROR_HEADERS: dict[int, tuple[str, ...]] = {401: ("WWW-Authenticate",), 429: ("Retry-After",), 503: ("Retry-After",)}
-BODY_ERRORS = (400, 413, 415, 422)
-STREAM_EVENTS = (
-    "Sent instead of the JSON answer when the request says `Accept: text/event-stream`. Events, in order: "
-    "`start` (data: {intent, speaker}), then `token` events (data: {text}: a piece of the answer text, in order), "
-    "then `done` (data: the full Answer JSON, citations included). The answer is complete before the stream starts, "
-    "so a failure is an ordinary problem+json response, never a half stream: no `error` event is sent."
-)
-
-Media = tuple[str, dict[str, Any]]  # a media type with an inline schema, for responses that are not a model
 
 
-@dataclass(frozen=True)
-class Param:
-    """A query parameter."""
-
-    name: str
-    description: str
-    schema: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Route:
-    """One operation of the API: its models, who may call it and the errors it can answer with."""
-
-    method: Literal["get", "post", "patch", "delete"]
-    path: str
-    endpoint: str  # the Flask endpoint; its last part is the operationId
-    summary: str
-    ok: type[BaseModel] | Media
-    body: type[BaseModel] | None = None
-    accepted: type[BaseModel] | None = None  # the 202 answer, when the work may be queued instead
-    errors: tuple[int, ...] = ()
-    query: tuple[Param, ...] = ()
-    # "reads": a key only when server.require_key_for_reads is set. It is the default, so a new route is guarded unless
-    # it says auth="none"; bot/security.py enforces this field, so the spec and the guard cannot disagree.
-    auth: Literal["none", "key", "reads"] = "reads"
-    limited: bool = False  # rate-limited when server.rate_limit is set
-    stream: bool = False  # 200 may also be text/event-stream
-    stream_doc: str = STREAM_EVENTS  # what the event stream carries
-    uploads: bool = False  # the body may also be multipart/form-data files
-    unavailable: bool = True  # touches the store, so 503 when it is down
-
-
-ROUTES: tuple[Route, ...] = (
-    Route(
-        "post",
-        "/ask",
-        "api.ask",
-        "Answer a question; every citation is a verbatim span of a stored article",
-        schemas.AnswerOut,
-        body=schemas.AskRequest,
-        errors=BODY_ERRORS,
-        auth="reads",
-        limited=True,
-        stream=True,
-    ),
-    Route(
-        "post",
-        "/verify",
-        "api.verify",
-        "Check a claimed quote against the sources",
-        schemas.VerdictOut,
-        body=schemas.VerifyRequest,
-        errors=BODY_ERRORS,
-        auth="reads",
-        limited=True,
-    ),
-    Route(
-        "get",
-        "/speakers",
-        "api.list_speakers",
-        "List speakers with statement counts (at most 100)",
-        schemas.SpeakersOut,
-        errors=(422,),
-        query=(Param("q", "a name or part of one; empty lists everyone", {"type": "string", "maxLength": 200}),),
-    ),
-    Route(
-        "get",
-        "/speakers/{speaker_id}",
-        "api.get_speaker",
-        "One speaker with their statements, each cited verbatim",
-        schemas.SpeakerDetailOut,
-        errors=(404,),
-    ),
-    Route(
-        "post",
-        "/speakers/{speaker_id}/merge",
-        "api.merge_speakers",
-        "Fold another entity (`source`) into this one: one person (kept across re-ingests and restarts)",
-        schemas.CorrectedOut,
-        body=schemas.MergeRequest,
-        errors=(*BODY_ERRORS, 404, 409),
-        auth="key",
-    ),
-    Route(
-        "post",
-        "/speakers/{speaker_id}/split",
-        "api.split_speaker",
-        "Split an alias off an entity: statements with that mention become another person's",
-        schemas.CorrectedOut,
-        body=schemas.SplitRequest,
-        errors=(*BODY_ERRORS, 404),
-        auth="key",
-    ),
-    Route(
-        "patch",
-        "/speakers/{speaker_id}",
-        "api.patch_speaker",
-        "Rename an entity and/or add a role to it",
-        schemas.CorrectedOut,
-        body=schemas.SpeakerPatch,
-        errors=(*BODY_ERRORS, 404),
-        auth="key",
-    ),
-    Route(
-        "get",
-        "/articles/{article_id}",
-        "api.get_article",
-        "An article's stored text (what citations index into), metadata and statements",
-        schemas.ArticleOut,
-        errors=(404,),
-    ),
-    Route(
-        "post",
-        "/articles",
-        "api.post_articles",
-        "Ingest articles: JSON (one, a list, or {articles: [...]}) or uploaded files; idempotent",
-        schemas.IngestOut,
-        body=schemas.ArticlesBody,
-        errors=BODY_ERRORS,
-        auth="key",
-        uploads=True,
-        accepted=schemas.JobOut,
-    ),
-    Route(
-        "get",
-        "/jobs/{job_id}",
-        "api.get_job",
-        "An ingest job: state, progress, exact counts and each failed file or article by name",
-        schemas.JobOut,
-        errors=(404,),
-        auth="key",
-    ),
-    Route(
-        "delete",
-        "/articles/{article_id}",
-        "api.delete_article",
-        "Remove an article with its chunks and statements",
-        schemas.DeleteOut,
-        errors=(404,),
-        auth="key",
-    ),
-    Route(
-        "post",
-        "/search",
-        "search.search",
-        "Statements or article chunks nearest in meaning to a query, each a verbatim citation",
-        compat_schemas.SearchOut,
-        body=compat_schemas.SearchRequest,
-        errors=BODY_ERRORS,
-        auth="reads",
-        limited=True,
-    ),
-    Route(
-        "post",
-        "/v1/chat/completions",
-        "openai.chat_completions",
-        "OpenAI-compatible chat: the last user message is the question; citations in the `quotebot` field",
-        compat_schemas.ChatCompletionOut,
-        body=compat_schemas.ChatCompletionRequest,
-        errors=BODY_ERRORS,
-        auth="reads",
-        limited=True,
-        stream=True,
-        stream_doc=openai_compat.STREAM_CHUNKS,
-    ),
-    Route(
-        "get",
-        "/v1/models",
-        "openai.models",
-        "OpenAI-compatible model list: the one model, quotebot",
-        compat_schemas.ModelsOut,
-        auth="reads",
-        unavailable=False,
-    ),
-    Route("get", "/health", "api.health", "Liveness with the index counts", schemas.HealthOut, auth="none"),
-    Route(
-        "get",
-        "/ready",
-        "api.ready",
-        "Readiness: the store answers and the model is loaded",
-        schemas.ReadyOut,
-        auth="none",
-    ),
-    Route(
-        "get",
-        "/openapi.json",
-        "openapi.spec",
-        "This description",
-        ("application/json", {"type": "object", "required": ["openapi", "paths"]}),
-        auth="none",
-        unavailable=False,
-    ),
-    Route(
-        "get",
-        "/widget.js",
-        "web.widget",
-        "The embeddable chat widget",
-        ("text/javascript", {"type": "string"}),
-        auth="none",
-        unavailable=False,
-    ),
-    Route("get", "/", "web.demo", "A demo page that uses the widget", ("text/html", {"type": "string"}), auth="none"),
-)
-
-
-def build_spec(settings: Settings) -> dict[str, Any]:
-    """Return the OpenAPI 3.1 document for an app with these settings."""
+def build_spec(settings: Settings, routes: Sequence[Route] | None = None) -> dict[str, Any]:
+    """Return the OpenAPI 3.1 document of `routes` (default: every route of the app) for these settings."""
     components: dict[str, Any] = {}
     paths: dict[str, dict[str, Any]] = {}
-    for route in ROUTES:
+    for route in ROUTES if routes is None else routes:
         paths.setdefault(route.path, {})[route.method] = _operation(route, settings, components)
     _apply_limits(components, settings)
     return {
@@ -301,12 +89,12 @@ def _ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, str]:
 
 def _operation(route: Route, settings: Settings, components: dict[str, Any]) -> dict[str, Any]:
     """Return the operation object of one route."""
-    server = settings["server"]
-    secured = route.auth == "key" or (route.auth == "reads" and server["require_key_for_reads"])
+    server = settings.server
+    secured = route.auth == "key" or (route.auth == "reads" and server.require_key_for_reads)
     errors = set(route.errors) | {500}
     if secured:
         errors |= {401, 403}
-    if route.limited and server["rate_limit"]:
+    if route.limited and server.rate_limit:
         errors.add(429)
     if route.unavailable:
         errors.add(503)
@@ -363,7 +151,7 @@ def _ok(route: Route, components: dict[str, Any]) -> dict[str, Any]:
     else:
         content = {"application/json": {"schema": _ref(route.ok, components)}}
     if route.stream:
-        content["text/event-stream"] = {"schema": {"type": "string", "description": route.stream_doc}}
+        content["text/event-stream"] = {"schema": {"type": "string", "description": route.stream}}
     return {"description": route.summary, "headers": _headers(), "content": content}
 
 
@@ -386,11 +174,11 @@ def _path_names(path: str) -> list[str]:
 
 def _apply_limits(components: dict[str, Any], settings: Settings) -> None:
     """Write the limits that live in settings (not in the models) into the request schemas."""
-    ask, verify = settings["ask"], settings["verify"]
-    components["AskRequest"]["properties"]["question"]["maxLength"] = ask["max_question_chars"]
-    components["AskContext"]["properties"]["topic"]["maxLength"] = ask["max_question_chars"]
-    components["AskRequest"]["properties"]["top_k"]["anyOf"][0]["maximum"] = ask["max_top_k"]
-    components["VerifyRequest"]["properties"]["quote"]["maxLength"] = verify["max_quote_chars"]
+    ask, verify = settings.ask, settings.verify
+    components["AskRequest"]["properties"]["question"]["maxLength"] = ask.max_question_chars
+    components["AskContext"]["properties"]["topic"]["maxLength"] = ask.max_question_chars
+    components["AskRequest"]["properties"]["top_k"]["anyOf"][0]["maximum"] = ask.max_top_k
+    components["VerifyRequest"]["properties"]["quote"]["maxLength"] = verify.max_quote_chars
 
 
 def _version() -> str:
@@ -408,12 +196,25 @@ def spec_for(app: Flask) -> dict[str, Any]:
     return spec
 
 
-@bp.get("/openapi.json")
+@routes.get(
+    "/openapi.json",
+    ("application/json", {"type": "object", "required": ["openapi", "paths"]}),
+    "This description",
+    auth="none",
+    cors=True,
+    unavailable=False,
+)
 def spec() -> ResponseReturnValue:
     """Return the OpenAPI description."""
     return jsonify(spec_for(current_app._get_current_object()))  # type: ignore[attr-defined]
 
 
-def init_app(app: Flask) -> None:
-    """Register GET /openapi.json."""
-    app.register_blueprint(bp)
+# Every route table of the app, in the order the document lists them.
+TABLES: tuple[Routes, ...] = (api.routes, search.routes, openai_compat.routes, web.routes, routes)
+ROUTES: tuple[Route, ...] = tuple(route for table in TABLES for route in table.routes)
+
+
+def register(app: Flask) -> None:
+    """Register every route of every table on `app`."""
+    for table in TABLES:
+        app.register_blueprint(table.blueprint)

@@ -11,13 +11,16 @@ import re
 import time
 from dataclasses import dataclass, replace
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from bot.chat import AskParams, Chat
 from retrieval.models import Answer, Citation
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 PROMPT = "phrase.v1"
 # Straight and curly double quotes, guillemets, and curly single quotes that open after a non-letter and close before
@@ -131,11 +134,11 @@ class PhrasedChat(Chat):
         return self.phraser.phrase(params.question, super().ask(params))
 
 
-def phrased(chat: Chat, llm_settings: dict[str, Any]) -> Chat:
+def phrased(chat: Chat, settings: Settings) -> Chat:
     """Return `chat` behind the configured model, or `chat` itself when phrasing is off."""
     from bot.llm import build_chat_model
 
-    model = build_chat_model({"llm": llm_settings})
+    model = build_chat_model(settings)
     if model is None:
         return chat
-    return PhrasedChat(chat, Phraser(model, llm_settings["model"] or llm_settings["provider"]))
+    return PhrasedChat(chat, Phraser(model, settings.llm.model or settings.llm.provider))

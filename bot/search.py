@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify
+from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from bot.api import parse_json, services
+from bot.api import BODY_ERRORS, services
 from bot.compat_schemas import SearchHitOut, SearchOut, SearchRequest
 from bot.render import Renderer
+from bot.routing import Routes
 from bot.services import Services
 from bot.validation import check_length, check_top_k, filters_for
 from retrieval.models import Passage
 from retrieval.search import Filters
 
-bp = Blueprint("search", __name__)
+routes = Routes("search", __name__)
 
 
 def search_hits(svc: Services, query: str, kind: str, top_k: int, filters: Filters) -> list[SearchHitOut]:
@@ -38,27 +39,19 @@ def search_hits(svc: Services, query: str, kind: str, top_k: int, filters: Filte
     return hits
 
 
-@bp.post("/search")
-def search() -> ResponseReturnValue:
+@routes.post(
+    "/search",
+    SearchOut,
+    "Statements or article chunks nearest in meaning to a query, each a verbatim citation",
+    body=SearchRequest,
+    errors=BODY_ERRORS,
+    limited=True,
+)
+def search(body: SearchRequest) -> ResponseReturnValue:
     """Return the statements or chunks nearest in meaning to a query, as verbatim citations."""
     svc = services()
-    limits = svc.settings["ask"]
-    body = parse_json(SearchRequest)
-    check_length("query", body.query, limits["max_question_chars"])
+    limits = svc.settings.ask
+    check_length("query", body.query, limits.max_question_chars)
     top_k = check_top_k(body.top_k, limits)
     hits = search_hits(svc, body.query, body.kind, top_k, filters_for(svc, body.filters))
     return jsonify(SearchOut(results=hits).model_dump(mode="json"))
-
-
-def limit(app: Flask, *endpoints: str) -> None:
-    """Put `endpoints` under the same per-client limit as /ask (server.rate_limit), on the app's limiter."""
-    rate = app.extensions["quotebot"].settings["server"]["rate_limit"]
-    for limiter in app.extensions.get("limiter", ()) if rate else ():
-        for endpoint in endpoints:
-            app.view_functions[endpoint] = limiter.limit(rate)(app.view_functions[endpoint])
-
-
-def init_app(app: Flask) -> None:
-    """Register POST /search (after security.init_app, whose limiter it joins)."""
-    app.register_blueprint(bp)
-    limit(app, "search.search")

@@ -14,8 +14,8 @@ from bot.settings import Settings
 from retrieval.errors import ConfigError
 
 KEYS_ENV = "QUOTEBOT_API_KEYS"
-# Flask's own /static/<file>: the widget's assets, no stored content. Every other public route says auth="none" in
-# bot/openapi.py ROUTES; anything not declared there needs a key like a read.
+# Flask's own /static/<file>: the widget's assets, no stored content. Every other public route says auth="none" where
+# it is declared (bot/routing.py); anything not declared needs a key like a read.
 PUBLIC_UNDECLARED = frozenset({"static"})
 
 
@@ -66,7 +66,7 @@ def keys() -> ApiKeys:
 def guard(app: Flask, settings: Settings) -> None:
     """Check the key of every request by its route's declared auth; a route not declared public is guarded."""
     auth = {route.endpoint: route.auth for route in ROUTES} | dict.fromkeys(PUBLIC_UNDECLARED, "none")
-    reads_need_key = settings["server"]["require_key_for_reads"]
+    reads_need_key = settings.server.require_key_for_reads
 
     @app.before_request
     def _check_key() -> None:
@@ -79,14 +79,14 @@ def guard(app: Flask, settings: Settings) -> None:
 
 
 def init_app(app: Flask, settings: Settings, environ: Mapping[str, str] | None = None) -> None:
-    """Install the keys, the key check on every route and the rate limits on /ask and /verify."""
+    """Install the keys, the key check on every route and the rate limit on every route declared limited."""
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
     app.extensions["quotebot_keys"] = ApiKeys.from_env(environ)
     guard(app, settings)
-    server = settings["server"]
-    hops = server["trusted_proxies"]
+    server = settings.server
+    hops = server.trusted_proxies
     if hops < 0:
         raise ConfigError(f"server.trusted_proxies is {hops}; use 0 (no proxy) or the number of proxies in front")
     if hops:
@@ -94,17 +94,19 @@ def init_app(app: Flask, settings: Settings, environ: Mapping[str, str] | None =
 
         # remote_addr, which the limits key on and the access log records, becomes the client the proxies saw.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
-    rate = server["rate_limit"]
+    rate = server.rate_limit
     limiter = Limiter(
         get_remote_address,
         app=app,
-        storage_uri=server["rate_limit_storage"],
+        storage_uri=server.rate_limit_storage,
         headers_enabled=True,
         enabled=bool(rate),
         # A broken limiter store must not take the API down: count in memory until it returns.
         in_memory_fallback_enabled=True,
-        key_prefix=settings["store"]["prefix"],
+        key_prefix=settings.store.prefix,
     )
-    if rate:
-        for endpoint in ("api.ask", "api.verify"):
-            app.view_functions[endpoint] = limiter.limit(rate)(app.view_functions[endpoint])  # type: ignore[assignment]
+    if rate:  # the routes are registered first (bot.openapi.register), so their views can be wrapped here
+        for route in ROUTES:
+            if route.limited:
+                view = app.view_functions[route.endpoint]
+                app.view_functions[route.endpoint] = limiter.limit(rate)(view)  # type: ignore[assignment]

@@ -38,14 +38,14 @@ class Services:
 
 def build_embedder(settings: Settings) -> Embedder:
     """Return the configured embedder (the model is loaded once per process)."""
-    emb = settings["embedding"]
+    emb = settings.embedding
     return make_embedder(
-        emb["backend"],
-        emb["model"],
-        device=emb["device"],
-        batch_size=emb["batch_size"],
-        threads=emb["threads"],
-        cache=emb["cache"],
+        emb.backend,
+        emb.model,
+        device=emb.device,
+        batch_size=emb.batch_size,
+        threads=emb.threads,
+        cache=emb.cache,
     )
 
 
@@ -55,13 +55,13 @@ def open_store(settings: Settings) -> Store:
     A server store connects on first use, so a process (a gunicorn worker) starts while Chroma is down and answers
     503 until it is back, instead of failing to boot.
     """
-    st = settings["store"]
+    st = settings.store
     return Store.open(
-        path=str(Path(st["path"]).expanduser()),
-        url=st["url"],
-        prefix=st["prefix"],
-        timeout=st["timeout"],
-        lazy=bool(st["url"]),
+        path=str(Path(st.path).expanduser()),
+        url=st.url,
+        prefix=st.prefix,
+        timeout=st.timeout,
+        lazy=bool(st.url),
     )
 
 
@@ -69,24 +69,24 @@ def build_services(settings: Settings, *, embedder: Embedder | None = None, stor
     """Build every service from settings; pass `embedder` or `store` to share existing ones."""
     embedder = embedder or build_embedder(settings)
     store = store or open_store(settings)
-    ing = settings["ingest"]
-    options = IngestOptions(ing["chunk_size"], ing["chunk_overlap"], ing["max_file_bytes"])
+    ing = settings.ingest
+    options = IngestOptions(ing.chunk_size, ing.chunk_overlap, ing.max_file_bytes)
     searcher = Searcher(store, embedder)
-    st = settings["store"]
-    locks = article_locks(st["lock_url"], prefix=st["prefix"], ttl=st["lock_ttl"])
+    st = settings.store
+    locks = article_locks(st.lock_url, prefix=st.prefix, ttl=st.lock_ttl)
     ingestor = Ingestor(store, embedder, options, locks=locks)
     speakers = ingestor.speakers  # one speaker index per process, refreshed after each ingest
     verifier = Verifier(store, embedder, speakers)
     chat = Chat(searcher, speakers, verifier)
-    if settings["llm"]["provider"]:  # optional LLM phrasing behind the verbatim guard (bot/phrasing.py)
+    if settings.llm.provider:  # optional LLM phrasing behind the verbatim guard (bot/phrasing.py)
         from bot.phrasing import phrased
 
-        chat = phrased(chat, settings["llm"])
+        chat = phrased(chat, settings)
     jobs = None
-    if settings["jobs"]["redis_url"]:  # rq is imported only where a queue is configured
+    if settings.jobs.redis_url:  # rq is imported only where a queue is configured
         from bot.jobs import JobOptions, Jobs
 
-        jobs = Jobs(JobOptions.from_settings(settings), prefix=st["prefix"])
+        jobs = Jobs(JobOptions.from_settings(settings), prefix=st.prefix)
     return Services(settings, store, embedder, searcher, ingestor, speakers, verifier, chat, jobs)
 
 

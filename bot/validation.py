@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.errors import InvalidRequest
 from bot.schemas import AskFilters, AskRequest, VerifyRequest
+from bot.settings import AskSettings, VerifySettings
 from retrieval.search import Filters
 
 if TYPE_CHECKING:
@@ -22,28 +22,28 @@ def check_length(field: str, value: str, limit: int) -> None:
         )
 
 
-def check_ask(body: AskRequest, limits: Mapping[str, Any]) -> int:
+def check_ask(body: AskRequest, limits: AskSettings) -> int:
     """Apply the [ask] limits to a parsed /ask body; return the top_k to use."""
-    check_length("question", body.question, limits["max_question_chars"])
+    check_length("question", body.question, limits.max_question_chars)
     if body.context is not None and body.context.topic:
-        check_length("context.topic", body.context.topic, limits["max_question_chars"])
+        check_length("context.topic", body.context.topic, limits.max_question_chars)
     return check_top_k(body.top_k, limits)
 
 
-def check_top_k(top_k: int | None, limits: Mapping[str, Any], field: str = "top_k") -> int:
+def check_top_k(top_k: int | None, limits: AskSettings, field: str = "top_k") -> int:
     """Return the top_k to use (the [ask] default when none is given), refusing one above ask.max_top_k."""
-    chosen: int = top_k or limits["top_k"]
-    if chosen > limits["max_top_k"]:
+    chosen: int = top_k or limits.top_k
+    if chosen > limits.max_top_k:
         raise InvalidRequest(
-            f"{field} is {chosen}; use a value from 1 to {limits['max_top_k']}",
-            extra={"errors": [{"field": field, "message": f"at most {limits['max_top_k']}"}]},
+            f"{field} is {chosen}; use a value from 1 to {limits.max_top_k}",
+            extra={"errors": [{"field": field, "message": f"at most {limits.max_top_k}"}]},
         )
     return chosen
 
 
-def check_verify(body: VerifyRequest, limits: Mapping[str, Any]) -> None:
+def check_verify(body: VerifyRequest, limits: VerifySettings) -> None:
     """Apply the [verify] limits to a parsed /verify body."""
-    check_length("quote", body.quote, limits["max_quote_chars"])
+    check_length("quote", body.quote, limits.max_quote_chars)
 
 
 def filters_for(svc: Services, f: AskFilters | None) -> Filters:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any, Literal
 
 Span = tuple[int, int]
@@ -18,6 +18,17 @@ def content_id(*parts: str, size: int = 16) -> str:
     """Return a stable hex id hashed from the given strings."""
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
     return digest[:size]
+
+
+def plain(value: Any) -> Any:
+    """Return `value` (a dataclass, or what asdict made of one) with tuples as lists: the JSON shape, by field."""
+    if is_dataclass(value) and not isinstance(value, type):
+        value = asdict(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
 
 
 def slugify(name: str) -> str:
@@ -81,9 +92,7 @@ class Statement:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (spans as lists)."""
-        data = asdict(self)
-        data["fragments"] = [list(s) for s in self.fragments]
-        data["quoted"] = [list(s) for s in self.quoted]
+        data: dict[str, Any] = plain(self)
         return data
 
 
@@ -101,10 +110,7 @@ class Speaker:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
-        data = asdict(self)
-        data["aliases"] = list(self.aliases)
-        data["roles"] = list(self.roles)
-        data["affiliations"] = list(self.affiliations)
+        data: dict[str, Any] = plain(self)
         return data
 
 
@@ -200,17 +206,9 @@ class Verdict:
     similarity: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict."""
-        return {
-            "label": self.label,
-            "claim": self.claim,
-            "claimed_speaker": self.claimed_speaker,
-            "evidence": [c.to_dict() for c in self.evidence],
-            "actual_speaker": self.actual_speaker,
-            "diff": [asdict(d) for d in self.diff],
-            "notes": list(self.notes),
-            "similarity": self.similarity,
-        }
+        """Return a JSON-ready dict, field by field."""
+        data: dict[str, Any] = plain(self)
+        return data
 
 
 @dataclass(frozen=True)
@@ -227,14 +225,9 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON shape of /ask."""
-        data = {
-            "answer": self.text,
-            "intent": self.intent,
-            "citations": [c.to_dict() for c in self.citations],
-            "verdicts": [v.to_dict() for v in self.verdicts],
-            "speaker": self.speaker,
-            "context": self.context,
-        }
-        if self.phrasing is not None:
-            data["phrasing"] = self.phrasing
+        # Field by field, but the text is sent as "answer" and phrasing only when [llm] phrasing is on.
+        data: dict[str, Any] = {"answer": self.text, **plain(self)}
+        del data["text"]
+        if self.phrasing is None:
+            del data["phrasing"]
         return data

@@ -74,8 +74,8 @@ def settings(tmp_path: Path, store_kind: str) -> Settings:
 @pytest.fixture
 def store(settings: Settings) -> Store:
     """A real Chroma index, empty."""
-    st = settings["store"]
-    return Store.open(path=st["path"], url=st["url"], prefix=st["prefix"])
+    st = settings.store
+    return Store.open(path=st.path, url=st.url, prefix=st.prefix)
 
 
 @pytest.fixture

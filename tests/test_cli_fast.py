@@ -142,7 +142,7 @@ def test_asking_a_server_imports_no_model_store_parser_or_web_framework(served: 
 
 
 def test_a_local_question_loads_only_what_it_needs(seeded: Services, tmp_path: Path) -> None:
-    env = subprocess_env(Path(seeded.settings["store"]["path"]))
+    env = subprocess_env(Path(seeded.settings.store.path))
     code, heavy, out = probe(["ask", "what did Kirby say?"], env)
     assert code == 0 and "labelled as ludicrous" in out
     # The store is opened; the model is not (the speaker's statements are read by metadata), spaCy and Flask never.

@@ -75,10 +75,8 @@ def test_merge_is_visible_at_once_and_survives_reingest_and_restart(
     assert any("productive" in t for t in _said(client, "Josh Earnest"))
 
     # a new process over the same index (a restart) reads the stored correction
-    st = settings["store"]
-    again = build_services(
-        settings, embedder=embedder, store=Store.open(path=st["path"], url=st["url"], prefix=st["prefix"])
-    )
+    st = settings.store
+    again = build_services(settings, embedder=embedder, store=Store.open(path=st.path, url=st.url, prefix=st.prefix))
     again.ingestor.ingest_articles([Article(id="c-fourth", text="Earnest said the vote was “close”.")])
     fresh = _client(again, monkeypatch)
     said = _said(fresh, "Josh Earnest")
@@ -134,11 +132,11 @@ def test_bad_corrections_say_what_to_fix_and_change_nothing(
 def test_cli_merge_is_stored_and_applied(settings: Settings, services: Services, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     services.ingestor.ingest_articles(ARTICLES)
-    st = settings["store"]
-    monkeypatch.setenv("QUOTEBOT_STORE__PATH", st["path"])
-    if st["url"]:
-        monkeypatch.setenv("QUOTEBOT_STORE__URL", st["url"])
-        monkeypatch.setenv("QUOTEBOT_STORE__PREFIX", st["prefix"])
+    st = settings.store
+    monkeypatch.setenv("QUOTEBOT_STORE__PATH", st.path)
+    if st.url:
+        monkeypatch.setenv("QUOTEBOT_STORE__URL", st.url)
+        monkeypatch.setenv("QUOTEBOT_STORE__PREFIX", st.prefix)
     assert main(["speakers", "merge", "earnest", "josh-earnest"]) == 0
     assert '"josh-earnest"' in capsys.readouterr().out
     services.speakers.invalidate()

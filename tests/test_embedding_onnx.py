@@ -123,7 +123,7 @@ def test_pipeline_is_read_from_the_model_folder(tmp_path: Path) -> None:
 
 def test_config_chooses_the_backend(onnx_cache: Path) -> None:
     settings = load_settings({"embedding": {"cache": str(onnx_cache)}}, environ={})
-    assert settings["embedding"]["backend"] == "onnx"
+    assert settings.embedding.backend == "onnx"
     assert isinstance(build_embedder(settings), OnnxEmbedder)
     with pytest.raises(ValueError, match="unknown embedding backend"):
         make_embedder("tensorflow")

@@ -89,8 +89,8 @@ def queued(
     monkeypatch.setenv("QUOTEBOT_API_KEYS", KEY)
     overrides = job_settings(redis_url, f"j{uuid.uuid4().hex[:12]}", part_articles=32)
     settings: Settings = load_settings(overrides, environ={})
-    st = settings["store"]
-    svc = build_services(settings, embedder=embedder, store=Store.open(url=st["url"], prefix=st["prefix"]))
+    st = settings.store
+    svc = build_services(settings, embedder=embedder, store=Store.open(url=st.url, prefix=st.prefix))
     yield create_app(services=svc), overrides, svc
 
 

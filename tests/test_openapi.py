@@ -148,13 +148,14 @@ def test_write_routes_need_a_bearer_key(spec: dict[str, Any]) -> None:
 
 
 def test_settings_shape_the_spec(seeded: Services) -> None:
-    settings = {**seeded.settings, "server": {**seeded.settings["server"], "require_key_for_reads": True}}
-    settings["ask"] = {**settings["ask"], "max_top_k": 7}
+    settings = seeded.settings.model_copy(deep=True)
+    settings.server.require_key_for_reads = True
+    settings.ask.max_top_k = 7
     doc = build_spec(settings)
     assert doc["paths"]["/ask"]["post"]["security"] == [{"bearer": []}]
     assert doc["components"]["schemas"]["AskRequest"]["properties"]["top_k"]["anyOf"][0]["maximum"] == 7
     assert "429" in doc["paths"]["/verify"]["post"]["responses"]
-    settings["server"]["rate_limit"] = ""
+    settings.server.rate_limit = ""
     assert "429" not in build_spec(settings)["paths"]["/verify"]["post"]["responses"]
 
 
@@ -337,7 +338,7 @@ def test_oversized_body_is_a_413_problem(own: FlaskClient, spec: dict[str, Any],
 
 
 def test_rate_limited_request_is_a_429_problem(seeded: Services, monkeypatch: pytest.MonkeyPatch) -> None:
-    seeded.settings["server"]["rate_limit"] = "1/minute"
+    seeded.settings.server.rate_limit = "1/minute"
     with create_app(services=seeded).test_client() as client:
         served = client.get("/openapi.json").get_json()
         client.post("/verify", json={"quote": "ludicrous"})

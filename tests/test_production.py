@@ -137,13 +137,13 @@ def test_delete_with_key_removes_everything_of_the_article(keyed: FlaskClient) -
 
 def test_reads_can_require_a_key(seeded: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QUOTEBOT_API_KEYS", KEY)
-    seeded.settings["server"]["require_key_for_reads"] = True
+    seeded.settings.server.require_key_for_reads = True
     try:
         client = create_app(services=seeded).test_client()
         _problem(client.post("/ask", json={"question": "what did Kirby say?"}), 401)
         assert client.post("/ask", json={"question": "what did Kirby say?"}, headers=AUTH).status_code == 200
     finally:
-        seeded.settings["server"]["require_key_for_reads"] = False
+        seeded.settings.server.require_key_for_reads = False
 
 
 # ---- logs -------------------------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ def test_request_id_is_generated_when_absent_or_malformed(keyed: FlaskClient) ->
 
 def _limited_app(services: Services, storage: str, trusted_proxies: int = 0) -> Flask:
     server = {"rate_limit": "3/minute", "rate_limit_storage": storage, "trusted_proxies": trusted_proxies}
-    settings = {**services.settings, "server": {**services.settings["server"], **server}}
+    settings = services.settings.model_copy(update={"server": services.settings.server.model_copy(update=server)})
     return create_app(services=Services(**{**services.__dict__, "settings": settings}))
 
 

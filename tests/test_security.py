@@ -27,7 +27,7 @@ ARGS = {"article_id": "some-article", "speaker_id": "john-kirby", "filename": "w
 def guarded(seeded: Services, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """An app over the seeded index that requires a key for reads."""
     monkeypatch.setenv("QUOTEBOT_API_KEYS", KEY)
-    monkeypatch.setitem(seeded.settings["server"], "require_key_for_reads", True)
+    monkeypatch.setattr(seeded.settings.server, "require_key_for_reads", True)
     yield create_app(services=seeded)
 
 
@@ -81,14 +81,14 @@ def test_spec_says_which_routes_need_a_key(guarded: Flask) -> None:
 
 
 def test_preflight_needs_no_key(guarded: Flask, seeded: Services) -> None:
-    seeded.settings["server"]["cors_origins"] = ["https://news.example"]
+    seeded.settings.server.cors_origins = ["https://news.example"]
     try:
         client = create_app(services=seeded).test_client()
         headers = {"Origin": "https://news.example", "Access-Control-Request-Method": "GET"}
         resp = client.options("/speakers", headers=headers)
         assert resp.status_code == 200 and resp.headers["Access-Control-Allow-Origin"] == "https://news.example"
     finally:
-        seeded.settings["server"]["cors_origins"] = []
+        seeded.settings.server.cors_origins = []
 
 
 @pytest.mark.parametrize("scheme", ["bearer", "BEARER", "bEaReR", "Bearer ", "Bearer"])

@@ -17,7 +17,7 @@ PREFLIGHT = {"Access-Control-Request-Method": "POST", "Access-Control-Request-He
 @pytest.fixture
 def cors_client(seeded: Services) -> FlaskClient:
     """A client of an app that allows one origin."""
-    seeded.settings["server"]["cors_origins"] = [ALLOWED]
+    seeded.settings.server.cors_origins = [ALLOWED]
     return create_app(services=seeded).test_client()
 
 

@@ -40,13 +40,13 @@ def open_services(settings: Settings | None = None, *, lazy_model: bool = False)
     from bot.services import LazyEmbedder, build_embedder
 
     # A question may need no vector at all ("what did Kirby say?" reads statements by speaker): load on first use.
-    lazy = LazyEmbedder(lambda: build_embedder(settings), settings["embedding"]["model"])
+    lazy = LazyEmbedder(lambda: build_embedder(settings), settings.embedding.model)
     return build_services(settings, embedder=lazy)
 
 
 def server_client(args: argparse.Namespace, settings: Settings) -> Any:
     """Return a client of the server named by --server or client.url, or None to answer in this process."""
-    url = args.server if args.server is not None else settings["client"]["url"]
+    url = args.server if args.server is not None else settings.client.url
     if not url:
         return None
     from bot.client import Quotebot
@@ -83,6 +83,6 @@ def validated(model: type[M], data: Mapping[str, Any], check: Callable[[M], Any]
 def require_articles(svc: Services) -> None:
     """Refuse to answer from an empty index, saying how to fill it."""
     if svc.store.counts().articles == 0:
-        st = svc.settings["store"]
-        where = st["url"] or st["path"]
+        st = svc.settings.store
+        where = st.url or st.path
         raise UsageError(f"the index at {where} is empty; add articles first, e.g. `quotebot ingest seeds/`")

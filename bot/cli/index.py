@@ -49,16 +49,16 @@ def ingest_queued(args: argparse.Namespace) -> int:
     from retrieval.models import Article
 
     settings = cli_settings()
-    if not settings["jobs"]["redis_url"]:
+    if not settings.jobs.redis_url:
         raise UsageError("--queue needs jobs.redis_url, e.g. QUOTEBOT_JOBS__REDIS_URL=redis://127.0.0.1:6379/2")
     failed: list[tuple[str, str]] = []
     articles: list[Article] = []
     for path in iter_files(args.paths, on_error=lambda exc: failed.append((exc.path, exc.reason))):
         try:
-            articles += load_file(path, max_bytes=settings["ingest"]["max_file_bytes"])
+            articles += load_file(path, max_bytes=settings.ingest.max_file_bytes)
         except LoadError as exc:
             failed.append((exc.path, exc.reason))
-    jobs = Jobs(JobOptions.from_settings(settings), prefix=settings["store"]["prefix"])
+    jobs = Jobs(JobOptions.from_settings(settings), prefix=settings.store.prefix)
     job_id = jobs.submit(articles, failed)
     status = jobs.status(job_id)
     print(f"queued job {job_id}: {len(articles)} articles, {len(failed)} files failed", file=sys.stderr)

@@ -16,7 +16,7 @@ def ask(args: argparse.Namespace) -> int:
 
     settings = cli_settings()
     data = {"question": args.question} | ({} if args.top_k is None else {"top_k": args.top_k})
-    body, top_k = validated(AskRequest, data, lambda b: check_ask(b, settings["ask"]))
+    body, top_k = validated(AskRequest, data, lambda b: check_ask(b, settings.ask))
     client = server_client(args, settings)
     if client is not None:
         with client:
@@ -51,7 +51,7 @@ def verify(args: argparse.Namespace) -> int:
     settings = cli_settings()
 
     def check(body: VerifyRequest) -> None:
-        check_verify(body, settings["verify"])
+        check_verify(body, settings.verify)
 
     client = server_client(args, settings)
     svc = None

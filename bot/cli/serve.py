@@ -14,8 +14,8 @@ def serve(args: argparse.Namespace) -> int:
 
     logs.configure()  # before the app exists, so its access lines (JSON, stdout) are set up like gunicorn's
     app = create_app()
-    server = app.extensions["quotebot"].settings["server"]
-    host, port = args.host or server["host"], args.port or server["port"]
+    server = app.extensions["quotebot"].settings.server
+    host, port = args.host or server.host, args.port or server.port
     # The development server's own banner is silenced with its access lines: say where we listen.
     print(f"quotebot: serving on http://{host}:{port} (development server; Ctrl+C stops)", file=sys.stderr)
     # werkzeug directly: app.run() would print Flask's banner on stdout, which carries only JSON access lines.
@@ -28,7 +28,7 @@ def serve(args: argparse.Namespace) -> int:
 def worker(args: argparse.Namespace) -> int:
     """`quotebot worker`: take ingest jobs from the queue until stopped."""
     settings = cli_settings()
-    if not settings["jobs"]["redis_url"]:
+    if not settings.jobs.redis_url:
         raise UsageError(
             "set jobs.redis_url to the queue's Redis, e.g. QUOTEBOT_JOBS__REDIS_URL=redis://127.0.0.1:6379/2"
         )

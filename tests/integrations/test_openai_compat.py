@@ -134,7 +134,7 @@ def test_openai_package_raises_on_problems(live: Served) -> None:
 def keyed_reads(seeded: Services, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     """A served app that requires a key for reads."""
     monkeypatch.setenv("QUOTEBOT_API_KEYS", KEY)
-    seeded.settings["server"]["require_key_for_reads"] = True
+    seeded.settings.server.require_key_for_reads = True
     server, url = serve(create_app(services=seeded))
     yield Served(url, KEY)
     server.shutdown()

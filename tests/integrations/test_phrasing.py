@@ -221,7 +221,7 @@ def test_settings_select_any_langchain_chat_model(seeded_pkg: Services, tmp_path
 
 def test_phrasing_is_off_by_default_and_changes_nothing(seeded_pkg: Services) -> None:
     settings = load_settings(environ={})
-    assert settings["llm"]["provider"] == "" and build_chat_model(settings) is None
+    assert settings.llm.provider == "" and build_chat_model(settings) is None
     assert type(seeded_pkg.chat) is Chat
     answer = seeded_pkg.chat.ask(AskParams(LUDICROUS))
     assert answer.phrasing is None and "phrasing" not in answer.to_dict()

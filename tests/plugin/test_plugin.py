@@ -260,7 +260,7 @@ def test_kirby_over_http_with_a_key(ask):
 def keyed_url(seeded: Services, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The real app over the seed article on loopback, requiring QUOTEBOT_API_KEYS for every read."""
     monkeypatch.setenv("QUOTEBOT_API_KEYS", "plugin-key,other-key")
-    monkeypatch.setitem(seeded.settings["server"], "require_key_for_reads", True)
+    monkeypatch.setattr(seeded.settings.server, "require_key_for_reads", True)
     server = make_server("127.0.0.1", 0, create_app(services=seeded), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
