@@ -18,6 +18,9 @@ Prints a table and writes benchmarks/results/ingest_ask.json.
     python benchmarks/bench_ingest_ask.py --reuse /tmp/qb-index # skip ingest, only the ask part
     python benchmarks/bench_ingest_ask.py --paired              # + baseline encoded group by group under the same load
     python benchmarks/bench_ingest_ask.py --profile             # also write pyinstrument profiles
+
+One self-contained benchmark script (over 350 lines): its corpus, workload, measurement and report read top to
+bottom; what it shares with the others (corpora, servers, stage timing) is in benchmarks/harness.py.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ starts `gunicorn -c gunicorn.conf.py` against it and drives it with `--clients` 
 them altered or misattributed). `--with-ingest` adds a third run during which another process ingests new articles
 (PolNeAR dev, ids prefixed "new-"), then checks that every one of them is queryable.
 Results: benchmarks/results/load.json (and the gunicorn logs beside it).
+
+One self-contained benchmark script (over 350 lines): its corpus, workload, measurement and report read top to
+bottom; what it shares with the others (corpora, servers, stage timing) is in benchmarks/harness.py.
 """
 
 from __future__ import annotations

@@ -29,6 +29,9 @@ server; the RSS of that API worker; the index size on disk. Results: benchmarks/
 
 `--keep DIR` holds the Chroma folder, the sentence vectors, the fill cursor and the results of each size, so a
 stopped run resumes where it stopped (sizes already measured are not measured again unless --measure-only).
+
+One self-contained benchmark script (over 350 lines): its corpus, workload, measurement and report read top to
+bottom; what it shares with the others (corpora, servers, stage timing) is in benchmarks/harness.py.
 """
 
 from __future__ import annotations
@@ -69,14 +72,12 @@ from retrieval.identity.keys import name_rank
 from retrieval.ingest import IngestOptions, Ingestor, content_hash
 from retrieval.models import Article, Source, Speaker, Statement, content_id
 from retrieval.quotes import article_speakers, extract_many
+from retrieval.records import chunk_meta, speaker_meta, statement_meta
 from retrieval.store import (
     COMPLETE,
     LATEST_KEPT,
     ArticleWrite,
     Store,
-    _chunk_meta,
-    _speaker_meta,
-    _statement_meta,
     published_int,
 )
 from tests.servers import ChromaServer
@@ -279,7 +280,7 @@ class SpeakerBook:
                 documents=[" | ".join((sp.name, *sp.aliases)) for sp in part],
                 metadatas=[
                     {
-                        **_speaker_meta(sp),
+                        **speaker_meta(sp),
                         "latest": json.dumps([r[3] for r in sorted(self.latest[sp.id])[:LATEST_KEPT]]),
                     }
                     for sp in part
@@ -333,12 +334,12 @@ def fill_batch(
     # the records the store's write path makes, written directly: articles complete, then chunks and statements
     store._put_articles(writes, COMPLETE)
     chunk_rows = [
-        (c.id, v, c.text, _chunk_meta(c, Source.of(w.article)))
+        (c.id, v, c.text, chunk_meta(c, Source.of(w.article)))
         for w in writes
         for c, v in zip(w.chunks, w.chunk_vectors, strict=True)
     ]
     statement_rows = [
-        (st.id, v, st.text, _statement_meta(st, Source.of(w.article)))
+        (st.id, v, st.text, statement_meta(st, Source.of(w.article)))
         for w in writes
         for st, v in zip(w.statements, w.statement_vectors, strict=True)
     ]

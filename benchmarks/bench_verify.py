@@ -22,6 +22,9 @@ differ, so a claim counts as correct by its label only. Prints a table and write
     python benchmarks/bench_verify.py                      # dev: 84 articles
     python benchmarks/bench_verify.py --corpus train       # 840 articles (ingest takes a while on 2 cores)
     python benchmarks/bench_verify.py --show-errors 20     # print failing claims to the console for tuning
+
+One self-contained benchmark script (over 350 lines): its corpus, workload, measurement and report read top to
+bottom; what it shares with the others (corpora, servers, stage timing) is in benchmarks/harness.py.
 """
 
 from __future__ import annotations

@@ -29,6 +29,9 @@ completed by the one first name written before that surname in the same article 
     python benchmarks/bench_who_said.py --reuse /tmp/qb-who-dev --golden benchmarks/golden_who.yaml
 
 Writes numbers only (no corpus text) to benchmarks/results/who_said.json.
+
+One self-contained benchmark script (over 350 lines): its corpus, workload, measurement and report read top to
+bottom; what it shares with the others (corpora, servers, stage timing) is in benchmarks/harness.py.
 """
 
 from __future__ import annotations

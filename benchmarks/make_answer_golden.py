@@ -31,6 +31,9 @@ the gold content (one sentence, one fragment), so a citation cut a little differ
 
     python benchmarks/make_answer_golden.py                     # -> benchmarks/results/answer_golden_dev.yaml
     python benchmarks/make_answer_golden.py --per-kind 12 --seed 14 --out /tmp/golden.yaml
+
+One self-contained benchmark script (over 350 lines): its corpus, workload, measurement and report read top to
+bottom; what it shares with the others (corpora, servers, stage timing) is in benchmarks/harness.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""Chroma collections behind one Store class; the only module that imports chromadb."""
+"""Chroma collections behind one Store class; the only module that imports chromadb.
+
+Longer than most modules (~680 lines) on purpose: every read and write of the five collections and the protocol
+that keeps them consistent (record states, speaker refresh, corrections, repair scans) sit with the one importer
+of chromadb. The metadata layout lives apart in retrieval/records.py, the filters in retrieval/filters.py.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,22 @@ from retrieval.identity.corrections import Correction
 from retrieval.identity.corrections import apply as apply_corrections
 from retrieval.identity.keys import name_rank
 from retrieval.models import Article, Chunk, Passage, Source, Speaker, Statement
+from retrieval.records import (  # re-exported: callers read the states and StoredArticle from the store
+    COMPLETE,
+    DELETING,
+    WRITING,
+    StoredArticle,
+    article_meta,
+    article_of,
+    chunk_meta,
+    published_int,
+    source_of,
+    speaker_meta,
+    speaker_of,
+    statement_meta,
+    statement_passage,
+    stored_of,
+)
 
 # Articles and speakers are looked up by id and metadata, never by vector, but Chroma wants an embedding
 # for every record: a constant unit vector keeps those collections cheap.
@@ -38,10 +59,7 @@ def _units(n: int) -> Vectors:
 _COSINE = {"hnsw:space": "cosine"}
 _COLLECTIONS = ("articles", "chunks", "statements", "speakers", "corrections")
 
-# An article record's state. The record is written first as WRITING and turned COMPLETE after its children, and
-# turned DELETING before its children go, so every chunk and statement has a record saying whether it may be cited,
-# whatever point a crash stops a write or a delete at. Records without a state predate this and are complete.
-COMPLETE, WRITING, DELETING = "complete", "writing", "deleting"
+# Articles a crash left half-written or half-deleted (the states are described in retrieval/records.py).
 _UNFINISHED: Any = {"state": {"$in": [WRITING, DELETING]}}
 # Rows per page when a repair reads a whole collection, so memory stays flat however large the index is.
 SCAN_PAGE = 5000
@@ -60,17 +78,6 @@ class ArticleWrite:
     statements: Sequence[Statement] = ()
     statement_vectors: Vectors = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     speakers: Sequence[Speaker] = ()
-
-
-@dataclass(frozen=True)
-class StoredArticle:
-    """What the store records about an article besides its text."""
-
-    id: str
-    content_hash: str
-    state: str
-    chunks: int
-    statements: int
 
 
 @dataclass(frozen=True)
@@ -234,7 +241,7 @@ class Store:
             return {}
         with _reachable("reading articles"):
             got = self.articles.get(ids=list(dict.fromkeys(article_ids)), include=["metadatas"])
-        return {i: _stored(i, m) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
+        return {i: stored_of(i, m) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
 
     def child_counts(self, article_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
         """Return the (chunks, statements) actually stored for each article id (one query per collection)."""
@@ -257,14 +264,14 @@ class Store:
         meta = (got["metadatas"] or [{}])[0]
         if meta.get("state", COMPLETE) != COMPLETE:
             return None
-        return _article(article_id, meta, (got["documents"] or [""])[0] or "")
+        return article_of(article_id, meta, (got["documents"] or [""])[0] or "")
 
     def unfinished_articles(self) -> list[tuple[Article, str]]:
         """Return every article whose write or delete was interrupted, with its state."""
         with _reachable("reading unfinished articles"):
             got = self.articles.get(where=_UNFINISHED, include=["metadatas", "documents"])
         return [
-            (_article(i, m, d or ""), str(m["state"]))
+            (article_of(i, m, d or ""), str(m["state"]))
             for i, m, d in zip(got["ids"], got["metadatas"] or [], got["documents"] or [], strict=True)
         ]
 
@@ -319,7 +326,7 @@ class Store:
             )
         out = []
         for meta, doc, dist in zip(res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True):  # type: ignore[index]
-            out.append(Passage(_source(meta), int(meta["start"]), int(meta["end"]), doc or "", 1.0 - float(dist)))
+            out.append(Passage(source_of(meta), int(meta["start"]), int(meta["end"]), doc or "", 1.0 - float(dist)))
         return self._citable(out)
 
     def query_statements(self, vector: Vectors, top_k: int, filters: Filters | None = None) -> list[Passage]:
@@ -341,7 +348,7 @@ class Store:
         ids, metas, docs, dists = res["ids"][0], res["metadatas"][0], res["documents"][0], res["distances"][0]  # type: ignore[index]
         return self._citable(
             [
-                _statement_passage(i, m, d or "", 1.0 - float(x))
+                statement_passage(i, m, d or "", 1.0 - float(x))
                 for i, m, d, x in zip(ids, metas, docs, dists, strict=True)
             ]
         )
@@ -375,7 +382,7 @@ class Store:
         scores = np.asarray(res["embeddings"], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)  # unit vectors
         rows = zip(res["ids"], res["metadatas"] or [], res["documents"] or [], scores.tolist(), strict=True)
         ranked = sorted(rows, key=lambda r: -r[3])
-        return self._citable([_statement_passage(i, m, d or "", float(x)) for i, m, d, x in ranked])
+        return self._citable([statement_passage(i, m, d or "", float(x)) for i, m, d, x in ranked])
 
     def get_statements(self, filters: Filters | None = None, *, limit: int | None = None) -> list[Passage]:
         """Return statements matching a metadata filter, in article order.
@@ -389,7 +396,7 @@ class Store:
                 include=["metadatas", "documents"],
             )
         hits = [
-            _statement_passage(i, m, d or "", 1.0)
+            statement_passage(i, m, d or "", 1.0)
             for i, m, d in zip(res["ids"], res["metadatas"] or [], res["documents"] or [], strict=True)
         ]
         return sorted(self._citable(hits), key=lambda p: (p.source.published, p.source.article_id, p.start))
@@ -404,7 +411,7 @@ class Store:
             p.statement.id: p
             for p in self._citable(
                 [
-                    _statement_passage(i, m, d or "", 1.0)
+                    statement_passage(i, m, d or "", 1.0)
                     for i, m, d in zip(res["ids"], res["metadatas"] or [], res["documents"] or [], strict=True)
                 ]
             )
@@ -446,7 +453,7 @@ class Store:
         """Return speakers (all, or those with the given ids), most statements first."""
         with _reachable("reading speakers"):
             res = self.speakers.get(ids=list(ids) if ids is not None else None, include=["metadatas"])
-        speakers = [_speaker(i, m) for i, m in zip(res["ids"], res["metadatas"] or [], strict=True)]
+        speakers = [speaker_of(i, m) for i, m in zip(res["ids"], res["metadatas"] or [], strict=True)]
         return sorted(speakers, key=lambda s: (-s.statement_count, s.name))
 
     # ---- writes ------------------------------------------------------------------------------------------
@@ -466,10 +473,10 @@ class Store:
         for item in items:
             source = Source.of(item.article)
             chunk_rows += [
-                (c.id, v, c.text, _chunk_meta(c, source)) for c, v in zip(item.chunks, item.chunk_vectors, strict=True)
+                (c.id, v, c.text, chunk_meta(c, source)) for c, v in zip(item.chunks, item.chunk_vectors, strict=True)
             ]
             statement_rows += [
-                (st.id, v, st.text, _statement_meta(st, source))
+                (st.id, v, st.text, statement_meta(st, source))
                 for st, v in zip(item.statements, item.statement_vectors, strict=True)
             ]
         with _reachable("writing articles"):
@@ -488,7 +495,7 @@ class Store:
             embeddings=_units(len(items)),
             documents=[item.article.text for item in items],
             metadatas=[
-                _article_meta(item.article, item.content_hash, len(item.chunks), len(item.statements), state)
+                article_meta(item.article, item.content_hash, len(item.chunks), len(item.statements), state)
                 for item in items
             ],
         )
@@ -595,7 +602,7 @@ class Store:
                 ids=[s.id for s in keep],
                 embeddings=_units(len(keep)),
                 documents=[" | ".join((s.name, *s.aliases)) for s in keep],
-                metadatas=[{**_speaker_meta(s), "latest": json.dumps(latest.get(s.id, []))} for s in keep],
+                metadatas=[{**speaker_meta(s), "latest": json.dumps(latest.get(s.id, []))} for s in keep],
             )
 
     # ---- editorial corrections of speaker identity ----------------------------------------------------------
@@ -617,7 +624,7 @@ class Store:
             if passages:
                 self.statements.update(
                     ids=[p.statement.id for p in passages if p.statement],
-                    metadatas=[_statement_meta(by_id[p.statement.id], p.source) for p in passages if p.statement],
+                    metadatas=[statement_meta(by_id[p.statement.id], p.source) for p in passages if p.statement],
                 )
             gone = {sp.id for sp in before} - {sp.id for sp in after}
             if gone:
@@ -627,7 +634,7 @@ class Store:
                     ids=[sp.id for sp in after],
                     embeddings=_units(len(after)),
                     documents=[" | ".join((sp.name, *sp.aliases)) for sp in after],
-                    metadatas=[_speaker_meta(sp) for sp in after],
+                    metadatas=[speaker_meta(sp) for sp in after],
                 )
             self._refresh_speakers(after)
             self.corrections.upsert(
@@ -666,127 +673,6 @@ def chroma_where(filters: Filters | None, *, statements: bool) -> dict[str, Any]
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def published_int(published: str) -> int:
-    """Return YYYYMMDD as an int (0 when unknown) so Chroma can range-filter dates."""
-    digits = published.replace("-", "")[:8]
-    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
-
-
-def _source_meta(source: Source) -> dict[str, Any]:
-    return {
-        "article_id": source.article_id,
-        "title": source.title,
-        "url": source.url,
-        "source": source.source,
-        "published": source.published,
-        "published_int": published_int(source.published),
-    }
-
-
-def _source(meta: Any) -> Source:
-    return Source(
-        str(meta["article_id"]),
-        str(meta.get("title", "")),
-        str(meta.get("url", "")),
-        str(meta.get("source", "")),
-        str(meta.get("published", "")),
-    )
-
-
-def _article_meta(
-    article: Article, content_hash: str, n_chunks: int, n_statements: int, state: str = COMPLETE
-) -> dict[str, Any]:
-    meta = _source_meta(Source.of(article))
-    meta.update(
-        byline=article.byline,
-        caption=article.caption,
-        content_hash=content_hash,
-        chunks=n_chunks,
-        statements=n_statements,
-        state=state,
-    )
-    return meta
-
-
-def _article(article_id: str, meta: Any, text: str) -> Article:
-    return Article(
-        id=article_id,
-        text=text,
-        title=str(meta.get("title", "")),
-        url=str(meta.get("url", "")),
-        source=str(meta.get("source", "")),
-        published=str(meta.get("published", "")),
-        byline=str(meta.get("byline", "")),
-        caption=str(meta.get("caption", "")),
-    )
-
-
-def _stored(article_id: str, meta: Any) -> StoredArticle:
-    return StoredArticle(
-        article_id,
-        str(meta.get("content_hash", "")),
-        str(meta.get("state", COMPLETE)),
-        int(meta.get("chunks", 0)),
-        int(meta.get("statements", 0)),
-    )
-
-
-def _chunk_meta(chunk: Chunk, source: Source) -> dict[str, Any]:
-    meta = _source_meta(source)
-    meta.update(index=chunk.index, start=chunk.start, end=chunk.end)
-    return meta
-
-
-def _statement_meta(st: Statement, source: Source) -> dict[str, Any]:
-    meta = _source_meta(source)
-    meta.update(
-        kind=st.kind,
-        start=st.start,
-        end=st.end,
-        fragments=json.dumps(st.fragments),
-        quoted=json.dumps(st.quoted),
-        speaker=st.speaker or "",
-        speaker_id=st.speaker_id or "",
-        speaker_kind=st.speaker_kind or "",
-        mention=st.mention or "",
-        mention_start=-1 if st.mention_start is None else st.mention_start,
-        mention_end=-1 if st.mention_end is None else st.mention_end,
-        cue=st.cue or "",
-        cue_start=-1 if st.cue_start is None else st.cue_start,
-        cue_end=-1 if st.cue_end is None else st.cue_end,
-        confidence=float(st.confidence),
-    )
-    return meta
-
-
-def _opt_int(value: Any) -> int | None:
-    return None if value is None or int(value) < 0 else int(value)
-
-
-def _statement_passage(statement_id: str, meta: Any, text: str, score: float) -> Passage:
-    st = Statement(
-        id=statement_id,
-        article_id=str(meta["article_id"]),
-        kind=meta["kind"],
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        text=text,
-        fragments=tuple(tuple(s) for s in json.loads(meta.get("fragments") or "[]")),  # type: ignore[misc]
-        quoted=tuple(tuple(s) for s in json.loads(meta.get("quoted") or "[]")),  # type: ignore[misc]
-        speaker=meta.get("speaker") or None,
-        speaker_id=meta.get("speaker_id") or None,
-        speaker_kind=meta.get("speaker_kind") or None,
-        mention=meta.get("mention") or None,
-        mention_start=_opt_int(meta.get("mention_start")),
-        mention_end=_opt_int(meta.get("mention_end")),
-        cue=meta.get("cue") or None,
-        cue_start=_opt_int(meta.get("cue_start")),
-        cue_end=_opt_int(meta.get("cue_end")),
-        confidence=float(meta.get("confidence", 1.0)),
-    )
-    return Passage(_source(meta), st.start, st.end, text, score, st)
-
-
 def _latest_ids(ids: Sequence[str], metas: Sequence[Any]) -> dict[str, list[str]]:
     """Return each speaker's newest LATEST_KEPT statement ids: newest date first, then article and text order."""
     rows = sorted(
@@ -799,26 +685,3 @@ def _latest_ids(ids: Sequence[str], metas: Sequence[Any]) -> dict[str, list[str]
         if len(kept) < LATEST_KEPT:
             kept.append(statement_id)
     return out
-
-
-def _speaker_meta(sp: Speaker) -> dict[str, Any]:
-    return {
-        "name": sp.name,
-        "kind": sp.kind,
-        "aliases": json.dumps(list(sp.aliases)),
-        "roles": json.dumps(list(sp.roles)),
-        "affiliations": json.dumps(list(sp.affiliations)),
-        "statement_count": sp.statement_count,
-    }
-
-
-def _speaker(speaker_id: str, meta: Any) -> Speaker:
-    return Speaker(
-        id=speaker_id,
-        name=str(meta["name"]),
-        aliases=tuple(json.loads(meta.get("aliases") or "[]")),
-        roles=tuple(json.loads(meta.get("roles") or "[]")),
-        kind=meta.get("kind") or "person",
-        statement_count=int(meta.get("statement_count", 0)),
-        affiliations=tuple(json.loads(meta.get("affiliations") or "[]")),
-    )

@@ -1,4 +1,8 @@
-"""Check a claimed quote against the stored statements: verified, altered, misattributed, reported or not_found."""
+"""Check a claimed quote against the stored statements: verified, altered, misattributed, reported or not_found.
+
+Over 350 lines on purpose: one decision procedure whose steps (exact, frankenquote, alignment, meaning, not found)
+are read in the order they decide, with the evidence each cites; candidates, alignment and diffs live apart.
+"""
 
 from __future__ import annotations
 
