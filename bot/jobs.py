@@ -15,7 +15,6 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -25,7 +24,7 @@ from rq.serializers import JSONSerializer
 from rq.worker import WorkerStatus
 
 from bot.errors import ServiceUnavailable
-from bot.settings import Settings
+from bot.settings import JobsSettings, Settings
 from retrieval.ingest import EMBED_GROUP
 from retrieval.models import Article
 
@@ -43,28 +42,10 @@ _STATE = {
 }
 
 
-@dataclass(frozen=True)
-class JobOptions:
-    """The [jobs] settings."""
-
-    redis_url: str
-    inline_max_articles: int
-    part_articles: int
-    part_timeout: int
-    retries: int
-    heartbeat_seconds: int
-    keep_seconds: int
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> JobOptions:
-        """Read the [jobs] section."""
-        return cls(**settings.jobs.model_dump())
-
-
 class Jobs:
     """Submit ingests as jobs and report their progress; one per process, connections opened on first use."""
 
-    def __init__(self, options: JobOptions, *, prefix: str = "quotebot") -> None:
+    def __init__(self, options: JobsSettings, *, prefix: str = "quotebot") -> None:
         if not options.redis_url:
             raise ValueError("jobs need jobs.redis_url")
         if options.part_articles < 1 or options.retries < 0 or options.heartbeat_seconds < 1:
@@ -298,12 +279,11 @@ class IngestWorker(SimpleWorker):
 
 def run_worker(settings: Settings, *, burst: bool = False) -> bool:
     """Consume ingest parts until stopped (or, with `burst`, until the queue is empty); return whether any ran."""
-    options = JobOptions.from_settings(settings)
-    jobs = Jobs(options, prefix=settings.store.prefix)
+    jobs = Jobs(settings.jobs, prefix=settings.store.prefix)
     from bot.services import build_services
 
     _Process.services = build_services(settings)  # before the first job, so a job never waits for the model
-    beat = options.heartbeat_seconds
+    beat = settings.jobs.heartbeat_seconds
     IngestWorker.beat_seconds = beat
     worker = IngestWorker(
         [jobs.queue],

@@ -84,9 +84,9 @@ def build_services(settings: Settings, *, embedder: Embedder | None = None, stor
         chat = phrased(chat, settings)
     jobs = None
     if settings.jobs.redis_url:  # rq is imported only where a queue is configured
-        from bot.jobs import JobOptions, Jobs
+        from bot.jobs import Jobs
 
-        jobs = Jobs(JobOptions.from_settings(settings), prefix=st.prefix)
+        jobs = Jobs(settings.jobs, prefix=st.prefix)
     return Services(settings, store, embedder, searcher, ingestor, speakers, verifier, chat, jobs)
 
 

@@ -309,11 +309,11 @@ def test_the_readme_job_curl_commands_run(
 def test_a_queue_that_is_down_is_a_503_problem_and_nothing_is_written(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.jobs import JobOptions, Jobs
+    from bot.jobs import Jobs
 
     monkeypatch.setenv("QUOTEBOT_API_KEYS", KEY)
     dead = f"redis://127.0.0.1:{free_port()}/0"
-    services.jobs = Jobs(JobOptions.from_settings(load_settings(job_settings(dead, "dead"), environ={})))
+    services.jobs = Jobs(load_settings(job_settings(dead, "dead"), environ={}).jobs)
     client = create_app(services=services).test_client()
     resp = client.post("/articles", json=articles(8, "down"), headers=AUTH)
     assert resp.status_code == 503 and resp.mimetype == "application/problem+json"

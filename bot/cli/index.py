@@ -43,7 +43,7 @@ def ingest(args: argparse.Namespace) -> int:
 
 def ingest_queued(args: argparse.Namespace) -> int:
     """Load the files in this process (no model needed) and submit their articles as one job."""
-    from bot.jobs import JobOptions, Jobs
+    from bot.jobs import Jobs
     from retrieval.errors import LoadError
     from retrieval.loaders import iter_files, load_file
     from retrieval.models import Article
@@ -58,7 +58,7 @@ def ingest_queued(args: argparse.Namespace) -> int:
             articles += load_file(path, max_bytes=settings.ingest.max_file_bytes)
         except LoadError as exc:
             failed.append((exc.path, exc.reason))
-    jobs = Jobs(JobOptions.from_settings(settings), prefix=settings.store.prefix)
+    jobs = Jobs(settings.jobs, prefix=settings.store.prefix)
     job_id = jobs.submit(articles, failed)
     status = jobs.status(job_id)
     print(f"queued job {job_id}: {len(articles)} articles, {len(failed)} files failed", file=sys.stderr)
