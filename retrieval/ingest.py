@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,26 +141,33 @@ class Ingestor:
         report = IngestReport()
         files = iter_files(paths, on_error=lambda exc: report.failed.append((exc.path, exc.reason)))
         state = IngestProgress(files_total=len(files))
-        pending: list[Article] = []
-        for i, path in enumerate(files):
-            try:
-                articles = load_file(path, max_bytes=self.options.max_file_bytes)
-            except LoadError as exc:
-                report.failed.append((exc.path, exc.reason))
-                articles = []
-            pending.extend(articles)
-            state.files_done += 1
-            state.articles_found += len(articles)
-            last = i == len(files) - 1
-            # Groups of EMBED_GROUP, so a JSONL of hundreds of articles reports progress as it goes.
-            while pending and (len(pending) >= EMBED_GROUP or last):
-                group, pending = pending[:EMBED_GROUP], pending[EMBED_GROUP:]
-                self.ingest_articles(group, report)
-                state.articles_done += len(group)
+
+        def groups() -> Iterator[list[Article]]:
+            # Groups of EMBED_GROUP, so a JSONL of hundreds of articles reports progress as it goes; files are read
+            # as the pipeline asks for the next group.
+            pending: list[Article] = []
+            for i, path in enumerate(files):
+                try:
+                    articles = load_file(path, max_bytes=self.options.max_file_bytes)
+                except LoadError as exc:
+                    report.failed.append((exc.path, exc.reason))
+                    articles = []
+                pending.extend(articles)
+                state.files_done += 1
+                state.articles_found += len(articles)
+                last = i == len(files) - 1
+                while pending and (len(pending) >= EMBED_GROUP or last):
+                    group, pending = pending[:EMBED_GROUP], pending[EMBED_GROUP:]
+                    yield group
                 if progress:
                     progress(state)
+
+        def done(group: Sequence[Article]) -> None:
+            state.articles_done += len(group)
             if progress:
                 progress(state)
+
+        self._run(groups(), report, force=False, after=done)
         return report
 
     def ingest_articles(
@@ -168,48 +175,77 @@ class Ingestor:
     ) -> IngestReport:
         """Ingest already-loaded articles, skipping those stored complete and unchanged (`force` rewrites them)."""
         report = report if report is not None else IngestReport()
-        unique: dict[str, tuple[Article, str]] = {}
-        for article in articles:
-            if article.id in unique:
-                report.unchanged += 1
-                continue
-            unique[article.id] = (article, content_hash(article))
-        pending = list(unique.values())
-        groups = [pending[start : start + EMBED_GROUP] for start in range(0, len(pending), EMBED_GROUP)]
+        groups = (articles[start : start + EMBED_GROUP] for start in range(0, len(articles), EMBED_GROUP))
+        self._run(groups, report, force=force)
+        return report
+
+    def _run(
+        self,
+        groups: Iterable[Sequence[Article]],
+        report: IngestReport,
+        *,
+        force: bool,
+        after: Callable[[Sequence[Article]], None] | None = None,
+    ) -> None:
+        """Ingest groups of articles in order; the next group is checked and parsed while this one is embedded."""
+        seen: dict[str, str] = {}  # id -> content hash, over the whole run
+
+        def fresh(group: Sequence[Article]) -> list[tuple[Article, str]]:
+            unique: dict[str, tuple[Article, str]] = {}
+            for article in group:
+                digest = content_hash(article)
+                # The same article twice is stored once; a later version of an id in a later group replaces it.
+                if article.id in unique or seen.get(article.id) == digest:
+                    report.unchanged += 1
+                    continue
+                unique[article.id] = (article, digest)
+            seen.update((i, d) for i, (_, d) in unique.items())
+            return list(unique.values())
+
         wrote = False
+        source = iter(groups)
         # The next group is checked and parsed (spaCy, one thread) while this one is embedded and written: the encoder
         # leaves part of the cores idle between its batches, and the parse costs about a tenth of an ingest.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotebot-prepare") as ahead:
-            coming = ahead.submit(self._check_and_prepare, groups[0], force) if groups else None
-            for i in range(len(groups)):
-                assert coming is not None
-                skip, prepared = coming.result()
-                coming = ahead.submit(self._check_and_prepare, groups[i + 1], force) if i + 1 < len(groups) else None
+
+            def submit() -> tuple[Sequence[Article], Future[tuple[set[str], list[_Prepared]]]] | None:
+                group = next(source, None)
+                if group is None:
+                    return None
+                return group, ahead.submit(self._check_and_prepare, fresh(group), force)
+
+            coming = submit()
+            while coming is not None:
+                group, future = coming
+                skip, prepared = future.result()
+                coming = submit()
                 report.unchanged += len(skip)
-                if not prepared:
-                    continue
-                # Extraction and embedding need no lock; only the check-and-write below must not interleave with
-                # another writer or a delete of the same ids.
-                with self.stages("embed"):
-                    writes = self._embed(prepared)
-                with self.locks.hold(w.article.id for w in writes), self.stages("write"):
-                    # Another writer may have stored the same content while this group was being embedded.
-                    done = set() if force else self._unchanged([(w.article, w.content_hash) for w in writes])
-                    writes = [w for w in writes if w.article.id not in done]
-                    self.store.write_articles(writes)
-                report.unchanged += len(done)
-                for w in writes:
-                    report.articles += 1
-                    report.chunks += len(w.chunks)
-                    report.statements += len(w.statements)
-                    report.article_ids.append(w.article.id)
-                wrote = wrote or bool(writes)
+                if prepared:
+                    # Extraction and embedding need no lock; only the check-and-write below must not interleave
+                    # with another writer or a delete of the same ids.
+                    with self.stages("embed"):
+                        writes = self._embed(prepared)
+                    with self.locks.hold(w.article.id for w in writes), self.stages("write"):
+                        # Another writer may have stored the same content while this group was being embedded.
+                        done = set() if force else self._unchanged([(w.article, w.content_hash) for w in writes])
+                        writes = [w for w in writes if w.article.id not in done]
+                        self.store.write_articles(writes)
+                    report.unchanged += len(done)
+                    for w in writes:
+                        report.articles += 1
+                        report.chunks += len(w.chunks)
+                        report.statements += len(w.statements)
+                        report.article_ids.append(w.article.id)
+                    wrote = wrote or bool(writes)
+                if after:
+                    after(group)
         if wrote:
             self.speakers.invalidate()
-        return report
 
     def _check_and_prepare(self, group: Sequence[tuple[Article, str]], force: bool) -> tuple[set[str], list[_Prepared]]:
         """Return the ids of a group stored unchanged, and the rest chunked and parsed."""
+        if not group:
+            return set(), []
         with self.stages("lookup"):
             skip = set() if force else self._unchanged(group)
         fresh = [pair for pair in group if pair[0].id not in skip]

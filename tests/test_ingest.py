@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.services import Services
+from retrieval.filters import Filters
 from retrieval.ingest import Ingestor
 from retrieval.models import Article
 from tests.conftest import SEED_FILE
@@ -126,3 +128,24 @@ def test_the_stage_hook_sees_each_stage_of_a_group_and_a_skipped_group_only_look
     seen.clear()
     again = ingestor.ingest_paths([folder])
     assert again.articles == 0 and again.unchanged == 2 and seen == ["lookup"]
+
+
+def test_a_many_group_file_streams_through_one_run_with_progress_and_repeats_stored_once(
+    services: Services, tmp_path: Path
+) -> None:
+    # 40 articles make three groups, so the next group is parsed while this one is embedded and written.
+    lines = [
+        json.dumps({"id": f"many-{i}", "published": "2024-03-01", "text": f"Officer {i} said the road was “shut {i}”."})
+        for i in range(40)
+    ]
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join([*lines, lines[3], lines[30]]) + "\n", encoding="utf-8")
+    seen: list[tuple[int, int]] = []
+    report = services.ingestor.ingest_paths([path], progress=lambda s: seen.append((s.articles_done, s.articles_found)))
+    assert report.articles == 40 and report.unchanged == 2 and not report.failed
+    assert services.store.counts().articles == 40 and services.store.incomplete_count() == 0
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and done[-1] == 42
+    for i in (0, 17, 39):
+        got = services.store.get_statements(Filters(article_id=f"many-{i}"))
+        assert got and all(f"shut {i}" in p.text for p in got)
