@@ -202,20 +202,15 @@ def _iso(ts: float) -> str:
 
 
 class _Process:
-    """The services of a worker process, built once (the model loads once per worker, not once per job)."""
+    """The services of a worker process, built once by run_worker (the model loads once per worker, not per job)."""
 
     services: Any = None
-    lock = threading.Lock()
 
     @classmethod
     def get(cls) -> Any:
-        with cls.lock:
-            if cls.services is None:
-                from bot.services import build_services
-                from bot.settings import load_settings
-
-                cls.services = build_services(load_settings())
-            return cls.services
+        if cls.services is None:
+            raise RuntimeError("ingest parts run in a worker started by `quotebot worker` (bot.jobs.run_worker)")
+        return cls.services
 
 
 def ingest_part(job_id: str, records: list[dict[str, Any]]) -> dict[str, int]:
@@ -277,12 +272,15 @@ class IngestWorker(SimpleWorker):
                 continue
 
 
-def run_worker(settings: Settings, *, burst: bool = False) -> bool:
-    """Consume ingest parts until stopped (or, with `burst`, until the queue is empty); return whether any ran."""
-    jobs = Jobs(settings.jobs, prefix=settings.store.prefix)
-    from bot.services import build_services
+def run_worker(services: Any, *, burst: bool = False) -> bool:
+    """Consume ingest parts with these services until stopped (or, with `burst`, until the queue is empty).
 
-    _Process.services = build_services(settings)  # before the first job, so a job never waits for the model
+    The caller builds the services (the model loads before the first job, so a job never waits for it); returns
+    whether any part ran.
+    """
+    settings: Settings = services.settings
+    jobs = Jobs(settings.jobs, prefix=settings.store.prefix)
+    _Process.services = services
     beat = settings.jobs.heartbeat_seconds
     IngestWorker.beat_seconds = beat
     worker = IngestWorker(

@@ -12,26 +12,13 @@ from dataclasses import dataclass
 
 from retrieval.errors import StoreUnavailableError
 from retrieval.identity.corrections import apply as apply_corrections
+from retrieval.identity.keys import DETERMINERS, fold
 from retrieval.identity.lexicon import metonyms
 from retrieval.models import Speaker, Statement, slugify
 from retrieval.store import Store
-from retrieval.wordlists import name_prefixes
 
-DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
 _CACHE_SECONDS = 10.0
 FUZZY_CUTOFF = 0.85  # near spellings of a typed name ("Kirbey"); never used to merge entities ("Lauer" != "Laura")
-
-
-def fold(name: str) -> str:
-    """Return a comparison key: ascii, lowercase, possessive, leading determiners and titles dropped."""
-    # a curly apostrophe is not ascii: make it straight first, or "Putin’s" folds to "putins", not "putin"
-    text = unicodedata.normalize("NFKD", name.replace("’", "'")).encode("ascii", "ignore").decode("ascii").lower()
-    text = re.sub(r"['’]s\b", "", text)
-    words = re.findall(r"[a-z0-9]+", text)
-    while words and words[0] in DETERMINERS:
-        words = words[1:]  # "the White House" is the White House
-    words = [w for w in words if w not in name_prefixes()]
-    return " ".join(words)
 
 
 ABBREVIATIONS = {"sen": "senator", "rep": "representative", "gov": "governor", "gen": "general", "pres": "president",

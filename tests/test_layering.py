@@ -20,11 +20,13 @@ def _modules() -> dict[str, Path]:
 
 
 def _imports(path: Path, known: dict[str, Path]) -> set[str]:
-    """Return the modules a file imports at its top level (TYPE_CHECKING blocks included; not inside functions)."""
+    """Return the modules a file imports anywhere: at the top, under TYPE_CHECKING and deferred inside functions.
+
+    A deferred import still ties two modules together; a cycle through one only moves the failure to run time.
+    """
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    nodes = [*tree.body, *(n for block in tree.body if isinstance(block, ast.If) for n in block.body)]
     names: set[str] = set()
-    for node in nodes:
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -63,7 +65,8 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_no_import_cycles() -> None:
     known = _modules()
-    graph = {name: _imports(path, known) for name, path in known.items()}
+    # A module reaching its own package (bot.cli.query -> bot.cli) is how a package is built, not a cycle.
+    graph = {name: {m for m in _imports(path, known) if not name.startswith(m + ".")} for name, path in known.items()}
     assert len(graph) > 50
     cycle = _cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])

@@ -33,6 +33,7 @@ def worker(args: argparse.Namespace) -> int:
             "set jobs.redis_url to the queue's Redis, e.g. QUOTEBOT_JOBS__REDIS_URL=redis://127.0.0.1:6379/2"
         )
     from bot.jobs import run_worker
+    from bot.services import build_services
 
-    run_worker(settings, burst=args.burst)
+    run_worker(build_services(settings), burst=args.burst)
     return 0

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
-from retrieval.identity.keys import entity_id
+from retrieval.identity.keys import entity_id, fold
 from retrieval.identity.roles import affiliations
 from retrieval.models import Speaker, Statement, content_id
 
@@ -62,8 +62,6 @@ def split_id(c: Correction) -> str:
 
 def _mentions(st: Statement, alias: str) -> bool:
     """Return whether a statement's mention is the alias being split off."""
-    from retrieval.speakers import fold
-
     key = fold(alias)
     return bool(key) and key in {fold(st.mention or ""), fold(st.speaker or "")}
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from retrieval.models import slugify
+from retrieval.wordlists import name_prefixes
+
+DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
 
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 PARTICLES = {"de", "van", "von", "al", "bin", "da", "di", "del", "la", "le", "du", "der"}
@@ -40,3 +44,15 @@ def entity_id(name: str, kind: str | None, scope: str | None = None) -> str:
 def name_rank(name: str) -> tuple[int, int, str]:
     """Return a sort key choosing an entity's display name deterministically: fewest words, shortest, then text."""
     return (len(name.split()), len(name), name)
+
+
+def fold(name: str) -> str:
+    """Return a comparison key: ascii, lowercase, possessive, leading determiners and titles dropped."""
+    # a curly apostrophe is not ascii: make it straight first, or "Putin’s" folds to "putins", not "putin"
+    text = unicodedata.normalize("NFKD", name.replace("’", "'")).encode("ascii", "ignore").decode("ascii").lower()
+    text = re.sub(r"['’]s\b", "", text)
+    words = re.findall(r"[a-z0-9]+", text)
+    while words and words[0] in DETERMINERS:
+        words = words[1:]  # "the White House" is the White House
+    words = [w for w in words if w not in name_prefixes()]
+    return " ".join(words)
