@@ -9,6 +9,7 @@ from flask import Response, current_app, jsonify, request, stream_with_context
 from flask.typing import ResponseReturnValue
 
 from bot import schemas
+from bot.answer import Answer, Context
 from bot.chat import AskParams
 from bot.errors import Conflict, InvalidRequest
 from bot.render import Renderer
@@ -22,7 +23,7 @@ from retrieval.filters import Filters
 from retrieval.identity.corrections import Correction
 from retrieval.ingest import IngestReport
 from retrieval.loaders import article_id_for, load_bytes
-from retrieval.models import Answer, Article
+from retrieval.models import Article
 
 routes = Routes("api", __name__)
 routes.blueprint.before_request(refuse_oversized_streamed_body)
@@ -57,7 +58,7 @@ def ask(body: AskRequest) -> ResponseReturnValue:
     limits = svc.settings.ask
     top_k = check_ask(body, limits)
     filters = filters_for(svc, body.filters)
-    context = body.context.model_dump(exclude_unset=True) if body.context else None
+    context = Context(**body.context.model_dump(exclude_unset=True)) if body.context else None  # type: ignore[typeddict-item]
     answer = svc.chat.ask(AskParams(body.question, top_k, filters, context))
     if request.accept_mimetypes.best_match(["application/json", "text/event-stream"]) == "text/event-stream":
         return Response(

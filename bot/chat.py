@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from bot.answer import Answer, Context
 from bot.intents import Intent, detect
 from bot.render import Renderer, excerpt
 from bot.rollup import rollup
-from retrieval.models import Answer, Passage, Speaker, Verdict
+from retrieval.models import Passage, Speaker, Verdict
 from retrieval.quotes.cues import lemma_of
 from retrieval.search import Filters, Searcher
 from retrieval.speakers import Lookup, SpeakerIndex
@@ -36,7 +36,7 @@ class AskParams:
     question: str
     top_k: int = 5
     filters: Filters = field(default_factory=Filters)
-    context: dict[str, Any] | None = None
+    context: Context | None = None
 
 
 class Chat:
@@ -52,7 +52,7 @@ class Chat:
     def ask(self, params: AskParams) -> Answer:
         """Answer one question."""
         intent = detect(params.question)
-        ctx = dict(params.context or {})
+        ctx = Context(**(params.context or {}))
         if intent.name == "speaker_statements":
             return self._speaker_statements(intent, params, ctx)
         if intent.name == "who_said":
@@ -67,13 +67,13 @@ class Chat:
 
     # ---- intents -----------------------------------------------------------------------------------------
 
-    def _speaker(self, intent: Intent, ctx: dict[str, Any]) -> Lookup:
+    def _speaker(self, intent: Intent, ctx: Context) -> Lookup:
         if intent.pronoun and ctx.get("speaker"):
             known = self.store.get_speaker(str(ctx["speaker"]))
             return Lookup((known,), "context") if known else Lookup()
         return self.speakers.lookup(intent.speaker or "")
 
-    def _unknown_speaker(self, intent: Intent, name: str, ctx: dict[str, Any]) -> Answer:
+    def _unknown_speaker(self, intent: Intent, name: str, ctx: Context) -> Answer:
         near = self.speakers.suggest(name) if name.lower() not in {"he", "she", "they"} else []
         text = f"I found no statements by {name} in the indexed articles."
         if intent.pronoun and not ctx.get("speaker"):
@@ -82,7 +82,7 @@ class Chat:
             text += " Closest known speakers: " + ", ".join(s.name for s in near) + "."
         return Answer(text, intent.name, context=_context(ctx, topic=intent.topic))
 
-    def _which_one(self, intent: Intent, name: str, found: Sequence[Speaker], ctx: dict[str, Any]) -> Answer:
+    def _which_one(self, intent: Intent, name: str, found: Sequence[Speaker], ctx: Context) -> Answer:
         """Ask which entity a name or role means instead of guessing, listing each with its roles."""
         lines = [f'"{name}" fits {len(found)} speakers in the indexed articles; which one do you mean?']
         for sp in found[:10]:
@@ -91,7 +91,7 @@ class Chat:
         out["candidates"] = [sp.id for sp in found[:10]]
         return Answer("\n".join(lines), intent.name, context=out)
 
-    def _speaker_statements(self, intent: Intent, params: AskParams, ctx: dict[str, Any]) -> Answer:
+    def _speaker_statements(self, intent: Intent, params: AskParams, ctx: Context) -> Answer:
         lookup = self._speaker(intent, ctx)
         if len(lookup.found) > 1:
             return self._which_one(intent, intent.speaker or "", lookup.found, ctx)
@@ -171,7 +171,7 @@ class Chat:
         found = self.searcher.statements(topic, max(top_k, 20), filters)
         return sorted(found, key=lambda p: p.score + 1.0 * _overlap(words, p.text), reverse=True)
 
-    def _who_said(self, intent: Intent, params: AskParams, ctx: dict[str, Any]) -> Answer:
+    def _who_said(self, intent: Intent, params: AskParams, ctx: Context) -> Answer:
         claim = intent.claim or ""
         words = _words(claim)
         verb = lemma_of(intent.topic or "")
@@ -225,7 +225,7 @@ class Chat:
             context=_context(ctx, speaker=speaker, topic=claim, shown=ids, last=ids),
         )
 
-    def _verify(self, intent: Intent, params: AskParams, ctx: dict[str, Any]) -> Answer:
+    def _verify(self, intent: Intent, params: AskParams, ctx: Context) -> Answer:
         speaker_name = intent.speaker
         if intent.pronoun and ctx.get("speaker"):
             known = self.store.get_speaker(str(ctx["speaker"]))
@@ -254,7 +254,7 @@ class Chat:
             context=_context(ctx, speaker=speaker, topic=claim, shown=ids, last=ids),
         )
 
-    def _group(self, intent: Intent, params: AskParams, ctx: dict[str, Any]) -> Answer:
+    def _group(self, intent: Intent, params: AskParams, ctx: Context) -> Answer:
         group, topic = intent.speaker or "people", intent.topic or ""
         renderer = Renderer(self.store)
         found = rollup(self.searcher, group, topic, max(params.top_k, 5), params.filters, renderer.article)
@@ -271,7 +271,7 @@ class Chat:
         ids = [p.passage.statement.id for p in found.picks if p.passage.statement]
         return Answer(text, "group", tuple(citations), context=_context(ctx, topic=topic, shown=ids, last=ids))
 
-    def _when(self, params: AskParams, ctx: dict[str, Any]) -> Answer:
+    def _when(self, params: AskParams, ctx: Context) -> Answer:
         last = [str(i) for i in ctx.get("last", [])]
         passages = self.store.statements_by_ids(last)
         if not passages:
@@ -281,7 +281,7 @@ class Chat:
         text, citations = Renderer(self.store).dates(passages)
         return Answer(text, "when", tuple(citations), speaker=ctx.get("speaker_name"), context=_context(ctx))
 
-    def _search(self, params: AskParams, ctx: dict[str, Any]) -> Answer:
+    def _search(self, params: AskParams, ctx: Context) -> Answer:
         passages = self.searcher.passages(params.question, params.top_k, params.filters)
         if not passages:
             return Answer(
@@ -331,15 +331,15 @@ def _role_for(sp: Speaker, org: Speaker) -> str:
 
 
 def _context(
-    ctx: dict[str, Any],
+    ctx: Context,
     *,
     speaker: Speaker | None = None,
     topic: str | None = None,
     shown: Sequence[str] | None = None,
     last: Sequence[str] | None = None,
-) -> dict[str, Any]:
+) -> Context:
     """Return the context the client sends back with its next question (the API keeps no state)."""
-    out = dict(ctx)
+    out = Context(**ctx)
     if speaker is not None:
         out["speaker"], out["speaker_name"] = speaker.id, speaker.name
     if topic is not None:

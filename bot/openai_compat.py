@@ -16,13 +16,13 @@ from typing import Any
 from flask import Response, jsonify, stream_with_context
 from flask.typing import ResponseReturnValue
 
+from bot.answer import Answer, Context
 from bot.api import BODY_ERRORS, services
 from bot.chat import AskParams
 from bot.compat_schemas import MODEL_ID, ChatCompletionOut, ChatCompletionRequest, ModelsOut, QuotebotOptions
 from bot.errors import InvalidRequest
 from bot.routing import Routes
 from bot.validation import check_length, check_top_k, filters_for
-from retrieval.models import Answer
 
 routes = Routes("openai", __name__, url_prefix="/v1")
 REPLAYED_TURNS = 4  # earlier user turns asked again to rebuild the context; older ones rarely matter
@@ -65,7 +65,7 @@ def chat_completions(body: ChatCompletionRequest) -> ResponseReturnValue:
     opts = body.quotebot or QuotebotOptions()
     top_k = check_top_k(opts.top_k, limits, field="quotebot.top_k")
     filters = filters_for(svc, opts.filters)
-    context: dict[str, Any] | None = None
+    context: Context | None = None
     for earlier in questions[-1 - REPLAYED_TURNS : -1]:
         context = svc.chat.ask(AskParams(earlier[: limits.max_question_chars], top_k, filters, context)).context
     answer = svc.chat.ask(AskParams(questions[-1], top_k, filters, context))

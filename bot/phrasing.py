@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from bot.answer import Answer
 from bot.chat import AskParams, Chat
-from retrieval.models import Answer, Citation
+from retrieval.models import Citation
 
 if TYPE_CHECKING:
     from bot.settings import Settings

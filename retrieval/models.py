@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any, Literal
 
 Span = tuple[int, int]
@@ -208,26 +208,4 @@ class Verdict:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict, field by field."""
         data: dict[str, Any] = plain(self)
-        return data
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A reply to a question: text with [n] markers that resolve to `citations`."""
-
-    text: str
-    intent: str
-    citations: tuple[Citation, ...] = ()
-    verdicts: tuple[Verdict, ...] = ()
-    speaker: str | None = None
-    context: dict[str, Any] = field(default_factory=dict)
-    phrasing: dict[str, Any] | None = None  # set only when [llm] phrasing is on: which answer was served, and why
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON shape of /ask."""
-        # Field by field, but the text is sent as "answer" and phrasing only when [llm] phrasing is on.
-        data: dict[str, Any] = {"answer": self.text, **plain(self)}
-        del data["text"]
-        if self.phrasing is None:
-            del data["phrasing"]
         return data

@@ -122,6 +122,10 @@ def test_a_shared_surname_is_asked_back_not_guessed(people: FlaskClient) -> None
     assert "Gary Johnson" in answer["answer"] and "Jeh Johnson" in answer["answer"]
     assert "Homeland Security Secretary" in answer["answer"]
     assert set(answer["context"]["candidates"]) == {"gary-johnson", "jeh-johnson"}
+    # The context goes back unchanged with the next question, as the API asks of clients: it must validate.
+    follow = people.post("/ask", json={"question": "what did Gary Johnson say?", "context": answer["context"]})
+    assert follow.status_code == 200, follow.get_data(as_text=True)
+    assert follow.get_json()["speaker"] == "Gary Johnson"
 
 
 def test_a_misspelt_surname_of_two_people_is_asked_back(people: FlaskClient) -> None:

@@ -10,7 +10,8 @@ import pytest
 from pydantic import BaseModel
 
 from bot import schemas
-from retrieval.models import Answer, Article, Citation, DiffOp, Speaker, Statement, Verdict
+from bot.answer import Answer
+from retrieval.models import Article, Citation, DiffOp, Speaker, Statement, Verdict
 
 CITATION = Citation(n=1, article_id="a1", start=0, end=5, text="Hello", speaker="Ann Lee", statement_id="s1", score=0.5)
 STATEMENT = Statement(

@@ -57,6 +57,9 @@ class AskContext(_Strict):
     topic: str = Field(default="", description="at most ask.max_question_chars characters")
     shown: StatementIds = Field(default_factory=list, description="statements already shown")
     last: StatementIds = Field(default_factory=list, description="the statements of the previous answer")
+    candidates: StatementIds = Field(
+        default_factory=list, description='the speaker ids a "which one do you mean?" answer offered'
+    )
 
 
 class AskRequest(_Strict):

@@ -18,6 +18,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
 from bot import create_app
+from bot.answer import Answer
 from bot.chat import AskParams, Chat
 from bot.client import Quotebot
 from bot.llm import build_chat_model
@@ -25,7 +26,6 @@ from bot.phrasing import PhrasedChat, Phraser, check
 from bot.services import Services, build_services
 from bot.settings import load_settings
 from retrieval.errors import ConfigError
-from retrieval.models import Answer
 from tests.browser.conftest import serve
 
 LUDICROUS = "who called the claim ludicrous?"
