@@ -27,6 +27,10 @@ class Filters:
         """Return every speaker id the filter allows (empty: any speaker)."""
         return (self.speaker_id, *self.also_speakers) if self.speaker_id else ()
 
+    def only_speakers(self) -> bool:
+        """Return whether the filter restricts speakers and nothing else (no article, no date)."""
+        return bool(self.speaker_id) and not (self.article_id or self.article_ids or self.since or self.until)
+
     def article_set(self) -> tuple[str, ...]:
         """Return every article id the filter allows (empty: any article)."""
         return tuple(dict.fromkeys((self.article_id, *self.article_ids) if self.article_id else self.article_ids))

@@ -41,6 +41,8 @@ def test_speakers_widen_with_also_speakers_and_leave_chunks_alone(services: Serv
     assert len(ids) == 2
     assert _articles(services, Filters.speakers(ids)) == {"f-2019", "f-2021", "f-2024"}
     assert Filters.speakers([]) is None
+    assert Filters(speaker_id="a", also_speakers=("c", "b")).only_speakers()
+    assert not Filters(speaker_id="a", since="2024-01-01").only_speakers() and not Filters().only_speakers()
     # Chunks carry no speaker: a speaker filter restricts statements only, never empties a chunk search.
     vector = services.embedder.embed_query("ceasefire")
     chunks = services.store.query_chunks(vector, 5, Filters(speaker_id=sorted(ids)[0], since="2024-01-01"))
