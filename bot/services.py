@@ -45,6 +45,7 @@ def build_embedder(settings: Settings) -> Embedder:
         device=emb.device,
         batch_size=emb.batch_size,
         threads=emb.threads,
+        int8=emb.int8,
         cache=emb.cache,
     )
 

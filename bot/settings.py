@@ -48,6 +48,7 @@ class EmbeddingSettings(_Section):
     batch_size: int
     device: str
     threads: int
+    int8: bool
 
 
 class IngestSettings(_Section):

@@ -98,15 +98,16 @@ class SentenceTransformerEmbedder:
 
 
 @functools.lru_cache(maxsize=4)
-def _load_onnx(location: str, cache: str, threads: int) -> Any:
+def _load_onnx(location: str, cache: str, threads: int, int8: bool) -> Any:
     """Load (exporting on first use) an ONNX encoder once per process and setting."""
     from retrieval.onnx_encoder import OnnxEncoder, default_cache
 
-    return OnnxEncoder(Path(location), Path(cache).expanduser() if cache else default_cache(), threads=threads)
+    folder = Path(cache).expanduser() if cache else default_cache()
+    return OnnxEncoder(Path(location), folder, threads=threads, int8=int8)
 
 
 class OnnxEmbedder:
-    """An Embedder over the model exported to ONNX (cached in `cache`, "" for ~/.cache/quotebot/onnx)."""
+    """An Embedder over the model exported to ONNX (cached in `cache`, "" for ~/.cache/quotebot/onnx; int8 part)."""
 
     def __init__(
         self,
@@ -115,6 +116,7 @@ class OnnxEmbedder:
         cache: str = "",
         batch_size: int = 16,
         threads: int = 0,
+        int8: bool = True,
     ) -> None:
         if batch_size <= 0:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
@@ -128,7 +130,7 @@ class OnnxEmbedder:
             )
         self.name = model
         self.batch_size = batch_size
-        self._encoder = _load_onnx(str(location), cache, threads)
+        self._encoder = _load_onnx(str(location), cache, threads, int8)
         self.dimension = int(self._encoder.dimension)
 
     def embed_documents(self, texts: Sequence[str]) -> Vectors:
@@ -150,6 +152,7 @@ def make_embedder(
     batch_size: int = 64,
     threads: int = 0,
     cache: str = "",
+    int8: bool = True,
 ) -> Embedder:
     """Return the embedder of a backend ("onnx" or "torch"), loaded once per process."""
     if backend == "torch":
@@ -157,5 +160,5 @@ def make_embedder(
     if backend == "onnx":
         if device != "cpu":
             raise ValueError(f'the onnx backend runs on the CPU; use backend = "torch" for device {device!r}')
-        return OnnxEmbedder(model, cache=cache, batch_size=batch_size, threads=threads)
+        return OnnxEmbedder(model, cache=cache, batch_size=batch_size, threads=threads, int8=int8)
     raise ValueError(f"unknown embedding backend {backend!r} (known: {', '.join(BACKENDS)})")

