@@ -142,6 +142,21 @@ def patched(target: object, attr: str, value: Any) -> Iterator[None]:
             delattr(target, attr)  # it was a class attribute seen through the instance
 
 
+def cpu_seconds() -> float:
+    """Return the CPU seconds of this process and its live children (ingest's extraction worker and forkserver)."""
+    import psutil
+
+    me = psutil.Process()
+    total = me.cpu_times().user + me.cpu_times().system
+    for child in me.children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.Error:  # exited between the listing and the read
+            continue
+        total += times.user + times.system
+    return total
+
+
 def load_average() -> list[float]:
     """Return the 1/5/15-minute load averages (the machine may be shared: read timings with them)."""
     try:

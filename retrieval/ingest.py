@@ -18,6 +18,7 @@ from retrieval.loaders import iter_files, load_file
 from retrieval.locks import ArticleLocks, LocalLocks
 from retrieval.models import Article, Chunk, Speaker, Statement, content_id
 from retrieval.quotes import article_speakers, extract_many
+from retrieval.quotes.process import EXTRACTION
 from retrieval.speakers import SpeakerIndex
 from retrieval.store import COMPLETE, DELETING, ArticleWrite, Store
 
@@ -227,12 +228,19 @@ class Ingestor:
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotebot-prepare") as ahead,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotebot-write") as writer,
         ):
+            submitted = 0
 
             def submit() -> tuple[Sequence[Article], Future[tuple[set[str], list[_Prepared]]]] | None:
+                nonlocal submitted
                 group = next(source, None)
                 if group is None:
                     return None
-                return group, ahead.submit(self._check_and_prepare, fresh(group), force)
+                # The first group is parsed here (a one-article ingest never waits for a worker process to start);
+                # the rest in the extraction process, started as soon as a full first group says more may follow.
+                submitted += 1
+                if submitted == 1 and len(group) >= EMBED_GROUP:
+                    EXTRACTION.start()
+                return group, ahead.submit(self._check_and_prepare, fresh(group), force, submitted > 1)
 
             coming = submit()
             behind: tuple[Sequence[Article], Future[tuple[set[str], list[ArticleWrite]]] | None] | None = None
@@ -273,7 +281,9 @@ class Ingestor:
             self.store.write_articles(writes)
         return done, writes
 
-    def _check_and_prepare(self, group: Sequence[tuple[Article, str]], force: bool) -> tuple[set[str], list[_Prepared]]:
+    def _check_and_prepare(
+        self, group: Sequence[tuple[Article, str]], force: bool, in_worker: bool = False
+    ) -> tuple[set[str], list[_Prepared]]:
         """Return the ids of a group stored unchanged, and the rest chunked and parsed."""
         if not group:
             return set(), []
@@ -283,7 +293,7 @@ class Ingestor:
         if not fresh:
             return skip, []
         with self.stages("prepare"):
-            return skip, self._prepare(fresh)
+            return skip, self._prepare(fresh, in_worker)
 
     def unchanged_ids(self, articles: Sequence[Article]) -> set[str]:
         """Return the ids of these articles that are stored complete with this very content (an ingest skips them)."""
@@ -328,10 +338,10 @@ class Ingestor:
         self.speakers.invalidate()
         return report
 
-    def _prepare(self, group: Sequence[tuple[Article, str]]) -> list[_Prepared]:
-        """Chunk a group of articles and extract their statements in one parser batch."""
-        # One process: forking spaCy workers beside a loaded torch model costs more than it saves per group.
-        found = extract_many(((a.text, a.id) for a, _ in group), n_process=1)
+    def _prepare(self, group: Sequence[tuple[Article, str]], in_worker: bool = False) -> list[_Prepared]:
+        """Chunk a group of articles and extract their statements in one parser batch (here or in the worker)."""
+        items = [(a.text, a.id) for a, _ in group]
+        found = EXTRACTION.extract(items) if in_worker else extract_many(items, n_process=1)
         self.speakers.invalidate()  # read the corrections made since the last group
         prepared = []
         for (article, digest), statements in zip(group, found, strict=True):
