@@ -487,17 +487,19 @@ class Store:
             self._upsert(self.chunks, chunk_rows)
             self._upsert(self.statements, statement_rows)
             self._refresh_speakers([sp for item in items for sp in item.speakers])
-            self._put_articles(items, COMPLETE)
+            # The text and vector went in with `writing`: only the state changes, so only the metadata is written.
+            self.articles.update(ids=ids, metadatas=[self._article_meta(item, COMPLETE) for item in items])
+
+    def _article_meta(self, item: ArticleWrite, state: str) -> dict[str, Any]:
+        """Return the metadata of an article record in this state."""
+        return article_meta(item.article, item.content_hash, len(item.chunks), len(item.statements), state)
 
     def _put_articles(self, items: Sequence[ArticleWrite], state: str) -> None:
         self.articles.upsert(
             ids=[item.article.id for item in items],
             embeddings=_units(len(items)),
             documents=[item.article.text for item in items],
-            metadatas=[
-                article_meta(item.article, item.content_hash, len(item.chunks), len(item.statements), state)
-                for item in items
-            ],
+            metadatas=[self._article_meta(item, state) for item in items],
         )
 
     def _upsert(self, collection: Collection, rows: Sequence[tuple[str, Vectors, str, dict[str, Any]]]) -> None:

@@ -28,9 +28,9 @@ from tests.servers import ChromaServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Runs `quotebot ingest` in a child process that stops (sleeps) right after an upsert into one collection and touches
-# a marker file, so the test can `kill -9` it at a known point. It stops at the first upsert into `collection` made once
-# `commits` (at least one) upserts marked article records complete, so some articles are committed and some are not,
+# Runs `quotebot ingest` in a child process that stops (sleeps) right after a write into one collection and touches
+# a marker file, so the test can `kill -9` it at a known point. It stops at the first write into `collection` made once
+# `commits` (at least one) writes marked article records complete, so some articles are committed and some are not,
 # whether the store writes article by article or in batches: after the chunks or the statements of unfinished
 # articles, or right after the next articles' records are marked as being written. (bench_faults.py kills a full-size
 # ingest halfway with a larger `commits`.)
@@ -39,17 +39,19 @@ import sys, time
 from pathlib import Path
 from chromadb.api.models.Collection import Collection
 marker, collection, at, paths = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4:]
-real = Collection.upsert
 commits = [0]
-def upsert(self, *args, **kwargs):
-    real(self, *args, **kwargs)
-    metas = kwargs.get("metadatas") or []
-    if self.name.endswith("_articles") and any(m.get("state", "complete") == "complete" for m in metas):
-        commits[0] += 1
-    if self.name.endswith("_" + collection) and commits[0] >= at and not marker.exists():
-        marker.write_text("paused")
-        time.sleep(600)  # bounded: the test kills us long before
-Collection.upsert = upsert
+def pausing(real):
+    def write(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        metas = kwargs.get("metadatas") or []
+        if self.name.endswith("_articles") and any(m.get("state", "complete") == "complete" for m in metas):
+            commits[0] += 1
+        if self.name.endswith("_" + collection) and commits[0] >= at and not marker.exists():
+            marker.write_text("paused")
+            time.sleep(600)  # bounded: the test kills us long before
+    return write
+Collection.upsert = pausing(Collection.upsert)
+Collection.update = pausing(Collection.update)  # the commit marks records complete with a metadata update
 from bot.cli import main
 sys.exit(main(["ingest", *paths]))
 """
