@@ -126,9 +126,9 @@ def reference_counts(corpus: Path, data: bytes, work: Path) -> dict[str, int]:
     from retrieval.loaders import load_bytes
     from retrieval.store import Store
 
-    ing = load_settings({}, environ={})["ingest"]
+    ing = load_settings({}, environ={}).ingest
     store = Store.open(path=str(work / "reference"))
-    ingestor = Ingestor(store, HashVectors(), IngestOptions(ing["chunk_size"], ing["chunk_overlap"]))
+    ingestor = Ingestor(store, HashVectors(), IngestOptions(ing.chunk_size, ing.chunk_overlap))
     report = ingestor.ingest_articles(load_bytes(data, corpus.name, max_bytes=len(data) + 1))
     counts = store.counts().to_dict()
     if report.failed or store.incomplete_count():
@@ -239,7 +239,7 @@ def run(
         counts = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{api_port}/health").read())["counts"]
         ready = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{api_port}/ready").read())
         retries = part_retries(f"{redis_url}/2", accepted["id"], sum(job["parts"].values()))
-        full = load_settings({}, environ={})["jobs"]["retries"]  # what a part that never failed has left
+        full = load_settings({}, environ={}).jobs.retries  # what a part that never failed has left
         return {
             "workers": n_workers,
             "torch_threads_per_worker": threads,
