@@ -100,21 +100,20 @@ def calibration_file(folder: Path) -> Path | None:
 
 def _export(folder: Path, target: Path, int8: bool) -> None:
     """Export the model with pooling in the graph, fuse it for ONNX Runtime's CPU kernels, then int8 where it can."""
-    raw = target.with_name(target.name + ".raw")
-    fused = target.with_name(target.name + ".fused")
     ranges = calibration_file(folder) if int8 else None
+    if ranges is None:
+        float_graph(folder, target)
+        return
+    fused = target.with_name(target.name + ".fused")
     try:
-        _export_graph(folder, raw)
-        _fuse(folder, raw, fused if ranges else target)
-        if ranges:
-            _quantize(folder, fused, ranges, target)
+        float_graph(folder, fused)
+        _quantize(folder, fused, ranges, target)
     finally:
-        raw.unlink(missing_ok=True)
         fused.unlink(missing_ok=True)
 
 
 def float_graph(folder: Path, target: Path) -> None:
-    """Write the fused float graph of a model folder (what scripts/calibrate_int8.py measures ranges on)."""
+    """Write the fused float graph of a model folder (also what scripts/calibrate_int8.py measures ranges on)."""
     raw = target.with_name(target.name + ".raw")
     try:
         _export_graph(folder, raw)
@@ -158,8 +157,9 @@ def _quantize(folder: Path, source: Path, ranges: Path, target: Path) -> None:
     finally:
         shaped.unlink(missing_ok=True)
         cache.unlink(missing_ok=True)
-    if int8_products(target) != set(INT8_NODES):
-        raise ValueError(f"int8 export quantised {sorted(int8_products(target))}, not {INT8_NODES} ({ranges})")
+    quantised = int8_products(target)
+    if quantised != set(INT8_NODES):
+        raise ValueError(f"int8 export quantised {sorted(quantised)}, not {INT8_NODES} ({ranges})")
 
 
 def int8_products(path: Path) -> set[str]:

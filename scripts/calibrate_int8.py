@@ -23,7 +23,13 @@ sys.path.insert(0, str(ROOT))
 from retrieval.chunking import split  # noqa: E402
 from retrieval.embedding import resolve_model  # noqa: E402
 from retrieval.loaders import load_file  # noqa: E402
-from retrieval.onnx_encoder import CALIBRATION, float_graph, prepared_for_int8, weights_digest  # noqa: E402
+from retrieval.onnx_encoder import (  # noqa: E402
+    CALIBRATION,
+    float_graph,
+    prepared_for_int8,
+    read_pipeline,
+    weights_digest,
+)
 
 
 def texts_of(corpus: Path, limit: int) -> list[str]:
@@ -52,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
     folder = Path(resolve_model(args.model))
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    tokenizer.enable_truncation(256)
+    tokenizer.enable_truncation(read_pipeline(folder)[0])  # the model's max_seq_length, as the encoder
     texts = texts_of(args.corpus, args.articles)
 
     class Reader(CalibrationDataReader):
