@@ -160,6 +160,9 @@ def _after_one(parsed: Parsed, text: str, last: Quote, group: list[Quote]) -> tu
         if t.text in {".", "?", "!", ";"}:
             break
     dash = _DASH_AFTER.match(text, last.close_mark + 1)
+    words = [t for t in window if t.text not in DASHES and not t.text.startswith(('"', "”"))]
+    if dash is not None and words and words[0] in _cue_tokens(window):
+        dash = None  # '"Hello"--said Mr. Cornwallaby': a dash then a speech verb; the verb is the cue below
     if window and dash is not None:
         # the tokenizer may glue the dash to the closing mark ('”―'): read the dash off the text
         name = subject_near(window[1:] if window[0].text in DASHES else window)
@@ -227,7 +230,10 @@ def _before(parsed: Parsed, text: str, group: list[Quote]) -> tuple[Attribution,
             window = window[k + 1 :]
             break
     colon = bool(window) and window[-1].text in {":", ","}
-    cues = _cue_tokens(window)
+    # '"We are ready," said Smith. "We have been …"': a full stop before the mark ends the cue's sentence; the
+    # quotation opens the next one and continues the speaker's words instead of being the cue's content
+    ended = bool(window) and window[-1].text in {".", "!", "?"}
+    cues = [] if ended else _cue_tokens(window)
     for cue in reversed(cues):
         gap = window[-1].i - cue.i
         if gap <= MAX_GAP_TOKENS or (colon and window[-1].text == ":"):

@@ -69,6 +69,11 @@ class NameIndex:
             want = -1 if honorific in female_honorifics() else 1
             agree = [n for n in best if self.gender(n) * want > 0]
             best = agree or [n for n in best if self.gender(n) * want >= 0]
+        if not best and not honorific and len(words) == 1:
+            # "Chris Anderson went ... Chris said": a lone given name that opens exactly one full name seen here is
+            # that person; a surname match above wins, and two full names sharing the given name stay unresolved
+            best = [n for n in self.counts if n.split()[0] == name and len(n.split()) >= 2]
+            best = best if len(best) == 1 else []
         if not best:
             return f"{honorific.capitalize()}. {name}" if honorific in female_honorifics() else name
         return max(best, key=lambda n: (self.counts[n], -self.first_seen.get(n, 0)))

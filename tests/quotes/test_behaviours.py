@@ -473,3 +473,33 @@ def test_a_list_of_quoted_names_is_one_statement_with_every_quoted_part() -> Non
     assert st.text.endswith('"narcissist like none."')
     quoted = ["pathological liar", "utterly amoral,", "bully", "narcissist like none."]
     assert [text[s:e] for s, e in st.quoted] == quoted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"The bridge is safe," said Mayor Ortega. "Engineers checked every cable in March."',
+        "“We counted twice,” Ortega told reporters. “The numbers did not move.”",
+    ],
+)
+def test_a_quotation_after_the_cue_sentence_ends_is_a_direct_quote_of_the_same_speaker(text: str) -> None:
+    second = _only(text, "did not move" if "numbers" in text else "every cable")
+    assert second.kind == "direct"
+    assert "Ortega" not in second.text  # the cue's sentence is not part of what the speaker said
+    first = _only(text, "bridge is safe" if "bridge" in text else "counted twice")
+    assert second.speaker == first.speaker == "Ortega"
+
+
+def test_a_dash_then_a_speech_verb_reads_the_verb_as_the_cue() -> None:
+    st = _only('"Not today," -- said Mrs. Halloway.', "Not today")
+    assert (st.kind, st.cue, st.mention) == ("direct", "said", "Mrs. Halloway")
+    bare = _only('"We will rebuild" — Mrs. Halloway.', "rebuild")
+    assert bare.cue == "—"  # with no verb the dash is the attribution
+
+
+def test_a_lone_given_name_resolves_to_the_one_full_name_it_opens() -> None:
+    text = "Priya Raman toured the plant on Friday. Priya said the line would reopen next month."
+    st = _only(text, "reopen")
+    assert st.speaker == "Priya Raman"
+    two = "Priya Raman and Priya Shah toured the plant. Priya said the line would reopen next month."
+    assert _only(two, "reopen").speaker == "Priya"  # two full names open with it: left as written
