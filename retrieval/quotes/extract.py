@@ -34,7 +34,10 @@ def extract_many(
     # read typewriter '' quotation marks as double quotes; offsets stay those of the original text
     norms = [normalize_marks(text) for text, _ in items]
     layouts = [split_paragraphs(text) for text in norms]
-    chunks = [text[p.start : p.end] for text, paras in zip(norms, layouts, strict=True) for p in paras]
+    # a hard-wrapped paragraph spans lines: the parser reads its line breaks as spaces (same length, same offsets)
+    chunks = [
+        text[p.start : p.end].replace("\n", " ") for text, paras in zip(norms, layouts, strict=True) for p in paras
+    ]
     # a paragraph with no quotation mark, cue word or closing colon cannot hold a statement: tokenize it only
     wanted = [may_attribute(c) for c in chunks]
     parses = parse((c for c, w in zip(chunks, wanted, strict=True) if w), batch_size=batch_size, n_process=n_process)

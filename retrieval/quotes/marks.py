@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -12,6 +13,9 @@ SINGLE_OPEN = "‘"
 SINGLE_CLOSE = "’"
 
 _PARAGRAPH = re.compile(r"[^\n]+")
+_BLOCK = re.compile(r"[^\n]+(?:\n[^\n]*\S[^\n]*)*")  # lines joined by single line breaks, up to a blank line
+WRAP_WIDTH = 100  # longest line of a hard-wrapped text (feeds wrap at 72-80)
+SENTENCE_END = (".", "?", "!", ":", '"', "”", "’", "'", ")")
 _MARK = re.compile(r"[\"“”„«»]")
 _TWO_APOSTROPHES = re.compile(r"''")
 MIN_SPOKEN_WORDS = 4  # shorter quotations inside a sentence are mostly scare quotes and titles
@@ -40,24 +44,82 @@ class Paragraph:
 
 
 def split_paragraphs(text: str) -> list[Paragraph]:
-    """Return the non-blank lines of `text` as paragraphs."""
+    """Return the paragraphs of `text`: its non-blank lines, or its blank-line-separated blocks when hard-wrapped."""
     out: list[Paragraph] = []
-    for m in _PARAGRAPH.finditer(text):
+    for m in (_BLOCK if hard_wrapped(text) else _PARAGRAPH).finditer(text):
         if m.group().strip():
             out.append(Paragraph(len(out), m.start(), m.end()))
     return out
 
 
+def hard_wrapped(text: str) -> bool:
+    """Return whether line breaks fall inside sentences (plain-text and e-mail feeds wrapped at a fixed width).
+
+    Such a text has several lines, none longer than a terminal's width, and most lines that another line follows
+    end mid-sentence. A news text with one paragraph per line ends nearly every line with its punctuation.
+    """
+    lines = [line.rstrip() for line in text.split("\n")]
+    inner = [line for line, nxt in itertools.pairwise(lines) if line.strip() and nxt.strip()]
+    if len(inner) < 3 or max(len(line) for line in lines) > WRAP_WIDTH:
+        return False
+    open_ended = sum(not line.endswith(SENTENCE_END) for line in inner)
+    return open_ended >= 0.6 * len(inner)
+
+
 def normalize_marks(text: str) -> str:
-    """Rewrite typewriter '' quotation marks as a straight double quote and a space, keeping every offset."""
-    if "''" not in text:
+    """Rewrite '' and single-quote house style as double quotation marks, keeping every offset."""
+    if "''" in text:
+
+        def one(m: re.Match[str]) -> str:
+            nxt = text[m.end() : m.end() + 1]
+            return '" ' if nxt.isalnum() else ' "'
+
+        text = _TWO_APOSTROPHES.sub(one, text)
+    return _single_house_style(text)
+
+
+# A single-quoted quotation: the opening mark starts the line or follows a space, a bracket, a dash or a colon and
+# precedes a word; the closing mark follows the quotation's own punctuation ('..., ' / '...?') and precedes a space or
+# the line's end. An apostrophe inside a word ("don't", "Putin’s") or after a plural ("voters' ") never matches.
+_SINGLE_QUOTATION = re.compile(
+    r"""(?: (?<=^) | (?<=[\s(\[—–:]) ) ['‘] (?=[A-Z0-9])   # opens a line or follows a space, bracket, dash, colon
+        (?: [^'‘’\n] | (?<=\w)['’](?=\w) )*?              # any words, apostrophes inside a word included
+        [,.?!] ['’] (?= \s | $ | [)\]—–] )                 # closes right after the quotation's own punctuation
+    """,
+    re.M | re.X,
+)
+
+
+def headline_end(text: str) -> int:
+    """Return where a headline opening the text ends (0 when there is none): a short first paragraph, no quotes."""
+    first, sep, rest = text.partition("\n\n")
+    words = first.split()
+    if (
+        sep
+        and 0 < len(words) <= 14
+        and not re.search(r"[\"“”]", first)
+        and not first.rstrip().endswith((":", ","))  # "John Smith said on Monday:" opens a quotation
+        and not re.search(r"\b(?:said|wrote|told|added|asked|according)\b", first)  # a lead's tense, not a headline's
+        and len(rest.split()) > len(words)
+    ):
+        return len(first)
+    return 0
+
+
+def _single_house_style(text: str) -> str:
+    """Read 'quoted,' the minister said as a quotation on lines that use no double quotation marks at all."""
+    if "'" not in text and "‘" not in text:
         return text
-
-    def one(m: re.Match[str]) -> str:
-        nxt = text[m.end() : m.end() + 1]
-        return '" ' if nxt.isalnum() else ' "'
-
-    return _TWO_APOSTROPHES.sub(one, text)
+    chars = list(text)
+    # a headline quotes in single marks by convention ('Obama Says Museum Will Tell of 'Suffering and Delight.'')
+    for line in _PARAGRAPH.finditer(text, headline_end(text)):
+        if _MARK.search(line.group()):
+            continue  # double marks rule this line; single ones inside are nested quotes or apostrophes
+        for m in _SINGLE_QUOTATION.finditer(text, line.start(), line.end()):
+            if not (text[line.start() : m.start()] + text[m.end() : line.end()]).strip():
+                continue  # a line that is only the quoted words is a subhead ('All Bets Are Off.'), not speech
+            chars[m.start()] = chars[m.end() - 1] = '"'
+    return "".join(chars)
 
 
 def _is_opening(text: str, i: int, open_now: bool) -> bool:

@@ -11,6 +11,7 @@ from retrieval.identity import entity_id, noun_kind
 from retrieval.identity.keys import PARTICLES
 from retrieval.identity.roles import affiliations
 from retrieval.models import Speaker, SpeakerKind, Statement
+from retrieval.quotes.marks import headline_end
 from retrieval.quotes.names import (
     GROUP_PRONOUNS,
     PERSON_PRONOUNS,
@@ -118,22 +119,6 @@ def _other_name() -> re.Pattern[str]:
     """Return a pattern for the next named person in a text: a full name or an honorific and a name."""
     titled = "|".join(sorted(w.capitalize() for w in honorifics()))
     return re.compile(rf"\b[A-Z][a-z]+ [A-Z][a-z]+|\b(?:{titled})\.? [A-Z]")
-
-
-def headline_end(text: str) -> int:
-    """Return where a headline opening the text ends (0 when there is none): a short first paragraph, no quotes."""
-    first, sep, rest = text.partition("\n\n")
-    words = first.split()
-    if (
-        sep
-        and 0 < len(words) <= 14
-        and not re.search(r"[\"“”]", first)
-        and not first.rstrip().endswith((":", ","))  # "John Smith said on Monday:" opens a quotation
-        and not re.search(r"\b(?:said|wrote|told|added|asked|according)\b", first)  # a lead's tense, not a headline's
-        and len(rest.split()) > len(words)
-    ):
-        return len(first)
-    return 0
 
 
 def resolve(text: str, atts: list[Attribution]) -> list[Resolved]:

@@ -7,6 +7,7 @@ import pytest
 from retrieval.models import Statement
 from retrieval.quotes import article_speakers, extract_statements
 from retrieval.quotes.cues import parse_lexicon
+from retrieval.quotes.marks import hard_wrapped, split_paragraphs
 from retrieval.quotes.names import analyse
 
 
@@ -503,3 +504,57 @@ def test_a_lone_given_name_resolves_to_the_one_full_name_it_opens() -> None:
     assert st.speaker == "Priya Raman"
     two = "Priya Raman and Priya Shah toured the plant. Priya said the line would reopen next month."
     assert _only(two, "reopen").speaker == "Priya"  # two full names open with it: left as written
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "speaker"),
+    [
+        ("'We will not raise taxes,' the finance minister told reporters on Monday.", "We will not raise taxes,", None),
+        ("The finance minister was blunt: 'It's a budget for growth.'", "It's a budget for growth.", None),
+        ("‘We don’t have the votes yet,’ said Senator Ana Ruiz.", "We don’t have the votes yet,", "Ana Ruiz"),
+    ],
+)
+def test_single_quote_house_style_is_a_direct_quotation(text: str, words: str, speaker: str | None) -> None:
+    st = _only(text, words[:12])
+    assert (st.kind, st.text) == ("direct", words)
+    assert speaker is None or st.speaker == speaker
+
+
+def test_apostrophes_and_nested_single_quotes_are_not_quotations() -> None:
+    text = "The voters' anger grew, and 'Tis the season' was not a line anyone used. Rock 'n' roll won."
+    assert extract_statements(text, "t") == []
+    nested = "“She told me ‘We are done,’ and left,” Marta Vela said."
+    st = _only(nested, "She told me")
+    assert st.text == "She told me ‘We are done,’ and left,"  # the double marks rule the line
+
+
+def test_a_hard_wrapped_feed_reads_its_paragraphs_across_line_breaks() -> None:
+    text = (
+        "The council met on Tuesday night.\n"
+        "The mayor said the budget\n"
+        "would be balanced by June and that\n"
+        "no services would be cut.\n"
+        "\n"
+        '"We will not close a single\n'
+        'library," said Dana Okafor, the\n'
+        "council president. Residents\n"
+        "cheered and the meeting ended early.\n"
+    )
+    quote = _only(text, "single")
+    assert (quote.kind, quote.text) == ("direct", "We will not close a single\nlibrary,")
+    assert quote.speaker == "Dana Okafor"
+    reported = _only(text, "balanced")
+    assert reported.text == "the budget\nwould be balanced by June and that\nno services would be cut"
+    # nothing between a line's closing mark and the next line's narration is read as a quotation
+    assert all("cheered" not in st.text and "council president" not in st.text for st in extract_statements(text))
+
+
+def test_one_paragraph_per_line_is_not_hard_wrapped() -> None:
+    news = (
+        "WASHINGTON (AP) — The Senate passed the bill on Friday.\n"
+        "Senators argued for hours before the vote, which came late in the evening.\n"
+        "“This is a good day,” the majority leader said.\n"
+        "The House takes it up next week.\n"
+    )
+    assert not hard_wrapped(news)
+    assert [p.end - p.start for p in split_paragraphs(news)] == [len(line) for line in news.splitlines()]
