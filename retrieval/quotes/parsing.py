@@ -49,8 +49,28 @@ def pipeline() -> Language:
             model = getattr(component, "model", None)
             for node in model.walk() if model is not None else ():
                 node.ops = ops  # set on every node: the parser builds some of its layers after loading
+        _split_dashes_at_quotes(nlp)
         return nlp
     raise RuntimeError("no English spaCy model installed: " + "; ".join(errors))
+
+
+# '"Hello"--said Mr. X' and 'record—"the longest expansion"—and' have no spaces: the default rules leave
+# 'Hello"--said' one token, so the parser sees no quotation mark, no dash and no verb. Split a closing mark from the
+# dash after it and the dash from the word after it (and the same around an opening mark).
+QUOTE_DASH_INFIXES = (
+    r"(?<=[\w.,!?])[\"”](?=--|—|–)",  # 'Hello"' | '--said'
+    r"(?<=[\"”])(?:--|—|–)(?=\w)",  # '"' | '--' | 'said'
+    r"(?<=\w)(?:--|—|–)(?=[\"“])",  # 'record' | '—' | '“the'
+    r"(?:(?<=--)|(?<=[—–]))[\"“](?=\w)",  # '—' | '“' | 'the'
+)
+
+
+def _split_dashes_at_quotes(nlp: Language) -> None:
+    """Add QUOTE_DASH_INFIXES to the tokenizer's infix rules."""
+    from spacy.util import compile_infix_regex
+
+    infixes = [*(nlp.Defaults.infixes or ()), *QUOTE_DASH_INFIXES]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer  # type: ignore[attr-defined,union-attr]
 
 
 def coarse(tok: Token) -> str:

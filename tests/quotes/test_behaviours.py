@@ -558,3 +558,8 @@ def test_one_paragraph_per_line_is_not_hard_wrapped() -> None:
     )
     assert not hard_wrapped(news)
     assert [p.end - p.start for p in split_paragraphs(news)] == [len(line) for line in news.splitlines()]
+
+
+def test_a_dash_glued_between_a_quotation_and_its_cue_still_attributes_it() -> None:
+    st = _only('"Not today"--said Mrs. Halloway, closing the door.', "Not today")
+    assert (st.kind, st.text, st.cue, st.mention) == ("direct", "Not today", "said", "Mrs. Halloway")
