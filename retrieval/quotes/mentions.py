@@ -58,6 +58,16 @@ MENTION_DEPS = {"compound", "amod", "det", "poss", "case", "nmod", "nummod", "qu
 
 def subject_of(tok: Token) -> tuple[Token | None, Token | None]:
     """Return the subject of a cue verb and, for a relative pronoun subject, the noun it stands for."""
+    prev = tok.doc[tok.i - 1] if tok.i > 0 else None
+    if (
+        tok.tag_ == "VBG"
+        and tok.dep_ in {"xcomp", "advcl"}
+        and prev is not None
+        and prev.dep_ in {"pobj", "dobj"}
+        and coarse(prev) == "PROPN"
+        and not any(c.dep_ in SUBJECT_DEPS for c in tok.children)
+    ):
+        return prev, None  # 'footage of Hillary Clinton asking, “…”': the name before the participle asks
     cur = tok
     for _ in range(5):
         subj = next((c for c in cur.children if c.dep_ in SUBJECT_DEPS and c.lower_ not in TIME_WORDS), None)

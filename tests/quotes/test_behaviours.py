@@ -563,3 +563,9 @@ def test_one_paragraph_per_line_is_not_hard_wrapped() -> None:
 def test_a_dash_glued_between_a_quotation_and_its_cue_still_attributes_it() -> None:
     st = _only('"Not today"--said Mrs. Halloway, closing the door.', "Not today")
     assert (st.kind, st.text, st.cue, st.mention) == ("direct", "Not today", "said", "Mrs. Halloway")
+
+
+def test_the_name_a_participle_cue_follows_is_the_speaker() -> None:
+    text = "The new ad plays footage of Maria Lund asking, “Why are we not further ahead?”"
+    st = _only(text, "further ahead")
+    assert (st.kind, st.speaker, st.cue) == ("direct", "Maria Lund", "asking")
