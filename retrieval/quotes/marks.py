@@ -106,6 +106,13 @@ def headline_end(text: str) -> int:
     return 0
 
 
+def _title_case(line: str) -> bool:
+    """Return whether most longer words of a line are capitalised, as in a headline."""
+    words = [w.strip("‘’'\"“”(),.:;!?–—-") for w in line.split()]
+    words = [w for w in words if len(w) >= 4]
+    return len(words) >= 3 and sum(w[:1].isupper() for w in words) >= 0.6 * len(words)
+
+
 def _single_house_style(text: str) -> str:
     """Read 'quoted,' the minister said as a quotation on lines that use no double quotation marks at all."""
     if "'" not in text and "‘" not in text:
@@ -115,6 +122,8 @@ def _single_house_style(text: str) -> str:
     for line in _PARAGRAPH.finditer(text, headline_end(text)):
         if _MARK.search(line.group()):
             continue  # double marks rule this line; single ones inside are nested quotes or apostrophes
+        if _title_case(line.group()):
+            continue  # a headline, wherever it stands ('Kasich: ‘We Are Going To Go All The Way …’')
         for m in _SINGLE_QUOTATION.finditer(text, line.start(), line.end()):
             if not (text[line.start() : m.start()] + text[m.end() : line.end()]).strip():
                 continue  # a line that is only the quoted words is a subhead ('All Bets Are Off.'), not speech

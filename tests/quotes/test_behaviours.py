@@ -7,7 +7,7 @@ import pytest
 from retrieval.models import Statement
 from retrieval.quotes import article_speakers, extract_statements
 from retrieval.quotes.cues import parse_lexicon
-from retrieval.quotes.marks import hard_wrapped, split_paragraphs
+from retrieval.quotes.marks import hard_wrapped, normalize_marks, split_paragraphs
 from retrieval.quotes.names import analyse
 
 
@@ -523,6 +523,11 @@ def test_single_quote_house_style_is_a_direct_quotation(text: str, words: str, s
 def test_apostrophes_and_nested_single_quotes_are_not_quotations() -> None:
     text = "The voters' anger grew, and 'Tis the season' was not a line anyone used. Rock 'n' roll won."
     assert extract_statements(text, "t") == []
+    # a headline line, wherever it stands, quotes in single marks; a sentence of narration does not
+    headline = "The mayor spoke.\n\nMayor Vela Says Budget Will Be ‘Balanced By June, No Matter What.’\n\nMore news."
+    assert normalize_marks(headline) == headline
+    prose = "The mayor spoke.\n\nThe mayor said it plainly: ‘The budget will be balanced by June.’\n\nMore news."
+    assert normalize_marks(prose).count('"') == 2
     nested = "“She told me ‘We are done,’ and left,” Marta Vela said."
     st = _only(nested, "She told me")
     assert st.text == "She told me ‘We are done,’ and left,"  # the double marks rule the line
