@@ -190,8 +190,12 @@ def _quantize(folder: Path, source: Path, ranges: Path, target: Path) -> None:
         shipped = json.loads(ranges.read_text())
         if shipped["weights_sha256"] != weights_digest(folder):
             raise ValueError(f"{ranges} was measured on other weights than {folder}'s; run scripts/calibrate_int8.py")
-        if sorted(shipped.get("smoothing", {})) != sorted(SMOOTHED_NODES):
-            raise ValueError(f"{ranges} has no smoothing scales for {SMOOTHED_NODES}; run scripts/calibrate_int8.py")
+        found = sorted(shipped.get("smoothing", {}))
+        if found != sorted(SMOOTHED_NODES):
+            raise ValueError(
+                f"{ranges} has smoothing scales for {found or 'no product'}, not {list(SMOOTHED_NODES)}; "
+                "run scripts/calibrate_int8.py"
+            )
         smoothed(source, smooth, shipped["smoothing"])
         prepared_for_int8(smooth, shaped)
         cache.write_text(json.dumps(shipped["ranges"]))

@@ -120,7 +120,8 @@ def test_int8_export_quantises_the_chosen_products(onnx_cache: Path, tmp_path: P
     ranges = tmp_path / "ranges.json"
     for shipped, message in (
         ({"weights_sha256": "0" * 64, "ranges": {}}, "other weights"),
-        ({"weights_sha256": weights_digest(folder), "ranges": {}}, "no smoothing scales"),
+        ({"weights_sha256": weights_digest(folder), "ranges": {}}, "smoothing scales for no product"),
+        ({"weights_sha256": weights_digest(folder), "ranges": {}, "smoothing": {SMOOTHED_NODES[0]: {}}}, "not \\["),
     ):
         ranges.write_text(json.dumps(shipped))
         with pytest.raises(ValueError, match=message):
