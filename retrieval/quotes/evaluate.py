@@ -76,3 +76,11 @@ def read_articles(path: Path) -> list[tuple[str, str]]:
     if not rows:
         raise LoadError(path, f"no articles; {expected}")
     return rows
+
+
+HELDOUT_EVERY = 10  # every tenth PolNeAR train article (by sorted doc_id) is kept out of training and rule tuning
+
+
+def heldout_ids(doc_ids: list[str]) -> set[str]:
+    """Return the fixed train slice kept out of training: every HELDOUT_EVERY-th id in sorted order (84 of 840)."""
+    return set(sorted(doc_ids)[::HELDOUT_EVERY])

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable, Iterator
 
 from retrieval.models import Statement, StatementKind, content_id
+from retrieval.quotes import learned
 from retrieval.quotes.cues import is_strong, may_attribute
 from retrieval.quotes.direct import Parsed, attribute_quotes
 from retrieval.quotes.labels import find_labelled
@@ -38,8 +39,9 @@ def extract_many(
     chunks = [
         text[p.start : p.end].replace("\n", " ") for text, paras in zip(norms, layouts, strict=True) for p in paras
     ]
-    # a paragraph with no quotation mark, cue word or closing colon cannot hold a statement: tokenize it only
-    wanted = [may_attribute(c) for c in chunks]
+    # a paragraph with no quotation mark, cue word or closing colon cannot hold a statement for the rules: tokenize
+    # it only; the learned cue model reads any verb, so with it every paragraph is parsed (+14% extraction time)
+    wanted = [True] * len(chunks) if learned.model() is not None else [may_attribute(c) for c in chunks]
     parses = parse((c for c, w in zip(chunks, wanted, strict=True) if w), batch_size=batch_size, n_process=n_process)
     docs = (next(parses) if w else tokenize(c) for c, w in zip(chunks, wanted, strict=True))
     for (original, article_id), text, paras in zip(items, norms, layouts, strict=True):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from retrieval.quotes import learned
 from retrieval.quotes.cues import Cue, cue_for, lemma_of
 from retrieval.quotes.mentions import mention_span, outer_subject, subject_of
 from retrieval.quotes.parsing import coarse
-from retrieval.quotes.spans import ACCORDING_TO, SPEECH_VERB, WEAK_CUE, Attribution, Span
+from retrieval.quotes.spans import ACCORDING_TO, LEARNED_CUE, SPEECH_VERB, WEAK_CUE, Attribution, Span, overlap
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -135,10 +137,14 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
             if att:
                 out.append((tok.i, att))
             continue
-        if coarse(tok) not in {"VERB", "AUX"}:
+        cue = cue_for(cue_lemma(tok)) if coarse(tok) in {"VERB", "AUX"} else None
+        if cue is None:
+            learned_att = _learned(doc, tok, base)
+            # a quotation is the quotation finder's: a learned report must not absorb it under a guessed cue
+            if learned_att is not None and not any(overlap((learned_att.start, learned_att.end), q) for q in quoted):
+                out.append((tok.i, learned_att))
             continue
-        cue = cue_for(cue_lemma(tok))
-        if cue is None or cue.names_source:
+        if cue.names_source:
             continue
         rng = content_tokens(tok, cue)
         frags = _interpolated(doc, tok) if rng is None and cue.strong else None
@@ -150,27 +156,10 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
             if j < i:
                 continue
             frags = [(i, j)]
-        subj, antecedent = subject_of(tok)
-        borrowed = False
-        if tok.dep_ == "conj" and tok.head.dep_ == "ccomp" and tok in _coordinated_cues(tok.head.head, tok.head):
-            # 'Trump said he would order a review and warned against hackers': Trump warned
-            subj, antecedent = subject_of(tok.head.head)
-        if subj is None:
+        speaker = _speaker(tok)
+        if speaker is None:
             continue
-        if subj.dep_ == "nsubjpass" and subj.head.i == tok.i:
-            # "X was asked whether …" / "X was told that …": the subject heard it; the agent, if any, said it
-            agent = [g for c in tok.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
-            if not agent:
-                continue
-            subj, antecedent = agent[0], None
-        if subj.lower_ in NESTED_PRONOUNS:
-            # PolNeAR-style nesting: "X said he thinks Y" reports X's account of what he thinks
-            subj = outer_subject(tok, is_cue) or subj
-        elif coarse(subj) == "NOUN":
-            # "Bamberg said the videos do not show …": a thing inside someone's report is not its speaker
-            outer = outer_subject(tok, is_cue)
-            if outer is not None:
-                subj, antecedent, borrowed = outer, None, True
+        subj, antecedent, borrowed = speaker
         att = Attribution(
             fragments=[_char_span(doc, i, j, base) for i, j in frags],
             cue=_cue_span(doc, tok, base),
@@ -181,6 +170,82 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
         )
         out.append((tok.i, att))
     return out
+
+
+def learned_candidate(tok: Token) -> Candidate | None:
+    """Return what a word outside the lexicon would attribute if the learned model took it as a cue."""
+    if coarse(tok) not in learned.CANDIDATE_POS or tok.is_punct:
+        return None
+    comp = learned.content_of(tok)
+    if comp is None:
+        return None
+    i, j = _trim(tok.doc, comp.lo, comp.hi)
+    if j - i < learned.MIN_CONTENT_TOKENS - 1:
+        return None
+    if coarse(tok) == "NOUN":
+        # "Trump's claim that …": a noun's speaker is its possessor
+        owner = next((c for c in tok.children if c.dep_ == "poss" and coarse(c) in {"PROPN", "PRON", "NOUN"}), None)
+        speaker: tuple[Token, Token | None, bool] | None = (owner, None, False) if owner is not None else None
+    else:
+        speaker = _speaker(tok)
+    if speaker is None:
+        return None
+    return Candidate(tok, (i, j), speaker, learned.features(tok, comp, speaker[0]))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A word the learned model may take as a cue: its trimmed content range, speaker and features."""
+
+    tok: Token
+    content: tuple[int, int]
+    speaker: tuple[Token, Token | None, bool]
+    feats: list[str]
+
+
+def _learned(doc: Doc, tok: Token, base: int) -> Attribution | None:
+    """Return the attribution a word outside the lexicon makes when the learned cue model accepts it."""
+    cue_model = learned.model()
+    if cue_model is None:
+        return None
+    cand = learned_candidate(tok)
+    if cand is None or not cue_model.accepts(cand.feats):
+        return None
+    subj, antecedent, borrowed = cand.speaker
+    return Attribution(
+        fragments=[_char_span(doc, *cand.content, base)],
+        cue=_cue_span(doc, tok, base),
+        mention=mention_span(subj, base),
+        antecedent=mention_span(antecedent, base) if antecedent is not None else None,
+        confidence=LEARNED_CUE,
+        borrowed=borrowed,
+    )
+
+
+def _speaker(tok: Token) -> tuple[Token, Token | None, bool] | None:
+    """Return a cue's speaker token, the noun a relative subject stands for, and whether it is the outer reporter's."""
+    subj, antecedent = subject_of(tok)
+    borrowed = False
+    if tok.dep_ == "conj" and tok.head.dep_ == "ccomp" and tok in _coordinated_cues(tok.head.head, tok.head):
+        # 'Trump said he would order a review and warned against hackers': Trump warned
+        subj, antecedent = subject_of(tok.head.head)
+    if subj is None:
+        return None
+    if subj.dep_ == "nsubjpass" and subj.head.i == tok.i:
+        # "X was asked whether …" / "X was told that …": the subject heard it; the agent, if any, said it
+        agent = [g for c in tok.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+        if not agent:
+            return None
+        subj, antecedent = agent[0], None
+    if subj.lower_ in NESTED_PRONOUNS:
+        # PolNeAR-style nesting: "X said he thinks Y" reports X's account of what he thinks
+        subj = outer_subject(tok, is_cue) or subj
+    elif coarse(subj) == "NOUN":
+        # "Bamberg said the videos do not show …": a thing inside someone's report is not its speaker
+        outer = outer_subject(tok, is_cue)
+        if outer is not None:
+            subj, antecedent, borrowed = outer, None, True
+    return subj, antecedent, borrowed
 
 
 def _interpolated(doc: Doc, tok: Token) -> list[tuple[int, int]] | None:

@@ -15,6 +15,7 @@ LOOSE_VERB = 0.7  # any verb with its subject after a quotation: '"…," an angr
 ACCORDING_TO = 0.7  # reported speech through 'according to X'
 SPEAKER_LABEL = 0.7  # a transcript or headline label: 'PENCE: Well, look …'
 WEAK_CUE = 0.6  # reported speech with a cue that is no speech verb: 'X believes the plan …'
+LEARNED_CUE = 0.55  # reported speech through a word the learned cue model took as a cue: 'X wants the plan …'
 NO_CUE = 0.6  # a quotation with no cue of its own: floating, or inside a sentence about its speaker
 
 
