@@ -144,7 +144,7 @@ class CueModel:
     threshold: float
 
     def probability(self, feats: list[str]) -> float:
-        """Return the model's probability that a candidate is an attribution cue with the right speaker."""
+        """Return the probability that a candidate's report is an attribution with the right speaker."""
         z = float(self.weights[hashed(feats)].astype(np.float32).sum()) + self.bias
         return 1.0 / (1.0 + float(np.exp(-z)))
 

@@ -128,6 +128,7 @@ def _according_to(doc: Doc, tok: Token, base: int) -> Attribution | None:
 def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, Attribution]]:
     """Return (cue token index, attribution) for each reported-speech cue in a parsed paragraph."""
     out: list[tuple[int, Attribution]] = []
+    cue_model = learned.model()
     for tok in doc:
         pos = base + tok.idx
         if any(s <= pos < e for s, e in quoted):
@@ -137,39 +138,60 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
             if att:
                 out.append((tok.i, att))
             continue
-        cue = cue_for(cue_lemma(tok)) if coarse(tok) in {"VERB", "AUX"} else None
-        if cue is None:
-            learned_att = _learned(doc, tok, base)
-            # a quotation is the quotation finder's: a learned report must not absorb it under a guessed cue
-            if learned_att is not None and not any(overlap((learned_att.start, learned_att.end), q) for q in quoted):
-                out.append((tok.i, learned_att))
+        cand = candidate(tok, learned_cues=cue_model is not None)
+        if cand is None:
             continue
-        if cue.names_source:
-            continue
-        rng = content_tokens(tok, cue)
-        frags = _interpolated(doc, tok) if rng is None and cue.strong else None
-        if rng is None and not frags:
-            continue
-        if frags is None:
-            assert rng is not None
-            i, j = _trim(doc, *rng)
-            if j < i:
-                continue
-            frags = [(i, j)]
-        speaker = _speaker(tok)
-        if speaker is None:
-            continue
-        subj, antecedent, borrowed = speaker
-        att = Attribution(
-            fragments=[_char_span(doc, i, j, base) for i, j in frags],
-            cue=_cue_span(doc, tok, base),
-            mention=mention_span(subj, base),
-            antecedent=mention_span(antecedent, base) if antecedent is not None else None,
-            confidence=SPEECH_VERB if cue.strong else WEAK_CUE,
-            borrowed=borrowed,
-        )
-        out.append((tok.i, att))
+        att = _attribution(doc, cand, base)
+        if _model_keeps(cue_model, cand, any(overlap((att.start, att.end), q) for q in quoted)):
+            out.append((tok.i, att))
     return out
+
+
+def _model_keeps(cue_model: learned.CueModel | None, cand: Candidate, holds_quote: bool) -> bool:
+    """Return whether a report stays: a lexicon cue's always, a learned cue's when the model accepts it.
+
+    A quotation is the quotation finder's: a learned cue never takes one in under a guessed cue.
+    """
+    if cand.cue is not None:
+        return True
+    return cue_model is not None and not holds_quote and cue_model.accepts(cand.feats)
+
+
+def _attribution(doc: Doc, cand: Candidate, base: int) -> Attribution:
+    """Return the attribution a candidate cue makes."""
+    subj, antecedent, borrowed = cand.speaker
+    confidence = LEARNED_CUE if cand.cue is None else SPEECH_VERB if cand.cue.strong else WEAK_CUE
+    return Attribution(
+        fragments=[_char_span(doc, i, j, base) for i, j in cand.content],
+        cue=_cue_span(doc, cand.tok, base),
+        mention=mention_span(subj, base),
+        antecedent=mention_span(antecedent, base) if antecedent is not None else None,
+        confidence=confidence,
+        borrowed=borrowed,
+    )
+
+
+def candidate(tok: Token, learned_cues: bool = True) -> Candidate | None:
+    """Return the report a word would make as a cue: a lexicon verb by the rules, any other word for the model."""
+    cue = cue_for(cue_lemma(tok)) if coarse(tok) in {"VERB", "AUX"} else None
+    if cue is None:
+        return learned_candidate(tok) if learned_cues else None
+    if cue.names_source:
+        return None
+    rng = content_tokens(tok, cue)
+    frags = _interpolated(tok.doc, tok) if rng is None and cue.strong else None
+    if rng is None and not frags:
+        return None
+    if frags is None:
+        assert rng is not None
+        i, j = _trim(tok.doc, *rng)
+        if j < i:
+            return None
+        frags = [(i, j)]
+    speaker = _speaker(tok)
+    if speaker is None:
+        return None
+    return Candidate(tok, frags, speaker, [], cue)
 
 
 def learned_candidate(tok: Token) -> Candidate | None:
@@ -190,36 +212,18 @@ def learned_candidate(tok: Token) -> Candidate | None:
         speaker = _speaker(tok)
     if speaker is None:
         return None
-    return Candidate(tok, (i, j), speaker, learned.features(tok, comp, speaker[0]))
+    return Candidate(tok, [(i, j)], speaker, learned.features(tok, comp, speaker[0]))
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A word the learned model may take as a cue: its trimmed content range, speaker and features."""
+    """A word as a cue: its trimmed content ranges, speaker, its lexicon entry, or (learned) the model's features."""
 
     tok: Token
-    content: tuple[int, int]
+    content: list[tuple[int, int]]
     speaker: tuple[Token, Token | None, bool]
     feats: list[str]
-
-
-def _learned(doc: Doc, tok: Token, base: int) -> Attribution | None:
-    """Return the attribution a word outside the lexicon makes when the learned cue model accepts it."""
-    cue_model = learned.model()
-    if cue_model is None:
-        return None
-    cand = learned_candidate(tok)
-    if cand is None or not cue_model.accepts(cand.feats):
-        return None
-    subj, antecedent, borrowed = cand.speaker
-    return Attribution(
-        fragments=[_char_span(doc, *cand.content, base)],
-        cue=_cue_span(doc, tok, base),
-        mention=mention_span(subj, base),
-        antecedent=mention_span(antecedent, base) if antecedent is not None else None,
-        confidence=LEARNED_CUE,
-        borrowed=borrowed,
-    )
+    cue: Cue | None = None
 
 
 def _speaker(tok: Token) -> tuple[Token, Token | None, bool] | None:
