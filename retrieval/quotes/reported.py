@@ -181,7 +181,8 @@ def candidate(tok: Token, learned_cues: bool = True) -> Candidate | None:
     rng = content_tokens(tok, cue)
     frags = _interpolated(tok.doc, tok) if rng is None and cue.strong else None
     if rng is None and not frags:
-        return None
+        # the rules read no content ("denied responsibility"): the model judges what the word governs
+        return learned_candidate(tok, lexicon=cue) if learned_cues else None
     if frags is None:
         assert rng is not None
         i, j = _trim(tok.doc, *rng)
@@ -194,8 +195,9 @@ def candidate(tok: Token, learned_cues: bool = True) -> Candidate | None:
     return Candidate(tok, frags, speaker, [], cue)
 
 
-def learned_candidate(tok: Token) -> Candidate | None:
-    """Return what a word outside the lexicon would attribute if the learned model took it as a cue."""
+def learned_candidate(tok: Token, lexicon: Cue | None = None) -> Candidate | None:
+    """Return what a word would attribute if the learned model took it as a cue (`lexicon`: the entry of a lexicon
+    cue whose rules found no content)."""
     if coarse(tok) not in learned.CANDIDATE_POS or tok.is_punct:
         return None
     comp = learned.content_of(tok)
@@ -212,7 +214,10 @@ def learned_candidate(tok: Token) -> Candidate | None:
         speaker = _speaker(tok)
     if speaker is None:
         return None
-    return Candidate(tok, [(i, j)], speaker, learned.features(tok, comp, speaker[0]))
+    feats = learned.features(tok, comp, speaker[0])
+    if lexicon is not None:
+        feats += ["lex=" + ("strong" if lexicon.strong else "weak"), "lex|k=" + comp.kind]
+    return Candidate(tok, [(i, j)], speaker, feats)
 
 
 @dataclass(frozen=True)
