@@ -141,20 +141,18 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
         cand = candidate(tok, learned_cues=cue_model is not None)
         if cand is None:
             continue
-        att = _attribution(doc, cand, base)
-        if _model_keeps(cue_model, cand, any(overlap((att.start, att.end), q) for q in quoted)):
-            out.append((tok.i, att))
+        if cand.cue is None and not _learned_keeps(cue_model, cand, base, quoted):
+            continue
+        out.append((tok.i, _attribution(doc, cand, base)))
     return out
 
 
-def _model_keeps(cue_model: learned.CueModel | None, cand: Candidate, holds_quote: bool) -> bool:
-    """Return whether a report stays: a lexicon cue's always, a learned cue's when the model accepts it.
-
-    A quotation is the quotation finder's: a learned cue never takes one in under a guessed cue.
-    """
-    if cand.cue is not None:
-        return True
-    return cue_model is not None and not holds_quote and cue_model.accepts(cand.feats)
+def _learned_keeps(cue_model: learned.CueModel | None, cand: Candidate, base: int, quoted: list[Span]) -> bool:
+    """Return whether the model takes a learned cue's report; a quotation is the quotation finder's, never taken in."""
+    if cue_model is None:
+        return False
+    span = _char_span(cand.tok.doc, cand.content[0][0], cand.content[-1][1], base)
+    return not any(overlap(span, q) for q in quoted) and cue_model.accepts(cand.feats)
 
 
 def _attribution(doc: Doc, cand: Candidate, base: int) -> Attribution:
