@@ -140,3 +140,17 @@ def test_retraining_on_polnear_train_rebuilds_the_shipped_model(shared_eval: Pat
         assert abs(float(new["threshold"]) - float(old["threshold"])) < 0.02
         w_new, w_old = new["weights"].astype(np.float32), old["weights"].astype(np.float32)
     assert np.corrcoef(w_new, w_old)[0, 1] > 0.99
+
+
+def test_a_lexicon_verb_the_rules_read_no_content_for_goes_to_the_model() -> None:
+    from retrieval.quotes.parsing import parse
+    from retrieval.quotes.reported import candidate
+
+    doc = next(parse(["The minister denied any wrongdoing."]))
+    denied = next(t for t in doc if t.text == "denied")
+    assert cue_for("deny") is not None  # a lexicon cue, but a two-word object is no content for the rules
+    cand = candidate(denied)
+    assert cand is not None and cand.cue is None
+    assert doc[cand.content[0][0] : cand.content[0][1] + 1].text == "any wrongdoing"
+    assert "lex=weak" in cand.feats or "lex=strong" in cand.feats
+    assert candidate(denied, learned_cues=False) is None
