@@ -95,6 +95,11 @@ def examples(article: dict) -> Rows:
     return feats, labels
 
 
+def _word(feats: list[str]) -> str:
+    """Return the candidate word (its `w=` feature)."""
+    return next(f[2:] for f in feats if f.startswith("w="))
+
+
 def matrix(rows: list[list[str]]) -> sparse.csr_matrix:
     """Return the binary hashed-feature matrix of candidate rows."""
     indptr = [0]
@@ -185,11 +190,20 @@ def main(argv: list[str] | None = None) -> int:
     assert best is not None
     c, thr, _ = best
     clf = fit(sparse.vstack([x for x, _ in parts]).tocsr(), y_all, c, args.seed)
+    weights = clf.coef_[0].astype(np.float16)
+    model = learned.CueModel(weights, float(clf.intercept_[0]), thr)
+    # the words the shipped model takes as a cue somewhere in its training text: only paragraphs holding one (or a
+    # lexicon cue) are parsed at ingest
+    triggers = sorted(
+        {_word(f) for i in rows for f in rows[i][0] if model.accepts(f)},
+    )
     saved = {
-        "weights": clf.coef_[0].astype(np.float16),
+        "weights": weights,
         "bias": np.float32(clf.intercept_[0]),
         "threshold": np.float32(thr),
+        "triggers": np.array(triggers, dtype=np.str_),
     }
+    print(f"{len(triggers)} trigger words")
     print(f"C={c}, threshold {thr:.3f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp.npz")

@@ -9,6 +9,7 @@ lexicon cue. Inference is numpy only: a few dot products per paragraph.
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +30,7 @@ CLAUSE_DEPS = {"ccomp", "parataxis"}
 OBJECT_DEPS = {"dobj", "attr", "oprd"}
 CANDIDATE_POS = {"VERB", "AUX", "NOUN"}
 PERSONAL = {"he", "she", "they", "i", "we", "you"}
+_WORD = re.compile(r"[a-z]+")
 MIN_CONTENT_TOKENS = 1  # the model weighs a short complement ("supports Trump") by its length feature
 
 
@@ -132,20 +134,32 @@ def features(tok: Token, comp: Complement, subj: Token | None) -> list[str]:
 
 def hashed(feats: list[str]) -> np.ndarray:
     """Return the feature indices (CRC-32, stable across processes and platforms)."""
-    return np.fromiter((zlib.crc32(f.encode()) % DIM for f in feats), dtype=np.int64, count=len(feats))
+    return np.fromiter(map(_index, feats), dtype=np.int64, count=len(feats))
+
+
+@lru_cache(maxsize=1 << 16)
+def _index(feat: str) -> int:
+    """Return one feature's index (most features repeat across candidates: "t=VBD", "k=clause")."""
+    return zlib.crc32(feat.encode()) % DIM
 
 
 @dataclass(frozen=True)
 class CueModel:
-    """Logistic weights over hashed features and the decision threshold chosen at training time."""
+    """Logistic weights over hashed features, the decision threshold chosen at training time, and the trigger words:
+    every word the model took as a cue in its training text."""
 
     weights: np.ndarray
     bias: float
     threshold: float
+    triggers: frozenset[str] = frozenset()
+
+    def may_report(self, paragraph: str) -> bool:
+        """Return whether a paragraph holds a trigger word, i.e. is worth parsing for the model."""
+        return any(w in self.triggers for w in _WORD.findall(paragraph.lower()))
 
     def probability(self, feats: list[str]) -> float:
         """Return the probability that a candidate's report is an attribution with the right speaker."""
-        z = float(self.weights[hashed(feats)].astype(np.float32).sum()) + self.bias
+        z = float(self.weights[hashed(feats)].sum(dtype=np.float32)) + self.bias
         return 1.0 / (1.0 + float(np.exp(-z)))
 
     def accepts(self, feats: list[str]) -> bool:
@@ -160,4 +174,6 @@ def model() -> CueModel | None:
     if not ref.is_file():
         return None
     with resources.as_file(ref) as path, np.load(path) as data:
-        return CueModel(data["weights"], float(data["bias"]), float(data["threshold"]))
+        return CueModel(
+            data["weights"], float(data["bias"]), float(data["threshold"]), frozenset(data["triggers"].tolist())
+        )

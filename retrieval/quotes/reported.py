@@ -129,6 +129,8 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
     """Return (cue token index, attribution) for each reported-speech cue in a parsed paragraph."""
     out: list[tuple[int, Attribution]] = []
     cue_model = learned.model()
+    # the article's quotations that touch this paragraph: the checks below run per token
+    quoted = [(s, e) for s, e in quoted if e > base and s < base + len(doc.text)]
     for tok in doc:
         pos = base + tok.idx
         if any(s <= pos < e for s, e in quoted):
