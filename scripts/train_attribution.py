@@ -49,8 +49,8 @@ Rows = tuple[list[list[str]], list[int]]
 
 
 def examples(article: dict) -> Rows:
-    """Return the features and labels of every learned-cue candidate (a word outside the lexicon) in one article,
-    leaving out reports that hold a quotation (the model never judges those).
+    """Return the features and labels of every learned-cue candidate in one article: a word outside the lexicon, or a
+    lexicon verb whose rules read no content; reports that hold a quotation are left out (the model never takes one).
 
     A candidate is positive when a gold attribution's cue holds the word, its content matches that gold content
     (half of each inside the other, on letters and digits) and its subject overlaps the gold speaker mention.
@@ -74,9 +74,11 @@ def examples(article: dict) -> Rows:
             pos = para.start + tok.idx
             if any(s <= pos < e for s, e in inside):
                 continue
+            if tok.lower_ == "according":
+                continue  # find_reported reads "according to X" itself
             cand = candidate(tok)
             if cand is None or cand.cue is not None:
-                continue  # lexicon cues are the rules' business
+                continue  # a lexicon cue with content is the rules' report, not the model's
             frags = [(para.start + doc[i].idx, para.start + doc[j].idx + len(doc[j].text)) for i, j in cand.content]
             if any(overlap((frags[0][0], frags[-1][1]), q) for q in inside):
                 continue
@@ -126,8 +128,11 @@ def threshold_for(scores: np.ndarray, y: np.ndarray, min_precision: float) -> tu
     called = np.arange(1, len(order) + 1)
     precision = hits / called
     ok = np.nonzero(precision >= min_precision)[0]
-    # the deepest cut that still holds the precision (ties in score are cut together below)
-    k = int(ok.max()) if len(ok) else 0
+    if not len(ok):
+        raise ValueError(f"no threshold reaches precision {min_precision}: the candidates cannot support the model")
+    # the deepest cut that still holds the precision; inference accepts scores >= the threshold, so candidates tied
+    # with the cut's score are taken too (rare with continuous scores)
+    k = int(ok.max())
     return float(scores[order][k]), float(precision[k]), int(hits[k]), int(y.sum())
 
 
@@ -183,11 +188,17 @@ def main(argv: list[str] | None = None) -> int:
     best = None
     for c in C_GRID:
         # out-of-fold scores over every training article: the threshold rests on ~2,400 positives
-        thr, prec, hits, pos = threshold_for(out_of_fold(parts, c, args.seed), y_all, args.min_precision)
+        try:
+            thr, prec, hits, pos = threshold_for(out_of_fold(parts, c, args.seed), y_all, args.min_precision)
+        except ValueError as exc:
+            print(f"  C={c}: {exc}")
+            continue
         print(f"  C={c}: threshold {thr:.3f}, precision {prec:.3f}, recall {hits}/{pos}")
         if best is None or hits > best[2]:
             best = (c, thr, hits)
-    assert best is not None
+    if best is None:
+        print(f"no model written: no C reaches out-of-fold precision {args.min_precision}", file=sys.stderr)
+        return 2
     c, thr, _ = best
     clf = fit(sparse.vstack([x for x, _ in parts]).tocsr(), y_all, c, args.seed)
     weights = clf.coef_[0].astype(np.float16)

@@ -26,12 +26,12 @@ if TYPE_CHECKING:
 
 MODEL_FILE = "cue_model.npz"
 DIM = 1 << 18  # hashed feature space; 2^18 float16 weights are 512 KiB
-CLAUSE_DEPS = {"ccomp", "parataxis"}
-OBJECT_DEPS = {"dobj", "attr", "oprd"}
+CLAUSE_DEPS = {"ccomp", "parataxis"}  # reported.py reads clauses by the same relations
+COMPLEMENT_OBJECT_DEPS = {"dobj", "attr", "oprd"}  # narrower than the rules': a model feature names the kind
 CANDIDATE_POS = {"VERB", "AUX", "NOUN"}
 PERSONAL = {"he", "she", "they", "i", "we", "you"}
 _WORD = re.compile(r"[a-z]+")
-MIN_CONTENT_TOKENS = 1  # the model weighs a short complement ("supports Trump") by its length feature
+TRAILING = {"and", "but", "or", ",", ";", "—", "–", "--"}  # a coordinator the parser hung on the complement's end
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def content_of(tok: Token) -> Complement | None:
             kids = [g for c in as_preps for g in c.children]
             kind = "as"
         if not kids:
-            kids, kind = [c for c in tok.children if c.dep_ in OBJECT_DEPS and c.i > tok.i], "obj"
+            kids, kind = [c for c in tok.children if c.dep_ in COMPLEMENT_OBJECT_DEPS and c.i > tok.i], "obj"
         if not kids:
             prep = next((c for c in tok.children if c.dep_ == "prep" and c.i > tok.i), None)
             if prep is not None:

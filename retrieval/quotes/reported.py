@@ -14,7 +14,7 @@ from retrieval.quotes.spans import ACCORDING_TO, LEARNED_CUE, SPEECH_VERB, WEAK_
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
-CLAUSE_DEPS = {"ccomp", "parataxis"}
+CLAUSE_DEPS = learned.CLAUSE_DEPS
 OBJECT_DEPS = {"dobj", "oprd", "attr", "acomp", "npadvmod"}
 EDGE_PUNCT = set(",.;:!?—–-()[]") | {"--"}
 MIN_OBJECT_TOKENS = 3
@@ -204,7 +204,9 @@ def learned_candidate(tok: Token, lexicon: Cue | None = None) -> Candidate | Non
     if comp is None:
         return None
     i, j = _trim(tok.doc, comp.lo, comp.hi)
-    if j - i < learned.MIN_CONTENT_TOKENS - 1:
+    while j >= i and tok.doc[j].lower_ in learned.TRAILING:
+        j -= 1  # 'signaled that the plan would fail and warned …': the "and" belongs to the next report
+    if j < i:
         return None
     if coarse(tok) == "NOUN":
         # "Trump's claim that …": a noun's speaker is its possessor

@@ -77,7 +77,7 @@ def test_a_quotation_stays_the_quotation_finders() -> None:
 def _tiny_corpus(path: Path) -> None:
     """Write twenty annotated articles of our own: stance verbs with their speaker and complement, and actions."""
     names = ["Ann Lee", "Bo Park", "Cy Dunn", "Di Ross", "Ed Moss"]
-    verbs = ["signaled", "hinted", "conceded", "signaled", "hinted"]
+    verbs = ["signaled", "intimated", "reckoned", "signaled", "intimated"]  # none of them a lexicon cue
     rows = []
     for k in range(20):
         who, verb = names[k % 5], verbs[(k * 3) % 5]
@@ -109,6 +109,7 @@ def _tiny_corpus(path: Path) -> None:
 
 
 def test_training_is_deterministic_and_learns_the_stance_verbs(tmp_path: Path) -> None:
+    assert not any(cue_for(v) for v in ("signal", "intimate", "reckon"))
     train = _train_module()
     corpus = tmp_path / "train.jsonl"
     _tiny_corpus(corpus)
@@ -118,9 +119,12 @@ def test_training_is_deterministic_and_learns_the_stance_verbs(tmp_path: Path) -
     assert a.read_bytes() == b.read_bytes()
     with np.load(a) as data:
         weights = data["weights"].astype(np.float32)
-    signal = weights[learned.hashed(["l=signaled"])].sum()
-    bought = weights[learned.hashed(["l=bought"])].sum()
-    assert signal > 0 > bought
+    for verb in ("signaled", "intimated", "reckoned"):
+        assert weights[learned.hashed([f"l={verb}"])].sum() > 0
+    assert weights[learned.hashed(["l=bought"])].sum() < 0
+    with np.load(a) as data:
+        triggers = set(data["triggers"].tolist())
+    assert {"signaled", "intimated", "reckoned"} <= triggers and "bought" not in triggers
 
 
 def test_training_refuses_a_missing_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -154,3 +158,41 @@ def test_a_lexicon_verb_the_rules_read_no_content_for_goes_to_the_model() -> Non
     assert doc[cand.content[0][0] : cand.content[0][1] + 1].text == "any wrongdoing"
     assert "lex=weak" in cand.feats or "lex=strong" in cand.feats
     assert candidate(denied, learned_cues=False) is None
+
+
+def test_shipped_trigger_words_are_plain_words() -> None:
+    model = learned.model()
+    assert model is not None
+    assert 50 <= len(model.triggers) <= 2000
+    assert all(w.isalpha() and w.islower() for w in model.triggers)
+
+
+def test_a_threshold_that_no_cut_reaches_is_refused() -> None:
+    train = _train_module()
+    scores = np.array([0.9, 0.8, 0.2])
+    with pytest.raises(ValueError, match=r"no threshold reaches precision 0\.9"):
+        train.threshold_for(scores, np.array([0, 0, 1], dtype=np.int8), 0.9)
+    assert train.threshold_for(scores, np.array([1, 0, 1], dtype=np.int8), 0.6)[:3] == (0.2, 2 / 3, 2)
+
+
+def test_a_learned_report_takes_in_no_quoted_words() -> None:
+    # single quotes too: "signaled" is the model's guess, so the quoted words stay out of its report
+    assert extract_statements("Dunn signaled that the ‘rigged’ plan would fail.", "t") == []
+
+
+def test_a_learned_report_ends_before_the_next_report() -> None:
+    text = "Dunn signaled that the plan would fail and warned that taxes would rise."
+    sts = {st.cue: st for st in extract_statements(text, "t")}
+    assert sts["signaled"].text == "the plan would fail"
+    assert sts["warned"].text == "taxes would rise"
+    assert all(st.text == text[st.start : st.end] for st in sts.values())
+
+
+def test_without_the_model_extraction_is_the_rules_alone(no_model: None) -> None:
+    texts = [
+        "Dunn signaled that he would back the measure.",
+        "Senator Ray Dunn sees the bill as a betrayal of rural voters.",
+        "Ortiz wants the council to reopen the inquiry.",
+    ]
+    for text in texts:
+        assert all(st.confidence != LEARNED_CUE for st in extract_statements(text, "t"))
