@@ -30,8 +30,7 @@ from retrieval.quotes.evaluate import heldout_ids  # noqa: E402
 from retrieval.quotes.marks import find_quotes, normalize_marks, split_paragraphs  # noqa: E402
 from retrieval.quotes.mentions import mention_span  # noqa: E402
 from retrieval.quotes.parsing import parse  # noqa: E402
-from retrieval.quotes.reported import candidate  # noqa: E402
-from retrieval.quotes.spans import overlap  # noqa: E402
+from retrieval.quotes.reported import candidate, holds_quoted  # noqa: E402
 
 DEFAULT_TRAIN = ROOT.parent / "shared" / "eval" / "polnear_train.jsonl"
 DEFAULT_OUT = ROOT / "retrieval" / "quotes" / "data" / learned.MODEL_FILE
@@ -79,9 +78,9 @@ def examples(article: dict) -> Rows:
             cand = candidate(tok)
             if cand is None or cand.cue is not None:
                 continue  # a lexicon cue with content is the rules' report, not the model's
+            if holds_quoted(cand, para.start, inside):
+                continue  # inference never takes these in
             frags = [(para.start + doc[i].idx, para.start + doc[j].idx + len(doc[j].text)) for i, j in cand.content]
-            if any(overlap((frags[0][0], frags[-1][1]), q) for q in inside):
-                continue
             pred = set().union(*(_alnum(raw, s, e) for s, e in frags))
             ms, me = mention_span(cand.speaker[0], para.start)
             label = 0

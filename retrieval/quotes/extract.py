@@ -13,7 +13,7 @@ from retrieval.quotes.labels import find_labelled
 from retrieval.quotes.marks import find_quotes, normalize_marks, single_quoted, split_paragraphs
 from retrieval.quotes.parsing import parse, tokenize
 from retrieval.quotes.reported import find_reported
-from retrieval.quotes.spans import LEARNED_CUE, Attribution, Span, contains, overlap
+from retrieval.quotes.spans import Attribution, Span, contains, overlap
 from retrieval.quotes.speakers import resolve, speaker_id
 
 PARALLEL_FROM = 200  # articles
@@ -113,8 +113,6 @@ def _merge(text: str, quoted: list[Attribution], reported: list[Attribution], qu
             continue  # a clause parsed inside a quotation the quotation finder already attributed
         parts = [q for q in quotes if contains(span, q) or _ends_inside(text, span, q)]
         parts += [s for s in single_quoted(text, span[0], span[1]) if not any(contains(q, s) for q in parts)]
-        if parts and r.confidence == LEARNED_CUE:
-            continue  # quoted words are never taken in under a cue the model guessed (single quotes included)
         r.quoted = parts
         absorbed.update((p, r) for p in parts)
         keep.append(r)

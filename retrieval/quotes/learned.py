@@ -2,9 +2,10 @@
 
 The lexicon (cues.txt) holds the speech verbs; news also attributes through beliefs, wishes and stances ("wants",
 "sees", "opposed", "is expected to"), far too many to list. A logistic model over hashed parse features, trained on
-PolNeAR train by `scripts/train_attribution.py`, scores each word that is not a lexicon cue but has a subject and a
-complement; the content is that complement (`content_of`) and the speaker the subject, read by the same rules as a
-lexicon cue. Inference is numpy only: a few dot products per paragraph.
+PolNeAR train by `scripts/train_attribution.py`, scores each word that is not a lexicon cue (or is one whose rules
+read no content) but has a subject and a complement; the content is that complement (`content_of`), the speaker the
+subject found by the lexicon's speaker rules (`reported.candidate`). Inference is numpy only: a dot product per
+candidate word.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from retrieval.quotes import learned
 from retrieval.quotes.cues import Cue, cue_for, lemma_of
+from retrieval.quotes.marks import single_quoted
 from retrieval.quotes.mentions import mention_span, outer_subject, subject_of
 from retrieval.quotes.parsing import coarse
 from retrieval.quotes.spans import ACCORDING_TO, LEARNED_CUE, SPEECH_VERB, WEAK_CUE, Attribution, Span, overlap
@@ -150,11 +151,16 @@ def find_reported(doc: Doc, base: int, quoted: list[Span]) -> list[tuple[int, At
 
 
 def _learned_keeps(cue_model: learned.CueModel | None, cand: Candidate, base: int, quoted: list[Span]) -> bool:
-    """Return whether the model takes a learned cue's report; a quotation is the quotation finder's, never taken in."""
-    if cue_model is None:
-        return False
-    span = _char_span(cand.tok.doc, cand.content[0][0], cand.content[-1][1], base)
-    return not any(overlap(span, q) for q in quoted) and cue_model.accepts(cand.feats)
+    """Return whether the model takes a learned cue's report."""
+    return cue_model is not None and not holds_quoted(cand, base, quoted) and cue_model.accepts(cand.feats)
+
+
+def holds_quoted(cand: Candidate, base: int, quoted: list[Span]) -> bool:
+    """Return whether a candidate's content holds quoted words (a quotation, or curly single marks): those are the
+    quotation finder's, never taken in under a guessed cue (training leaves such candidates out too)."""
+    doc = cand.tok.doc
+    lo, hi = doc[cand.content[0][0]].idx, doc[cand.content[-1][1]].idx + len(doc[cand.content[-1][1]].text)
+    return any(overlap((base + lo, base + hi), q) for q in quoted) or bool(single_quoted(doc.text, lo, hi))
 
 
 def _attribution(doc: Doc, cand: Candidate, base: int) -> Attribution:
