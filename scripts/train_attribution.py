@@ -1,12 +1,17 @@
-"""Train the learned cue model (retrieval/quotes/learned.py) on PolNeAR train; deterministic from --seed.
+"""Train the learned cue model (retrieval/quotes/learned.py) and the speaker chooser (retrieval/quotes/chooser.py) on
+PolNeAR train; deterministic from --seed.
 
-    python scripts/train_attribution.py [--train ../shared/eval/polnear_train.jsonl] [--out PATH]
+    python scripts/train_attribution.py [--train ../shared/eval/polnear_train.jsonl] [--out PATH] [--stage STAGE]
 
 Every tenth train article (by sorted doc_id, `evaluate.heldout_ids`) is left out, so the held-out slice measures
 overfitting; dev is never read. A logistic model over the words outside the cue lexicon is trained on the rest;
 five-fold out-of-fold scores choose its regularisation and the threshold at which 7 in 10 added reports are right
 (content and speaker); it is then refit on all of them and written, with its threshold, to
 retrieval/quotes/data/cue_model.npz.
+
+The speaker chooser is trained next, on the attributions the extractor then makes (with the packaged cue model, so
+train the cues into the package first): five folds choose its regularisation and the margin by which a candidate
+must outscore the rules' pick; it is written to speaker_model.npz beside the cue model.
 """
 
 from __future__ import annotations
@@ -24,8 +29,11 @@ from sklearn.linear_model import LogisticRegression
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
-from retrieval.quotes import learned  # noqa: E402
+import speaker_training  # noqa: E402
+
+from retrieval.quotes import chooser, learned  # noqa: E402
 from retrieval.quotes.evaluate import heldout_ids  # noqa: E402
 from retrieval.quotes.marks import find_quotes, normalize_marks, split_paragraphs  # noqa: E402
 from retrieval.quotes.mentions import mention_span  # noqa: E402
@@ -151,13 +159,22 @@ def out_of_fold(parts: list[tuple[sparse.csr_matrix, np.ndarray]], c: float, see
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Build the candidates, choose C and the threshold out of fold, refit on all, and write the model."""
+    """Train the cue model, then the speaker chooser (or one of them, by --stage); return an exit code."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--train", type=Path, default=DEFAULT_TRAIN, help="PolNeAR train JSONL (default: %(default)s)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="model file to write (default: %(default)s)")
     ap.add_argument("--seed", type=int, default=0, help="seed for the folds and the solver")
     ap.add_argument(
         "--min-precision", type=float, default=MIN_PRECISION, help="out-of-fold precision of an added report"
+    )
+    ap.add_argument(
+        "--speakers-out",
+        type=Path,
+        default=None,
+        help=f"speaker chooser file to write (default: {chooser.MODEL_FILE} beside --out)",
+    )
+    ap.add_argument(
+        "--stage", choices=("all", "cues", "speakers"), default="all", help="what to train (default: %(default)s)"
     )
     args = ap.parse_args(argv)
     if not args.train.exists():
@@ -166,8 +183,21 @@ def main(argv: list[str] | None = None) -> int:
     articles = [json.loads(line) for line in args.train.read_text(encoding="utf-8").splitlines() if line.strip()]
     held = heldout_ids([a["doc_id"] for a in articles])
     train = sorted((a for a in articles if a["doc_id"] not in held), key=lambda a: a["doc_id"])
-    random.Random(args.seed).shuffle(train)  # folds by a seeded shuffle of the sorted ids
     print(f"{len(articles)} articles: {len(held)} held out, {len(train)} train in {FOLDS} folds")
+    if args.stage in {"all", "cues"}:
+        code = train_cues(list(train), args)
+        if code or args.stage == "cues":
+            return code
+        learned.model.cache_clear()  # the speaker stage reads the attributions the new cue model makes
+    out = args.speakers_out or args.out.with_name(chooser.MODEL_FILE)
+    code = speaker_training.train(train, out, args.seed)
+    chooser.model.cache_clear()
+    return code
+
+
+def train_cues(train: list[dict], args: argparse.Namespace) -> int:
+    """Train and write the cue model; return an exit code."""
+    random.Random(args.seed).shuffle(train)  # folds by a seeded shuffle of the sorted ids
     t0 = time.perf_counter()
     rows: dict[str, Rows] = {}
     for n, a in enumerate(train, 1):

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from retrieval.models import Statement, StatementKind, content_id
 from retrieval.quotes import learned
+from retrieval.quotes.chooser import choose_speakers
 from retrieval.quotes.cues import is_strong, may_attribute
 from retrieval.quotes.direct import Parsed, attribute_quotes
 from retrieval.quotes.labels import find_labelled
@@ -29,11 +30,21 @@ def extract_many(
 ) -> Iterator[list[Statement]]:
     """Yield the statements of each (text, article_id), parsing all paragraphs in batches."""
     items = list(articles)
+    for (original, article_id), (text, parsed) in zip(
+        items, parsed_many([t for t, _ in items], batch_size, n_process), strict=True
+    ):
+        yield _statements(text, article_id, parsed, original)
+
+
+def parsed_many(
+    texts: list[str], batch_size: int = 64, n_process: int | None = None
+) -> Iterator[tuple[str, list[Parsed]]]:
+    """Yield each text with normalised quotation marks and its paragraphs, parsed where a statement may be."""
     if n_process is None:
         # worker start-up (a model load each) only pays off on a corpus, not on one article
-        n_process = min(2, os.cpu_count() or 1) if len(items) >= PARALLEL_FROM else 1
+        n_process = min(2, os.cpu_count() or 1) if len(texts) >= PARALLEL_FROM else 1
     # read typewriter '' quotation marks as double quotes; offsets stay those of the original text
-    norms = [normalize_marks(text) for text, _ in items]
+    norms = [normalize_marks(text) for text in texts]
     layouts = [split_paragraphs(text) for text in norms]
     # a hard-wrapped paragraph spans lines: the parser reads its line breaks as spaces (same length, same offsets)
     chunks = [
@@ -46,13 +57,19 @@ def extract_many(
     wanted = [may_attribute(c) or (cue_model is not None and cue_model.may_report(c)) for c in chunks]
     parses = parse((c for c, w in zip(chunks, wanted, strict=True) if w), batch_size=batch_size, n_process=n_process)
     docs = (next(parses) if w else tokenize(c) for c, w in zip(chunks, wanted, strict=True))
-    for (original, article_id), text, paras in zip(items, norms, layouts, strict=True):
-        parsed = [Parsed(p, next(docs)) for p in paras]
-        yield _statements(text, article_id, parsed, original)
+    for text, paras in zip(norms, layouts, strict=True):
+        yield text, [Parsed(p, next(docs)) for p in paras]
 
 
 def _statements(text: str, article_id: str, parsed: list[Parsed], original: str) -> list[Statement]:
     """Return the statements of one parsed article (`text` with normalised marks, spans into `original`)."""
+    atts = attributions(text, parsed)
+    choose_speakers(parsed, atts)
+    return _resolved(text, article_id, atts, original)
+
+
+def attributions(text: str, parsed: list[Parsed]) -> list[Attribution]:
+    """Return the rules' attributions of one parsed article in text order, before any speaker is resolved."""
     quotes = find_quotes(text, [p.para for p in parsed])
     inside: list[Span] = [(q.open_mark, q.close_mark if q.close_mark is not None else q.end) for q in quotes]
     quoted_atts, used = attribute_quotes(text, quotes, parsed)
@@ -68,6 +85,11 @@ def _statements(text: str, article_id: str, parsed: list[Parsed], original: str)
         atts = [a for a in atts if not any(overlap((a.start, a.end), (b.start, b.end)) for b in labelled)]
         atts += labelled
     atts.sort(key=lambda a: (a.start, -a.end))
+    return atts
+
+
+def _resolved(text: str, article_id: str, atts: list[Attribution], original: str) -> list[Statement]:
+    """Return the statements of attributions, their speakers resolved in article order."""
     resolved = resolve(text, atts)
     out: list[Statement] = []
     for a, r in zip(atts, resolved, strict=True):

@@ -114,8 +114,8 @@ def test_training_is_deterministic_and_learns_the_stance_verbs(tmp_path: Path) -
     corpus = tmp_path / "train.jsonl"
     _tiny_corpus(corpus)
     a, b = tmp_path / "a.npz", tmp_path / "b.npz"
-    assert train.main(["--train", str(corpus), "--out", str(a)]) == 0
-    assert train.main(["--train", str(corpus), "--out", str(b)]) == 0
+    assert train.main(["--train", str(corpus), "--out", str(a), "--stage", "cues"]) == 0
+    assert train.main(["--train", str(corpus), "--out", str(b), "--stage", "cues"]) == 0
     assert a.read_bytes() == b.read_bytes()
     with np.load(a) as data:
         weights = data["weights"].astype(np.float32)

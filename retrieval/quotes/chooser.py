@@ -1,0 +1,265 @@
+"""The learned speaker chooser: which mention in a cue's sentence is the speaker, scored over the parse.
+
+The rules pick one speaker mention per attribution (the cue's subject, the name after a dash, the outer reporter of
+a nested cue...). When a sentence holds several people ('Though he said …, John said none were added'; 'X thinks
+…, Y said'), they sometimes pick the wrong one. A logistic model over hashed parse features, trained on PolNeAR
+train by `scripts/train_attribution.py`, scores every noun, name and pronoun of the cue's sentence outside the
+content, the rules' pick among them; the pick is replaced only when another candidate outscores it by the margin
+chosen at training time. Inference is numpy only: a dot product per candidate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from retrieval.quotes.cues import cue_for, lemma_of
+from retrieval.quotes.learned import PERSONAL, hashed
+from retrieval.quotes.mentions import MENTION_DEPS, NOT_SPEAKERS, SUBJECT_DEPS, TIME_WORDS, mention_span
+from retrieval.quotes.parsing import coarse
+from retrieval.quotes.spans import Attribution, Span
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from spacy.tokens import Token
+
+    from retrieval.quotes.direct import Parsed
+
+MODEL_FILE = "speaker_model.npz"
+NOMINAL = {"NOUN", "PROPN", "PRON"}
+SOURCES = {"quote", "reported", "partial"}  # floating quotes inherit a speaker; labels name theirs
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One mention the chooser may give an attribution: its head token, span, and features."""
+
+    head: Token
+    span: Span
+    feats: list[str]
+    rules: bool  # the rules' own pick
+    taken: bool = False  # another statement's speaker, whose content does not hold this cue
+
+
+def candidates(parsed: list[Parsed], a: Attribution, others: Sequence[Attribution] = ()) -> list[Candidate]:
+    """Return the speaker candidates of one attribution, the rules' pick among them; [] when it cannot choose.
+
+    Candidates are the noun-phrase heads of the cue's sentence (not inside the content or a quotation); the
+    attribution qualifies when it has a cue and a mention and its mention is one of them. A candidate that is the
+    speaker of one of `others` is `taken` unless that statement's content holds this cue (an outer reporter).
+    """
+    mention = a.mention
+    if a.cue is None or mention is None or a.inherit or a.source not in SOURCES:
+        return []
+    p = next((p for p in parsed if p.para.start <= a.cue[0] < p.para.end), None)
+    if p is None or not p.doc.has_annotation("DEP"):
+        return []
+    base = p.para.start
+    cue = next((t for t in p.doc if base + t.idx >= a.cue[0]), None)
+    if cue is None:
+        return []
+    sent = cue.sent
+    blocked = [*a.fragments, *a.quoted]
+    heads = [
+        t
+        for t in sent
+        if coarse(t) in NOMINAL
+        and t.dep_ not in MENTION_DEPS
+        and t.lower_ not in NOT_SPEAKERS | TIME_WORDS
+        and not any(s <= base + t.idx < e for s, e in blocked)
+        and not (t.i > 0 and t.doc[t.i - 1].text == "(")  # "(D-Nev.)", "(R)": a tag, not a speaker
+    ]
+    spans = [mention_span(t, base) for t in heads]
+    # the rules' pick is the candidate whose head word their mention holds; a relative pronoun ("who") is none
+    rules_at = [k for k, t in enumerate(heads) if mention[0] <= base + t.idx < mention[1]]
+    if not rules_at:
+        return []
+    # the rules' mention may hold two heads ("the minister, Anna Berg"): the one whose span matches best is theirs
+    pick = min(rules_at, key=lambda k: abs(spans[k][0] - mention[0]) + abs(spans[k][1] - mention[1]))
+    # other heads inside the rules' mention name the same speaker ("his spokesman Lee Park"): not a choice
+    keep = [k for k, t in enumerate(heads) if k == pick or not mention[0] <= base + t.idx < mention[1]]
+    heads, spans, pick = [heads[k] for k in keep], [spans[k] for k in keep], keep.index(pick)
+    content_lo = min(s for s, _ in a.fragments)
+    content_hi = max(e for _, e in a.fragments)
+    rule_head = heads[pick]
+    speaking = [
+        o for o in others if o is not a and o.mention is not None and not any(s <= a.cue[0] < e for s, e in o.fragments)
+    ]
+    out = []
+    for k, (t, span) in enumerate(zip(heads, spans, strict=True)):
+        feats = features(t, cue, rule_head, base, content_lo, content_hi, a.confidence, heads)
+        taken = any(o.mention is not None and o.mention[0] <= base + t.idx < o.mention[1] for o in speaking)
+        out.append(Candidate(t, span, feats, k == pick, taken))
+    return out
+
+
+def span_of(t: Token) -> Span:
+    """Return a candidate's mention span within its paragraph."""
+    return mention_span(t, 0)
+
+
+def _chain(cue: Token, head: Token) -> str:
+    """Return the relations from the cue up to a candidate's head, when the head governs the cue ('ccomp>conj')."""
+    deps: list[str] = []
+    cur = cue
+    for _ in range(4):
+        if cur is head:
+            return ">".join(deps) or "self"
+        if cur.head is cur:
+            break
+        deps.append(cur.dep_)
+        cur = cur.head
+    return "none"
+
+
+def _kind(t: Token) -> str:
+    """Return a mention's kind: a personal pronoun by its word, else its coarse tag."""
+    return "pron:" + t.lower_ if t.lower_ in PERSONAL else coarse(t)
+
+
+def _path(t: Token, cue: Token) -> str:
+    """Return how a candidate hangs from the cue: its child, its head's child, an ancestor's child, or unrelated."""
+    if t.head is cue:
+        return "child"
+    if cue.head is t.head and t.head is not t:
+        return "sibling"
+    if t.head.is_ancestor(cue):
+        return "above"
+    if cue.is_ancestor(t):
+        return "below"
+    return "apart"
+
+
+def features(
+    t: Token,
+    cue: Token,
+    rule: Token,
+    base: int,
+    content_lo: int,
+    content_hi: int,
+    confidence: float,
+    heads: list[Token],
+) -> list[str]:
+    """Return the feature strings of one candidate mention against the cue, the content and the rules' pick."""
+    kind = _kind(t)
+    side = "L" if t.i < cue.i else "R"
+    at = base + t.idx
+    place = "before" if at < content_lo else ("after" if at >= content_hi else "within")
+    path = _path(t, cue)
+    head_lemma = lemma_of(t.head.text)
+    head_cue = "cue" if cue_for(head_lemma) is not None else "-"
+    between = sum(1 for h in heads if min(t.i, cue.i) < h.i < max(t.i, cue.i) and h.dep_ in SUBJECT_DEPS)
+    dist = min(abs(t.i - cue.i), 12) // 2
+    is_rule = "R" if t is rule else "O"
+    conf = f"{confidence:.2f}"
+    rel = "same" if t is rule else ("left" if t.i < rule.i else "right")
+    feats = [
+        "bias",
+        "rule=" + is_rule,
+        "rule|conf=" + is_rule + "|" + conf,
+        "d=" + t.dep_,
+        "k=" + kind,
+        "t=" + t.tag_,
+        "side=" + side,
+        "place=" + place,
+        "path=" + path,
+        "hc=" + head_cue,
+        "dist=" + str(dist),
+        "between=" + str(min(between, 3)),
+        "rel=" + rel,
+        "rd=" + rule.dep_,
+        "rk=" + _kind(rule),
+        "rpath=" + _path(rule, cue),
+        "d|path=" + t.dep_ + "|" + path,
+        "d|side=" + t.dep_ + "|" + side,
+        "d|hc=" + t.dep_ + "|" + head_cue,
+        "k|d=" + kind + "|" + t.dep_,
+        "path|place=" + path + "|" + place,
+        "rule|d=" + is_rule + "|" + t.dep_,
+        "rule|path=" + is_rule + "|" + path,
+        "rel|d|rd=" + rel + "|" + t.dep_ + "|" + rule.dep_,
+        "rel|k|rk=" + rel + "|" + kind + "|" + _kind(rule),
+        "rel|path|rpath=" + rel + "|" + path + "|" + _path(rule, cue),
+        "cue=" + lemma_of(cue.text),
+        "cue|d|path=" + lemma_of(cue.text) + "|" + t.dep_ + "|" + path,
+        "hl|d=" + head_lemma + "|" + t.dep_,
+        "conf|d|path=" + conf + "|" + t.dep_ + "|" + path,
+    ]
+    words = len(t.doc.text[span_of(t)[0] : span_of(t)[1]].split())
+    commas = sum(1 for x in t.doc[min(t.i, cue.i) : max(t.i, cue.i)] if x.text == ",")
+    subject_of_cue = t.dep_ in SUBJECT_DEPS and t.head is not cue and cue_for(head_lemma) is not None
+    root_subject = t.dep_ in SUBJECT_DEPS and t.head is t.sent.root
+    rule_gap = cue.i - rule.i
+    adjacent = "adj" if rule_gap == 1 else ("near" if 0 < rule_gap <= 3 else "far")
+    feats += [
+        "radj=" + adjacent,
+        "radj|rel=" + adjacent + "|" + rel,
+        "radj|rel|path=" + adjacent + "|" + rel + "|" + path,
+        "chain=" + _chain(cue, t.head),
+        "chain|d|rel=" + _chain(cue, t.head) + "|" + t.dep_ + "|" + rel,
+        "words=" + str(min(words, 5)),
+        "commas=" + str(min(commas, 3)),
+        "othercue=" + str(subject_of_cue),
+        "rootsubj=" + str(root_subject),
+        "hl|path=" + head_lemma + "|" + path,
+        "k|path|side=" + kind + "|" + path + "|" + side,
+        "othercue|rel=" + str(subject_of_cue) + "|" + rel,
+        "rootsubj|rel|path=" + str(root_subject) + "|" + rel + "|" + path,
+    ]
+    if t.dep_ == "poss" or any(c.dep_ == "case" for c in t.children):
+        feats.append("possessive")
+    if t.dep_ == "pobj":
+        feats.append("prep=" + t.head.lower_)
+    return feats
+
+
+@dataclass(frozen=True)
+class SpeakerModel:
+    """Logistic weights over hashed candidate features and the margin by which a candidate must beat the rules."""
+
+    weights: np.ndarray
+    bias: float
+    margin: float
+
+    def score(self, feats: list[str]) -> float:
+        """Return a candidate's logit."""
+        return float(self.weights[hashed(feats)].sum(dtype=np.float32)) + self.bias
+
+    def choose(self, cands: list[Candidate]) -> Candidate | None:
+        """Return the candidate to replace the rules' pick with, or None to keep it."""
+        rules = next((c for c in cands if c.rules), None)
+        if rules is None or len(cands) < 2:
+            return None
+        # another statement's own speaker is not this one's, unless this one lies inside what that speaker said
+        scores = [-np.inf if c.taken and not c.rules else self.score(c.feats) for c in cands]
+        best = int(np.argmax(scores))
+        if cands[best].rules or scores[best] - self.score(rules.feats) < self.margin:
+            return None
+        return cands[best]
+
+
+def choose_speakers(parsed: list[Parsed], atts: list[Attribution]) -> None:
+    """Give each attribution the mention the shipped chooser prefers to the rules' (in place; no model: no change)."""
+    chooser = model()
+    if chooser is None:
+        return
+    for a in atts:
+        pick = chooser.choose(candidates(parsed, a, atts))
+        if pick is not None:
+            a.mention = pick.span
+            a.antecedent = None  # the antecedent belonged to the replaced relative pronoun
+
+
+@lru_cache(maxsize=1)
+def model() -> SpeakerModel | None:
+    """Return the shipped speaker chooser, or None when the package has none (the rules' picks stand)."""
+    ref = resources.files("retrieval.quotes").joinpath("data", MODEL_FILE)
+    if not ref.is_file():
+        return None
+    with resources.as_file(ref) as path, np.load(path) as data:
+        return SpeakerModel(data["weights"], float(data["bias"]), float(data["margin"]))
