@@ -23,7 +23,8 @@ from retrieval.speakers import SpeakerIndex
 from retrieval.store import COMPLETE, DELETING, ArticleWrite, Store
 
 # Bump when chunking or extraction changes what is stored, so re-ingesting refreshes old records.
-PIPELINE_VERSION = "4"  # 2: no statements from a headline; role nouns before a name are roles; 3: learned cues; 4: speaker chooser
+# 2: no statements from a headline; role nouns before a name are roles; 3: learned cues; 4: the speaker chooser
+PIPELINE_VERSION = "4"
 # Articles embedded together: one large encode call is much faster than many small ones.
 EMBED_GROUP = 16
 # Wraps each stage of an ingest group ("lookup", "prepare" with "chunk" inside it, "embed", "write"): given the

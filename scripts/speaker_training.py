@@ -44,7 +44,7 @@ def groups(articles: list[dict]) -> list[Group]:
             gold.append((content, who))
         atts = attributions(text, parsed)
         for a in atts:
-            cands = chooser.candidates(parsed, a, atts)
+            cands = chooser.candidates(text, parsed, a, atts)
             if len(cands) < 2:
                 continue
             pred = set().union(*(_alnum(raw, s, e) for s, e in a.fragments))

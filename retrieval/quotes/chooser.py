@@ -46,8 +46,8 @@ class Candidate:
     taken: bool = False  # another statement's speaker, whose content does not hold this cue
 
 
-def candidates(parsed: list[Parsed], a: Attribution, others: Sequence[Attribution] = ()) -> list[Candidate]:
-    """Return the speaker candidates of one attribution, the rules' pick among them; [] when it cannot choose.
+def candidates(text: str, parsed: list[Parsed], a: Attribution, others: Sequence[Attribution] = ()) -> list[Candidate]:
+    """Return the speaker candidates of one attribution, the rules' pick among them; [] when there is no choice.
 
     Candidates are the noun-phrase heads of the cue's sentence (not inside the content or a quotation); the
     attribution qualifies when it has a cue and a mention and its mention is one of them. A candidate that is the
@@ -60,9 +60,10 @@ def candidates(parsed: list[Parsed], a: Attribution, others: Sequence[Attributio
     if p is None or not p.doc.has_annotation("DEP"):
         return []
     base = p.para.start
-    cue = next((t for t in p.doc if base + t.idx >= a.cue[0]), None)
-    if cue is None:
+    cue_words = p.doc.char_span(a.cue[0] - base, a.cue[1] - base, alignment_mode="expand")
+    if cue_words is None or not len(cue_words):
         return []
+    cue = cue_words[0]
     sent = cue.sent
     blocked = [*a.fragments, *a.quoted]
     heads = [
@@ -84,6 +85,8 @@ def candidates(parsed: list[Parsed], a: Attribution, others: Sequence[Attributio
     # other heads inside the rules' mention name the same speaker ("his spokesman Lee Park"): not a choice
     keep = [k for k, t in enumerate(heads) if k == pick or not mention[0] <= base + t.idx < mention[1]]
     heads, spans, pick = [heads[k] for k in keep], [spans[k] for k in keep], keep.index(pick)
+    if len(heads) < 2:
+        return []  # nothing to choose between
     content_lo = min(s for s, _ in a.fragments)
     content_hi = max(e for _, e in a.fragments)
     rule_head = heads[pick]
@@ -92,15 +95,11 @@ def candidates(parsed: list[Parsed], a: Attribution, others: Sequence[Attributio
     ]
     out = []
     for k, (t, span) in enumerate(zip(heads, spans, strict=True)):
-        feats = features(t, cue, rule_head, base, content_lo, content_hi, a.confidence, heads)
+        words = len(text[span[0] : span[1]].split())
+        feats = features(t, cue, rule_head, base, content_lo, content_hi, a.confidence, heads, sent.root, words)
         taken = any(o.mention is not None and o.mention[0] <= base + t.idx < o.mention[1] for o in speaking)
         out.append(Candidate(t, span, feats, k == pick, taken))
     return out
-
-
-def span_of(t: Token) -> Span:
-    """Return a candidate's mention span within its paragraph."""
-    return mention_span(t, 0)
 
 
 def _chain(cue: Token, head: Token) -> str:
@@ -144,6 +143,8 @@ def features(
     content_hi: int,
     confidence: float,
     heads: list[Token],
+    root: Token,
+    words: int,
 ) -> list[str]:
     """Return the feature strings of one candidate mention against the cue, the content and the rules' pick."""
     kind = _kind(t)
@@ -190,10 +191,9 @@ def features(
         "hl|d=" + head_lemma + "|" + t.dep_,
         "conf|d|path=" + conf + "|" + t.dep_ + "|" + path,
     ]
-    words = len(t.doc.text[span_of(t)[0] : span_of(t)[1]].split())
     commas = sum(1 for x in t.doc[min(t.i, cue.i) : max(t.i, cue.i)] if x.text == ",")
     subject_of_cue = t.dep_ in SUBJECT_DEPS and t.head is not cue and cue_for(head_lemma) is not None
-    root_subject = t.dep_ in SUBJECT_DEPS and t.head is t.sent.root
+    root_subject = t.dep_ in SUBJECT_DEPS and t.head is root
     rule_gap = cue.i - rule.i
     adjacent = "adj" if rule_gap == 1 else ("near" if 0 < rule_gap <= 3 else "far")
     feats += [
@@ -243,13 +243,13 @@ class SpeakerModel:
         return cands[best]
 
 
-def choose_speakers(parsed: list[Parsed], atts: list[Attribution]) -> None:
+def choose_speakers(text: str, parsed: list[Parsed], atts: list[Attribution]) -> None:
     """Give each attribution the mention the shipped chooser prefers to the rules' (in place; no model: no change)."""
     chooser = model()
     if chooser is None:
         return
     for a in atts:
-        pick = chooser.choose(candidates(parsed, a, atts))
+        pick = chooser.choose(candidates(text, parsed, a, atts))
         if pick is not None:
             a.mention = pick.span
             a.antecedent = None  # the antecedent belonged to the replaced relative pronoun

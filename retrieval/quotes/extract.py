@@ -64,7 +64,7 @@ def parsed_many(
 def _statements(text: str, article_id: str, parsed: list[Parsed], original: str) -> list[Statement]:
     """Return the statements of one parsed article (`text` with normalised marks, spans into `original`)."""
     atts = attributions(text, parsed)
-    choose_speakers(parsed, atts)
+    choose_speakers(text, parsed, atts)
     return _resolved(text, article_id, atts, original)
 
 

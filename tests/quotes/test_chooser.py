@@ -101,7 +101,7 @@ def _candidates(text: str, cue: str, others: list[Attribution] | None = None) ->
     [(norm, parsed)] = list(parsed_many([text]))
     atts = attributions(norm, parsed)
     [att] = [a for a in atts if a.cue and norm[a.cue[0] : a.cue[1]] == cue]
-    return chooser.candidates(parsed, att, atts if others is None else [att, *others])
+    return chooser.candidates(norm, parsed, att, atts if others is None else [att, *others])
 
 
 def test_another_statements_speaker_is_taken_unless_it_reports_this_one() -> None:
