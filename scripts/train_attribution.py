@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     """Train the cue model, then the speaker chooser (or one of them, by --stage); return an exit code."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--train", type=Path, default=DEFAULT_TRAIN, help="PolNeAR train JSONL (default: %(default)s)")
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="model file to write (default: %(default)s)")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="cue model file to write (default: %(default)s)")
     ap.add_argument("--seed", type=int, default=0, help="seed for the folds and the solver")
     ap.add_argument(
         "--min-precision", type=float, default=MIN_PRECISION, help="out-of-fold precision of an added report"
