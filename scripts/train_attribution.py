@@ -188,7 +188,9 @@ def main(argv: list[str] | None = None) -> int:
         code = train_cues(list(train), args)
         if code or args.stage == "cues":
             return code
-        learned.model.cache_clear()  # the speaker stage reads the attributions the new cue model makes
+        learned.model.cache_clear()  # the speaker stage reads the attributions the packaged cue model makes
+    if args.out.resolve() != DEFAULT_OUT.resolve():
+        print(f"note: the speaker stage reads the attributions of the packaged cue model ({DEFAULT_OUT}), not --out")
     out = args.speakers_out or args.out.with_name(chooser.MODEL_FILE)
     code = speaker_training.train(train, out, args.seed)
     chooser.model.cache_clear()

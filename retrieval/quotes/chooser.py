@@ -19,9 +19,16 @@ import numpy as np
 
 from retrieval.quotes.cues import cue_for, lemma_of
 from retrieval.quotes.learned import PERSONAL, hashed
-from retrieval.quotes.mentions import MENTION_DEPS, NOT_SPEAKERS, SUBJECT_DEPS, TIME_WORDS, mention_span
+from retrieval.quotes.mentions import (
+    MENTION_DEPS,
+    NOT_SPEAKERS,
+    SUBJECT_DEPS,
+    TIME_WORDS,
+    inside_quotation,
+    mention_span,
+)
 from retrieval.quotes.parsing import coarse
-from retrieval.quotes.spans import Attribution, Span
+from retrieval.quotes.spans import Attribution, Span, overlap
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -33,6 +40,7 @@ if TYPE_CHECKING:
 MODEL_FILE = "speaker_model.npz"
 NOMINAL = {"NOUN", "PROPN", "PRON"}
 SOURCES = {"quote", "reported", "partial"}  # floating quotes inherit a speaker; labels name theirs
+QUESTION_TAGS = {"WP", "WP$", "WDT"}  # "whom", "what", "which": relative and question words name nobody
 
 
 @dataclass(frozen=True)
@@ -47,12 +55,10 @@ class Candidate:
 
 
 def candidates(text: str, parsed: list[Parsed], a: Attribution, others: Sequence[Attribution] = ()) -> list[Candidate]:
-    """Return the speaker candidates of one attribution, the rules' pick among them; [] when there is no choice.
-
-    Candidates are the noun-phrase heads of the cue's sentence (not inside the content or a quotation); the
-    attribution qualifies when it has a cue and a mention and its mention is one of them. A candidate that is the
-    speaker of one of `others` is `taken` unless that statement's content holds this cue (an outer reporter).
-    """
+    """Return one attribution's speaker candidates with the rules' pick among them ([] when there is no choice)."""
+    # Candidates are the noun-phrase heads of the cue's sentence outside every statement's words (an outer report
+    # that holds this cue aside); the attribution qualifies when its mention is one of them. A candidate that speaks
+    # another statement is `taken` unless that statement's words hold this cue (an outer reporter).
     mention = a.mention
     if a.cue is None or mention is None or a.inherit or a.source not in SOURCES:
         return []
@@ -63,19 +69,27 @@ def candidates(text: str, parsed: list[Parsed], a: Attribution, others: Sequence
     cue_words = p.doc.char_span(a.cue[0] - base, a.cue[1] - base, alignment_mode="expand")
     if cue_words is None or not len(cue_words):
         return []
-    cue = cue_words[0]
+    cue = cue_words.root  # "has found", "did not say": the verb, not the auxiliary the cue span opens with
     sent = cue.sent
-    blocked = [*a.fragments, *a.quoted]
-    heads = [
-        t
-        for t in sent
-        if coarse(t) in NOMINAL
-        and t.dep_ not in MENTION_DEPS
-        and t.lower_ not in NOT_SPEAKERS | TIME_WORDS
-        and not any(s <= base + t.idx < e for s, e in blocked)
-        and not (t.i > 0 and t.doc[t.i - 1].text == "(")  # "(D-Nev.)", "(R)": a tag, not a speaker
-    ]
-    spans = [mention_span(t, base) for t in heads]
+    # statements beside this one (their words do not hold its cue): their speakers and words are theirs
+    beside = [o for o in others if o is not a and not any(s <= a.cue[0] < e for s, e in o.fragments)]
+    blocked = [*a.fragments, *a.quoted, a.cue, *(f for o in beside for f in (*o.fragments, *o.quoted))]
+    heads: list[Token] = []
+    spans: list[Span] = []
+    for t in sent:
+        if (
+            coarse(t) not in NOMINAL
+            or t.tag_ in QUESTION_TAGS
+            or t.dep_ in MENTION_DEPS
+            or t.lower_ in NOT_SPEAKERS | TIME_WORDS
+            or inside_quotation(t)  # 'on “Fox and Friends”': a title, not a speaker
+        ):
+            continue
+        span = mention_span(t, base)
+        if any(overlap(span, b) for b in blocked) or text[span[0] - 1 : span[0]] == "(":
+            continue  # "(D-Nev.)", "(R)": a tag, not a speaker
+        heads.append(t)
+        spans.append(span)
     # the rules' pick is the candidate whose head word their mention holds; a relative pronoun ("who") is none
     rules_at = [k for k, t in enumerate(heads) if mention[0] <= base + t.idx < mention[1]]
     if not rules_at:
@@ -90,14 +104,11 @@ def candidates(text: str, parsed: list[Parsed], a: Attribution, others: Sequence
     content_lo = min(s for s, _ in a.fragments)
     content_hi = max(e for _, e in a.fragments)
     rule_head = heads[pick]
-    speaking = [
-        o for o in others if o is not a and o.mention is not None and not any(s <= a.cue[0] < e for s, e in o.fragments)
-    ]
     out = []
     for k, (t, span) in enumerate(zip(heads, spans, strict=True)):
         words = len(text[span[0] : span[1]].split())
         feats = features(t, cue, rule_head, base, content_lo, content_hi, a.confidence, heads, sent.root, words)
-        taken = any(o.mention is not None and o.mention[0] <= base + t.idx < o.mention[1] for o in speaking)
+        taken = any(o.mention is not None and o.mention[0] <= base + t.idx < o.mention[1] for o in beside)
         out.append(Candidate(t, span, feats, k == pick, taken))
     return out
 
@@ -107,9 +118,9 @@ def _chain(cue: Token, head: Token) -> str:
     deps: list[str] = []
     cur = cue
     for _ in range(4):
-        if cur is head:
+        if cur.i == head.i:  # spaCy makes a new Token object on every access: compare positions, never identity
             return ">".join(deps) or "self"
-        if cur.head is cur:
+        if cur.head.i == cur.i:
             break
         deps.append(cur.dep_)
         cur = cur.head
@@ -123,9 +134,9 @@ def _kind(t: Token) -> str:
 
 def _path(t: Token, cue: Token) -> str:
     """Return how a candidate hangs from the cue: its child, its head's child, an ancestor's child, or unrelated."""
-    if t.head is cue:
+    if t.head.i == cue.i:
         return "child"
-    if cue.head is t.head and t.head is not t:
+    if cue.head.i == t.head.i and t.head.i != t.i:
         return "sibling"
     if t.head.is_ancestor(cue):
         return "above"
@@ -156,9 +167,9 @@ def features(
     head_cue = "cue" if cue_for(head_lemma) is not None else "-"
     between = sum(1 for h in heads if min(t.i, cue.i) < h.i < max(t.i, cue.i) and h.dep_ in SUBJECT_DEPS)
     dist = min(abs(t.i - cue.i), 12) // 2
-    is_rule = "R" if t is rule else "O"
+    is_rule = "R" if t.i == rule.i else "O"
     conf = f"{confidence:.2f}"
-    rel = "same" if t is rule else ("left" if t.i < rule.i else "right")
+    rel = "same" if t.i == rule.i else ("left" if t.i < rule.i else "right")
     feats = [
         "bias",
         "rule=" + is_rule,
@@ -192,8 +203,8 @@ def features(
         "conf|d|path=" + conf + "|" + t.dep_ + "|" + path,
     ]
     commas = sum(1 for x in t.doc[min(t.i, cue.i) : max(t.i, cue.i)] if x.text == ",")
-    subject_of_cue = t.dep_ in SUBJECT_DEPS and t.head is not cue and cue_for(head_lemma) is not None
-    root_subject = t.dep_ in SUBJECT_DEPS and t.head is root
+    subject_of_cue = t.dep_ in SUBJECT_DEPS and t.head.i != cue.i and cue_for(head_lemma) is not None
+    root_subject = t.dep_ in SUBJECT_DEPS and t.head.i == root.i
     rule_gap = cue.i - rule.i
     adjacent = "adj" if rule_gap == 1 else ("near" if 0 < rule_gap <= 3 else "far")
     feats += [
@@ -228,7 +239,8 @@ class SpeakerModel:
 
     def score(self, feats: list[str]) -> float:
         """Return a candidate's logit."""
-        return float(self.weights[hashed(feats)].sum(dtype=np.float32)) + self.bias
+        # each feature counts once, as in training (two strings may hash to one index)
+        return float(self.weights[np.unique(hashed(feats))].sum(dtype=np.float32)) + self.bias
 
     def choose(self, cands: list[Candidate]) -> Candidate | None:
         """Return the candidate to replace the rules' pick with, or None to keep it."""
@@ -248,8 +260,9 @@ def choose_speakers(text: str, parsed: list[Parsed], atts: list[Attribution]) ->
     chooser = model()
     if chooser is None:
         return
-    for a in atts:
-        pick = chooser.choose(candidates(text, parsed, a, atts))
+    # every pick is made against the rules' mentions (as in training) before any is replaced
+    picks = [chooser.choose(candidates(text, parsed, a, atts)) for a in atts]
+    for a, pick in zip(atts, picks, strict=True):
         if pick is not None:
             a.mention = pick.span
             a.antecedent = None  # the antecedent belonged to the replaced relative pronoun

@@ -322,8 +322,8 @@ def _according_before(parsed: Parsed, window: list[Token], group: list[Quote]) -
 def _content_start(cue: Token, lead: list[Token]) -> Token:
     """Return the first token of the content a partial quotation sits in (after objects like 'reporters')."""
     if cue_lemma(cue) == "tell":
-        rest = [t for t in lead if not (t.dep_ in {"dobj", "dative"} and t.head is cue)]
-        rest = [t for t in rest if not (t.head.dep_ in {"dobj", "dative"} and t.head.head is cue)]
+        rest = [t for t in lead if not (t.dep_ in {"dobj", "dative"} and t.head.i == cue.i)]
+        rest = [t for t in rest if not (t.head.dep_ in {"dobj", "dative"} and t.head.head.i == cue.i)]
         if rest:
             return rest[0]
     return lead[0]

@@ -175,11 +175,11 @@ def embedded_subject(before: list[Token]) -> Token | None:
     cands = cands or [t for t in sent if t.dep_ == "nsubj" and t.i <= end][:1]
     for subj in cands:
         if coarse(subj) in {"NOUN", "PROPN", "PRON"} and subj.lower_ not in NOT_SPEAKERS | TIME_WORDS:
-            return None if _inside_quotation(subj) else subj
+            return None if inside_quotation(subj) else subj
     return None
 
 
-def _inside_quotation(tok: Token) -> bool:
+def inside_quotation(tok: Token) -> bool:
     """Return whether a token sits inside a quotation opened earlier in its sentence ('on “Fox and Friends”')."""
     before = tok.doc.text[tok.sent.start_char : tok.idx]
     return before.count("“") > before.count("”") or before.count('"') % 2 == 1

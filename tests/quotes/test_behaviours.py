@@ -574,3 +574,15 @@ def test_the_name_a_participle_cue_follows_is_the_speaker() -> None:
     text = "The new ad plays footage of Maria Lund asking, “Why are we not further ahead?”"
     st = _only(text, "further ahead")
     assert (st.kind, st.speaker, st.cue) == ("direct", "Maria Lund", "asking")
+
+
+@pytest.mark.parametrize(
+    ("text", "content"),
+    [
+        ('Cole told reporters the plan was "dead on arrival" and would fail.', 'the plan was "dead on arrival"'),
+        ('The mayor told the council the bridge "will open in May."', 'the bridge "will open in May."'),
+    ],
+)
+def test_a_partial_quotation_told_to_someone_leaves_out_who_was_told(text: str, content: str) -> None:
+    [st] = extract_statements(text, "t")
+    assert st.text.startswith(content) and text[st.start : st.end] == st.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -56,21 +57,46 @@ def test_shipped_chooser_is_small_and_loads() -> None:
     assert model.margin >= 0.0
 
 
-AUTHORED = [
-    ("An analysis by the Lakeview Institute found that most families would pay less under the plan.", "An analysis"),
-    ("The survey by the Ridgefield Poll found that 52 percent of voters approve of the governor.", "The survey"),
+OVERRULED = [
+    # a quotation inside an outer report is the reporter's, not the subject of the clause it sits in
+    (
+        'Retired Judge Mia Long said Dunn was "absolutely right" when he said that the courts were overwhelmed.',
+        "absolutely right",
+        "he",
+        "Retired Judge Mia Long",
+    ),
+    (
+        'Former Mayor Ann Cole said the governor was "completely wrong" when he claimed on Monday that the roads were'
+        " safe.",
+        "completely wrong",
+        "he",
+        "Former Mayor Ann Cole",
+    ),
+    (
+        'The county sheriff said reporters are to blame for focusing on "rumours and gossip."',
+        'for focusing on "rumours and gossip."',
+        "reporters",
+        "The county sheriff",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "document"), AUTHORED)
-def test_a_document_speaks_through_its_author(text: str, document: str) -> None:
-    [mention] = _mentions(text)
-    assert mention is not None and mention != document and text.index(mention) > text.index(document)
+def _speaker_of(text: str, words: str) -> str | None:
+    """Return the mention of the statement whose text is `words`."""
+    [mention] = [m for st, m in zip(extract_statements(text, "t"), _mentions(text), strict=True) if st.text == words]
+    return mention
 
 
-@pytest.mark.parametrize(("text", "document"), AUTHORED)
-def test_without_the_chooser_the_rules_name_the_document(rules_only: None, text: str, document: str) -> None:
-    assert _mentions(text) == [document]
+@pytest.mark.parametrize(("text", "words", "rules", "chosen"), OVERRULED)
+def test_the_chooser_overrules_a_wrong_rules_speaker(text: str, words: str, rules: str, chosen: str) -> None:
+    assert _speaker_of(text, words) == chosen
+
+
+@pytest.mark.parametrize(("text", "words", "rules", "chosen"), OVERRULED)
+def test_without_the_chooser_the_rules_speaker_stands(
+    rules_only: None, text: str, words: str, rules: str, chosen: str
+) -> None:
+    assert _speaker_of(text, words) == rules
 
 
 @pytest.mark.parametrize(
@@ -121,16 +147,30 @@ def test_another_statements_speaker_is_taken_unless_it_reports_this_one() -> Non
 
 def test_a_taken_candidate_never_wins() -> None:
     cands = _candidates(SIDE_BY_SIDE, "said")
-    # weights that favour every candidate but the rules' pick by far
+    ortiz = next(c for c in cands if c.head.text == "Ortiz")
+    # weights that favour Ortiz over every other candidate by far
     weights = np.zeros(1 << 18, dtype=np.float32)
+    for f in ortiz.feats:
+        if f.startswith("rel|k|rk="):
+            weights[chooser.hashed([f])] = 10.0
     model = chooser.SpeakerModel(weights, 0.0, 0.0)
-    for c in cands:
-        if not c.rules:
-            for f in c.feats:
-                if f.startswith("rule=O"):
-                    weights[chooser.hashed([f])] = 10.0
-    pick = model.choose(cands)
-    assert pick is None or not pick.taken
+    assert model.choose([replace(c, taken=False) for c in cands]) == replace(ortiz, taken=False)
+    assert model.choose(cands) is None  # Ortiz speaks "warned", whose words do not hold "said"
+
+
+def test_the_cue_is_its_verb_and_relations_are_read_by_position() -> None:
+    text = "An analysis by the Lakeview Institute has found that most families would pay less."
+    cands = _candidates(text, "has found")
+    analysis = next(c for c in cands if c.head.text == "analysis")
+    institute = next(c for c in cands if c.head.text == "Institute")
+    assert analysis.rules and "path=child" in analysis.feats and "chain=self" in analysis.feats
+    assert "path=below" in institute.feats
+    assert "cue=find" in analysis.feats  # the verb, not the auxiliary the cue span opens with
+
+
+def test_a_tag_in_brackets_is_no_candidate() -> None:
+    cands = _candidates("The plan is a fraud, Senate leader Harry Reid (D-Nev.) said on Monday.", "said")
+    assert all("Nev" not in c.head.text for c in cands)
 
 
 def _authored_corpus(path: Path) -> None:
