@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -22,3 +24,14 @@ def shared_eval() -> Path:
     if not (SHARED_EVAL / "score.py").exists():
         pytest.skip(f"shared evaluation data not found at {SHARED_EVAL}")
     return SHARED_EVAL
+
+
+@pytest.fixture(scope="session")
+def train_script() -> ModuleType:
+    """Return scripts/train_attribution.py as a module (a script, not a package module)."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        import train_attribution
+    finally:
+        sys.path.remove(str(REPO / "scripts"))
+    return train_attribution

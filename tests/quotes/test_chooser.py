@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -24,16 +24,6 @@ def rules_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Run extraction with the rules' speakers, as a package without the chooser file would."""
     monkeypatch.setattr(chooser, "model", lambda: None)
     yield
-
-
-def _train_module():  # type: ignore[no-untyped-def]
-    """Import scripts/train_attribution.py (a script, not a package module)."""
-    sys.path.insert(0, str(REPO / "scripts"))
-    try:
-        import train_attribution
-    finally:
-        sys.path.remove(str(REPO / "scripts"))
-    return train_attribution
 
 
 def _mentions(text: str) -> list[str | None]:
@@ -204,13 +194,12 @@ def _authored_corpus(path: Path) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 
 
-def test_training_is_deterministic_and_learns_to_overrule(tmp_path: Path) -> None:
-    train = _train_module()
+def test_training_is_deterministic_and_learns_to_overrule(train_script: ModuleType, tmp_path: Path) -> None:
     corpus = tmp_path / "train.jsonl"
     _authored_corpus(corpus)
     a, b = tmp_path / "a.npz", tmp_path / "b.npz"
-    assert train.main(["--train", str(corpus), "--stage", "speakers", "--speakers-out", str(a)]) == 0
-    assert train.main(["--train", str(corpus), "--stage", "speakers", "--speakers-out", str(b)]) == 0
+    assert train_script.main(["--train", str(corpus), "--stage", "speakers", "--speakers-out", str(a)]) == 0
+    assert train_script.main(["--train", str(corpus), "--stage", "speakers", "--speakers-out", str(b)]) == 0
     assert a.read_bytes() == b.read_bytes()
     with np.load(a) as data:
         model = chooser.SpeakerModel(data["weights"], float(data["bias"]), float(data["margin"]))
@@ -219,21 +208,23 @@ def test_training_is_deterministic_and_learns_to_overrule(tmp_path: Path) -> Non
     assert pick is not None and pick.head.text == "Council"
 
 
-def test_training_refuses_a_corpus_that_cannot_teach_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    train = _train_module()
+def test_training_refuses_a_corpus_that_cannot_teach_it(
+    train_script: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     corpus = tmp_path / "train.jsonl"
     corpus.write_text(json.dumps({"doc_id": "a", "text": "The mayor opened a park.", "quotes": []}) + "\n")
     out = tmp_path / "s.npz"
-    assert train.main(["--train", str(corpus), "--stage", "speakers", "--speakers-out", str(out)]) == 2
+    assert train_script.main(["--train", str(corpus), "--stage", "speakers", "--speakers-out", str(out)]) == 2
     assert "no speaker chooser written" in capsys.readouterr().out
     assert not out.exists()
 
 
-def test_retraining_on_polnear_train_rebuilds_the_shipped_chooser(shared_eval: Path, tmp_path: Path) -> None:
-    train = _train_module()
+def test_retraining_on_polnear_train_rebuilds_the_shipped_chooser(
+    train_script: ModuleType, shared_eval: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "speakers.npz"
     args = ["--train", str(shared_eval / "polnear_train.jsonl"), "--stage", "speakers", "--speakers-out", str(out)]
-    assert train.main(args) == 0
+    assert train_script.main(args) == 0
     with np.load(out) as new, np.load(SHIPPED) as old:
         assert float(new["margin"]) == float(old["margin"])
         w_new, w_old = new["weights"].astype(np.float32), old["weights"].astype(np.float32)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -23,16 +23,6 @@ def no_model(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Run extraction with rules only, as a package without the model file would."""
     monkeypatch.setattr(learned, "model", lambda: None)
     yield
-
-
-def _train_module():  # type: ignore[no-untyped-def]
-    """Import scripts/train_attribution.py (a script, not a package module)."""
-    sys.path.insert(0, str(REPO / "scripts"))
-    try:
-        import train_attribution
-    finally:
-        sys.path.remove(str(REPO / "scripts"))
-    return train_attribution
 
 
 def test_shipped_model_is_small_and_loads() -> None:
@@ -108,14 +98,13 @@ def _tiny_corpus(path: Path) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 
 
-def test_training_is_deterministic_and_learns_the_stance_verbs(tmp_path: Path) -> None:
+def test_training_is_deterministic_and_learns_the_stance_verbs(train_script: ModuleType, tmp_path: Path) -> None:
     assert not any(cue_for(v) for v in ("signal", "intimate", "reckon"))
-    train = _train_module()
     corpus = tmp_path / "train.jsonl"
     _tiny_corpus(corpus)
     a, b = tmp_path / "a.npz", tmp_path / "b.npz"
-    assert train.main(["--train", str(corpus), "--out", str(a), "--stage", "cues"]) == 0
-    assert train.main(["--train", str(corpus), "--out", str(b), "--stage", "cues"]) == 0
+    assert train_script.main(["--train", str(corpus), "--out", str(a), "--stage", "cues"]) == 0
+    assert train_script.main(["--train", str(corpus), "--out", str(b), "--stage", "cues"]) == 0
     assert a.read_bytes() == b.read_bytes()
     with np.load(a) as data:
         weights = data["weights"].astype(np.float32)
@@ -127,16 +116,18 @@ def test_training_is_deterministic_and_learns_the_stance_verbs(tmp_path: Path) -
     assert {"signaled", "intimated", "reckoned"} <= triggers and "bought" not in triggers
 
 
-def test_training_refuses_a_missing_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    train = _train_module()
-    assert train.main(["--train", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "m.npz")]) == 2
+def test_training_refuses_a_missing_corpus(
+    train_script: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert train_script.main(["--train", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "m.npz")]) == 2
     assert "no training data" in capsys.readouterr().err
 
 
-def test_retraining_on_polnear_train_rebuilds_the_shipped_model(shared_eval: Path, tmp_path: Path) -> None:
-    train = _train_module()
+def test_retraining_on_polnear_train_rebuilds_the_shipped_model(
+    train_script: ModuleType, shared_eval: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "model.npz"
-    assert train.main(["--train", str(shared_eval / "polnear_train.jsonl"), "--out", str(out)]) == 0
+    assert train_script.main(["--train", str(shared_eval / "polnear_train.jsonl"), "--out", str(out)]) == 0
     # a fresh process rebuilds the file byte for byte; inside a test session that has parsed other texts first the
     # parser's floating point can tip a rare parse, so the check here is on what the model decides
     with np.load(out) as new, np.load(SHIPPED) as old:
@@ -167,12 +158,11 @@ def test_shipped_trigger_words_are_plain_words() -> None:
     assert all(w.isalpha() and w.islower() for w in model.triggers)
 
 
-def test_a_threshold_that_no_cut_reaches_is_refused() -> None:
-    train = _train_module()
+def test_a_threshold_that_no_cut_reaches_is_refused(train_script: ModuleType) -> None:
     scores = np.array([0.9, 0.8, 0.2])
     with pytest.raises(ValueError, match=r"no threshold reaches precision 0\.9"):
-        train.threshold_for(scores, np.array([0, 0, 1], dtype=np.int8), 0.9)
-    assert train.threshold_for(scores, np.array([1, 0, 1], dtype=np.int8), 0.6)[:3] == (0.2, 2 / 3, 2)
+        train_script.threshold_for(scores, np.array([0, 0, 1], dtype=np.int8), 0.9)
+    assert train_script.threshold_for(scores, np.array([1, 0, 1], dtype=np.int8), 0.6)[:3] == (0.2, 2 / 3, 2)
 
 
 def test_a_learned_report_takes_in_no_quoted_words() -> None:
