@@ -10,6 +10,7 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from retrieval.quotes import chooser, learned
+from retrieval.quotes.evaluate import alnum_positions
 from retrieval.quotes.extract import attributions, parsed_many
 
 C_GRID = (0.1, 0.3, 1.0)
@@ -19,11 +20,6 @@ FOLDS = 5
 # one attribution: its article and each candidate's features, whether it overlaps the gold speaker, the rules' pick,
 # whether it is another statement's speaker
 Group = tuple[str, list[tuple[list[str], int, bool, bool]]]
-
-
-def _alnum(text: str, s: int, e: int) -> set[int]:
-    """Return the positions of letters and digits in text[s:e] (the scorer compares spans by these)."""
-    return {i for i in range(s, e) if text[i].isalnum()}
 
 
 def groups(articles: list[dict]) -> list[Group]:
@@ -39,19 +35,19 @@ def groups(articles: list[dict]) -> list[Group]:
             speaker = g.get("speaker_spans") or (
                 [[g["speaker_start"], g["speaker_end"]]] if g.get("speaker_start") is not None else []
             )
-            content = set().union(*(_alnum(raw, s, e) for s, e in spans))
-            who = set().union(*(_alnum(raw, s, e) for s, e in speaker)) if speaker else set()
+            content = set().union(*(alnum_positions(raw, s, e) for s, e in spans))
+            who = set().union(*(alnum_positions(raw, s, e) for s, e in speaker)) if speaker else set()
             gold.append((content, who))
         atts = attributions(text, parsed)
         for a in atts:
             cands = chooser.candidates(text, parsed, a, atts)
             if len(cands) < 2:
                 continue
-            pred = set().union(*(_alnum(raw, s, e) for s, e in a.fragments))
+            pred = set().union(*(alnum_positions(raw, s, e) for s, e in a.fragments))
             best = max(gold, key=lambda g: len(pred & g[0]), default=None)
             if best is None or not pred or len(pred & best[0]) * 2 < len(pred):
                 continue
-            labelled = [(c.feats, int(bool(_alnum(raw, *c.span) & best[1])), c.rules, c.taken) for c in cands]
+            labelled = [(c.feats, int(bool(alnum_positions(raw, *c.span) & best[1])), c.rules, c.taken) for c in cands]
             out.append((article["doc_id"], labelled))
     return out
 
@@ -96,13 +92,12 @@ def _changes(gs: list[Group], clf: LogisticRegression) -> dict[float, tuple[int,
     model = chooser.SpeakerModel(clf.coef_[0].astype(np.float32), 0.0, 0.0)
     out = {m: (0, 0) for m in MARGINS}
     for _, cands in gs:
-        scores = [-np.inf if taken and not r else model.score(f) for f, _, r, taken in cands]
+        best, lead = model.best([(f, r, taken) for f, _, r, taken in cands])
         rules = next(k for k, (_, _, r, _) in enumerate(cands) if r)
-        best = int(np.argmax(scores))
         if best == rules or cands[best][1] == cands[rules][1]:
             continue
         for m in MARGINS:
-            if scores[best] - scores[rules] >= m:
+            if lead >= m:
                 fixes, breaks = out[m]
                 out[m] = (fixes + cands[best][1], breaks + cands[rules][1])
     return out

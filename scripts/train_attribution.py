@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import speaker_training  # noqa: E402
 
 from retrieval.quotes import chooser, learned  # noqa: E402
-from retrieval.quotes.evaluate import heldout_ids  # noqa: E402
+from retrieval.quotes.evaluate import alnum_positions, heldout_ids  # noqa: E402
 from retrieval.quotes.marks import find_quotes, normalize_marks, split_paragraphs  # noqa: E402
 from retrieval.quotes.mentions import mention_span  # noqa: E402
 from retrieval.quotes.parsing import parse  # noqa: E402
@@ -45,11 +45,6 @@ DEFAULT_OUT = ROOT / "retrieval" / "quotes" / "data" / learned.MODEL_FILE
 MIN_PRECISION = 0.7  # out-of-fold, joint (content and speaker): an added statement is right 7 times in 10
 C_GRID = (0.1, 0.3, 1.0)
 FOLDS = 5
-
-
-def _alnum(text: str, s: int, e: int) -> set[int]:
-    """Return the positions of letters and digits in text[s:e] (the scorer compares spans by these)."""
-    return {i for i in range(s, e) if text[i].isalnum()}
 
 
 Rows = tuple[list[list[str]], list[int]]
@@ -72,7 +67,7 @@ def examples(article: dict) -> Rows:
         if g.get("cue_start") is None:
             continue
         spans = g.get("quote_spans") or [[g["quote_start"], g["quote_end"]]]
-        content = set().union(*(_alnum(raw, s, e) for s, e in spans))
+        content = set().union(*(alnum_positions(raw, s, e) for s, e in spans))
         gold.append((g, content))
     feats: list[list[str]] = []
     labels: list[int] = []
@@ -89,7 +84,7 @@ def examples(article: dict) -> Rows:
             if holds_quoted(cand, para.start, inside):
                 continue  # inference never takes these in
             frags = [(para.start + doc[i].idx, para.start + doc[j].idx + len(doc[j].text)) for i, j in cand.content]
-            pred = set().union(*(_alnum(raw, s, e) for s, e in frags))
+            pred = set().union(*(alnum_positions(raw, s, e) for s, e in frags))
             ms, me = mention_span(cand.speaker[0], para.start)
             label = 0
             for g, content in gold:
@@ -180,7 +175,21 @@ def main(argv: list[str] | None = None) -> int:
     if not args.train.exists():
         print(f"no training data at {args.train}; pass --train", file=sys.stderr)
         return 2
-    articles = [json.loads(line) for line in args.train.read_text(encoding="utf-8").splitlines() if line.strip()]
+    articles = []
+    for lineno, line in enumerate(args.train.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            row = None
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "doc_id" not in row:
+            print(
+                f"{args.train}: line {lineno} is not a PolNeAR article ({{doc_id, text, quotes}}); nothing written",
+                file=sys.stderr,
+            )
+            return 2
+        articles.append(row)
     held = heldout_ids([a["doc_id"] for a in articles])
     train = sorted((a for a in articles if a["doc_id"] not in held), key=lambda a: a["doc_id"])
     print(f"{len(articles)} articles: {len(held)} held out, {len(train)} train in {FOLDS} folds")

@@ -12,20 +12,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from retrieval.quotes.cues import cue_for, lemma_of
-from retrieval.quotes.learned import PERSONAL, hashed
+from retrieval.quotes.learned import PERSONAL, hashed, packaged
 from retrieval.quotes.mentions import (
     MENTION_DEPS,
     NOT_SPEAKERS,
     SUBJECT_DEPS,
     TIME_WORDS,
-    inside_quotation,
     mention_span,
+    quotation_open,
 )
 from retrieval.quotes.parsing import coarse
 from retrieval.quotes.spans import Attribution, Span, overlap
@@ -74,6 +73,7 @@ def candidates(text: str, parsed: list[Parsed], a: Attribution, others: Sequence
     # statements beside this one (their words do not hold its cue): their speakers and words are theirs
     beside = [o for o in others if o is not a and not any(s <= a.cue[0] < e for s, e in o.fragments)]
     blocked = [*a.fragments, *a.quoted, a.cue, *(f for o in beside for f in (*o.fragments, *o.quoted))]
+    sent_start = base + sent.start_char
     heads: list[Token] = []
     spans: list[Span] = []
     for t in sent:
@@ -82,7 +82,7 @@ def candidates(text: str, parsed: list[Parsed], a: Attribution, others: Sequence
             or t.tag_ in QUESTION_TAGS
             or t.dep_ in MENTION_DEPS
             or t.lower_ in NOT_SPEAKERS | TIME_WORDS
-            or inside_quotation(t)  # 'on “Fox and Friends”': a title, not a speaker
+            or quotation_open(text[sent_start : base + t.idx])  # 'on “Fox and Friends”': a title, not a speaker
         ):
             continue
         span = mention_span(t, base)
@@ -205,14 +205,15 @@ def features(
     commas = sum(1 for x in t.doc[min(t.i, cue.i) : max(t.i, cue.i)] if x.text == ",")
     subject_of_cue = t.dep_ in SUBJECT_DEPS and t.head.i != cue.i and cue_for(head_lemma) is not None
     root_subject = t.dep_ in SUBJECT_DEPS and t.head.i == root.i
+    chain = _chain(cue, t.head)
     rule_gap = cue.i - rule.i
     adjacent = "adj" if rule_gap == 1 else ("near" if 0 < rule_gap <= 3 else "far")
     feats += [
         "radj=" + adjacent,
         "radj|rel=" + adjacent + "|" + rel,
         "radj|rel|path=" + adjacent + "|" + rel + "|" + path,
-        "chain=" + _chain(cue, t.head),
-        "chain|d|rel=" + _chain(cue, t.head) + "|" + t.dep_ + "|" + rel,
+        "chain=" + chain,
+        "chain|d|rel=" + chain + "|" + t.dep_ + "|" + rel,
         "words=" + str(min(words, 5)),
         "commas=" + str(min(commas, 3)),
         "othercue=" + str(subject_of_cue),
@@ -244,15 +245,18 @@ class SpeakerModel:
 
     def choose(self, cands: list[Candidate]) -> Candidate | None:
         """Return the candidate to replace the rules' pick with, or None to keep it."""
-        rules = next((c for c in cands if c.rules), None)
-        if rules is None or len(cands) < 2:
+        if not any(c.rules for c in cands):
             return None
+        best, lead = self.best([(c.feats, c.rules, c.taken) for c in cands])
+        return None if cands[best].rules or lead < self.margin else cands[best]
+
+    def best(self, cands: list[tuple[list[str], bool, bool]]) -> tuple[int, float]:
+        """Return the index of the best (features, rules' pick, taken) candidate and its lead over the rules' pick."""
         # another statement's own speaker is not this one's, unless this one lies inside what that speaker said
-        scores = [-np.inf if c.taken and not c.rules else self.score(c.feats) for c in cands]
+        scores = [-np.inf if taken and not rules else self.score(feats) for feats, rules, taken in cands]
         best = int(np.argmax(scores))
-        if cands[best].rules or scores[best] - self.score(rules.feats) < self.margin:
-            return None
-        return cands[best]
+        pick = next(k for k, (_, rules, _) in enumerate(cands) if rules)
+        return (pick, 0.0) if best == pick else (best, scores[best] - scores[pick])
 
 
 def choose_speakers(text: str, parsed: list[Parsed], atts: list[Attribution]) -> None:
@@ -271,8 +275,5 @@ def choose_speakers(text: str, parsed: list[Parsed], atts: list[Attribution]) ->
 @lru_cache(maxsize=1)
 def model() -> SpeakerModel | None:
     """Return the shipped speaker chooser, or None when the package has none (the rules' picks stand)."""
-    ref = resources.files("retrieval.quotes").joinpath("data", MODEL_FILE)
-    if not ref.is_file():
-        return None
-    with resources.as_file(ref) as path, np.load(path) as data:
-        return SpeakerModel(data["weights"], float(data["bias"]), float(data["margin"]))
+    data = packaged(MODEL_FILE)
+    return None if data is None else SpeakerModel(data["weights"], float(data["bias"]), float(data["margin"]))

@@ -78,6 +78,11 @@ def read_articles(path: Path) -> list[tuple[str, str]]:
     return rows
 
 
+def alnum_positions(text: str, start: int, end: int) -> set[int]:
+    """Return the positions of letters and digits in text[start:end] (the scorer compares spans by these)."""
+    return {i for i in range(start, end) if text[i].isalnum()}
+
+
 HELDOUT_EVERY = 10  # every tenth PolNeAR train article (by sorted doc_id) is kept out of training and rule tuning
 
 

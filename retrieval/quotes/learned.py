@@ -171,10 +171,18 @@ class CueModel:
 @lru_cache(maxsize=1)
 def model() -> CueModel | None:
     """Return the shipped cue model, or None when the package has none (extraction is then rules only)."""
-    ref = resources.files("retrieval.quotes").joinpath("data", MODEL_FILE)
+    data = packaged(MODEL_FILE)
+    if data is None:
+        return None
+    return CueModel(
+        data["weights"], float(data["bias"]), float(data["threshold"]), frozenset(data["triggers"].tolist())
+    )
+
+
+def packaged(name: str) -> dict[str, np.ndarray] | None:
+    """Return the arrays of a model file shipped in retrieval/quotes/data, or None when the package has none."""
+    ref = resources.files("retrieval.quotes").joinpath("data", name)
     if not ref.is_file():
         return None
     with resources.as_file(ref) as path, np.load(path) as data:
-        return CueModel(
-            data["weights"], float(data["bias"]), float(data["threshold"]), frozenset(data["triggers"].tolist())
-        )
+        return {key: data[key] for key in data.files}

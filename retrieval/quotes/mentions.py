@@ -181,7 +181,11 @@ def embedded_subject(before: list[Token]) -> Token | None:
 
 def inside_quotation(tok: Token) -> bool:
     """Return whether a token sits inside a quotation opened earlier in its sentence ('on “Fox and Friends”')."""
-    before = tok.doc.text[tok.sent.start_char : tok.idx]
+    return quotation_open(tok.doc.text[tok.sent.start_char : tok.idx])
+
+
+def quotation_open(before: str) -> bool:
+    """Return whether a run of text leaves a quotation open (more opening marks than closing ones)."""
     return before.count("“") > before.count("”") or before.count('"') % 2 == 1
 
 
