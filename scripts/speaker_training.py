@@ -14,7 +14,7 @@ from retrieval.quotes.evaluate import alnum_positions
 from retrieval.quotes.extract import attributions, parsed_many
 
 C_GRID = (0.1, 0.3, 1.0)
-MARGINS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+MARGINS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)
 MIN_FIXES_PER_BREAK = 3
 FOLDS = 5
 # one attribution: its article and each candidate's features, whether it overlaps the gold speaker, the rules' pick,

@@ -1,10 +1,11 @@
-"""Train the learned cue model (retrieval/quotes/learned.py) and the speaker chooser (retrieval/quotes/chooser.py) on
-PolNeAR train; deterministic from --seed.
+"""Train the first-name prior (retrieval/quotes/gender.py), the learned cue model (retrieval/quotes/learned.py) and the
+speaker chooser (retrieval/quotes/chooser.py) on PolNeAR train; deterministic from --seed.
 
     python scripts/train_attribution.py [--train ../shared/eval/polnear_train.jsonl] [--out PATH] [--stage STAGE]
 
 Every tenth train article (by sorted doc_id, `evaluate.heldout_ids`) is left out, so the held-out slice measures
-overfitting; dev is never read. A logistic model over the words outside the cue lexicon is trained on the rest;
+overfitting; dev is never read. The first-name prior is counted first (scripts/name_genders.py, seconds). A logistic
+model over the words outside the cue lexicon is trained on the rest;
 five-fold out-of-fold scores choose its regularisation and the threshold at which 7 in 10 added reports are right
 (content and speaker); it is then refit on all of them and written, with its threshold, to
 retrieval/quotes/data/cue_model.npz.
@@ -31,9 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import name_genders  # noqa: E402
 import speaker_training  # noqa: E402
 
-from retrieval.quotes import chooser, learned  # noqa: E402
+from retrieval.quotes import chooser, gender, learned  # noqa: E402
 from retrieval.quotes.evaluate import alnum_positions, heldout_ids  # noqa: E402
 from retrieval.quotes.marks import find_quotes, normalize_marks, split_paragraphs  # noqa: E402
 from retrieval.quotes.mentions import mention_span  # noqa: E402
@@ -154,7 +156,7 @@ def out_of_fold(parts: list[tuple[sparse.csr_matrix, np.ndarray]], c: float, see
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Train the cue model, then the speaker chooser (or one of them, by --stage); return an exit code."""
+    """Build the first-name prior, train the cue model, then the speaker chooser (or one, by --stage); return a code."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--train", type=Path, default=DEFAULT_TRAIN, help="PolNeAR train JSONL (default: %(default)s)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="cue model file to write (default: %(default)s)")
@@ -169,7 +171,16 @@ def main(argv: list[str] | None = None) -> int:
         help=f"speaker chooser file to write (default: {chooser.MODEL_FILE} beside --out)",
     )
     ap.add_argument(
-        "--stage", choices=("all", "cues", "speakers"), default="all", help="what to train (default: %(default)s)"
+        "--names-out",
+        type=Path,
+        default=None,
+        help=f"first-name prior to write (default: {gender.FIRST_NAMES_FILE} beside --out)",
+    )
+    ap.add_argument(
+        "--stage",
+        choices=("all", "names", "cues", "speakers"),
+        default="all",
+        help="what to train (default: %(default)s)",
     )
     args = ap.parse_args(argv)
     if not args.train.exists():
@@ -193,6 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     held = heldout_ids([a["doc_id"] for a in articles])
     train = sorted((a for a in articles if a["doc_id"] not in held), key=lambda a: a["doc_id"])
     print(f"{len(articles)} articles: {len(held)} held out, {len(train)} train in {FOLDS} folds")
+    if args.stage in {"all", "names"}:
+        code = name_genders.train(train, args.names_out or args.out.with_name(gender.FIRST_NAMES_FILE))
+        gender.first_names.cache_clear()
+        if code or args.stage == "names":
+            return code
     if args.stage in {"all", "cues"}:
         code = train_cues(list(train), args)
         if code or args.stage == "cues":

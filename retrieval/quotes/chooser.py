@@ -73,7 +73,6 @@ def candidates(text: str, parsed: list[Parsed], a: Attribution, others: Sequence
     # statements beside this one (their words do not hold its cue): their speakers and words are theirs
     beside = [o for o in others if o is not a and not any(s <= a.cue[0] < e for s, e in o.fragments)]
     blocked = [*a.fragments, *a.quoted, a.cue, *(f for o in beside for f in (*o.fragments, *o.quoted))]
-    sent_start = base + sent.start_char
     heads: list[Token] = []
     spans: list[Span] = []
     for t in sent:
@@ -82,7 +81,9 @@ def candidates(text: str, parsed: list[Parsed], a: Attribution, others: Sequence
             or t.tag_ in QUESTION_TAGS
             or t.dep_ in MENTION_DEPS
             or t.lower_ in NOT_SPEAKERS | TIME_WORDS
-            or quotation_open(text[sent_start : base + t.idx])  # 'on “Fox and Friends”': a title, not a speaker
+            # 'on “Fox and Friends”': a title, not a speaker; counted from the paragraph's start, since a sentence
+            # may open inside a quotation ('“He's right. There's …,” Flynn said on Fox News’s “Fox and Friends.”')
+            or quotation_open(text[base : base + t.idx])
         ):
             continue
         span = mention_span(t, base)

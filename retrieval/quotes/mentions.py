@@ -180,8 +180,12 @@ def embedded_subject(before: list[Token]) -> Token | None:
 
 
 def inside_quotation(tok: Token) -> bool:
-    """Return whether a token sits inside a quotation opened earlier in its sentence ('on “Fox and Friends”')."""
-    return quotation_open(tok.doc.text[tok.sent.start_char : tok.idx])
+    """Return whether a token sits inside a quotation opened earlier in its paragraph ('on “Fox and Friends”').
+
+    Counted from the paragraph's start, not the sentence's: a sentence may open inside a quotation ('“He's right.
+    There's …,” Flynn said on Fox News’s “Fox and Friends.”').
+    """
+    return quotation_open(tok.doc.text[: tok.idx])
 
 
 def quotation_open(before: str) -> bool:

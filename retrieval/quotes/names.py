@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from retrieval.identity.lexicon import lexicon
@@ -131,12 +132,15 @@ _FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?(?:[ \t]+[A-Z][a-zA-Z’'\
 
 def full_names(text: str) -> list[str]:
     """Return capitalised multi-word names in a text, with leading titles stripped."""
-    out: list[str] = []
+    return [name for _, name in person_names(text)]
+
+
+def person_names(text: str) -> Iterator[tuple[int, str]]:
+    """Yield (offset, name) for each capitalised multi-word person name in a text, its titles stripped."""
     for m in _FULL_NAME.finditer(text):
         words = m.group().split()
         if words[0].lower() in SENTENCE_VERBS:
             words = words[1:]  # "Said Ellis: …" opens with the verb
         parts = analyse(" ".join(words))
         if parts.kind == "person" and len(parts.name.split()) >= 2 and not parts.name.endswith(("’s", "'s")):
-            out.append(parts.name)
-    return out
+            yield m.start(), parts.name

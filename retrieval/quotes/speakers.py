@@ -11,6 +11,7 @@ from retrieval.identity import entity_id, noun_kind
 from retrieval.identity.keys import PARTICLES
 from retrieval.identity.roles import affiliations
 from retrieval.models import Speaker, SpeakerKind, Statement
+from retrieval.quotes import gender
 from retrieval.quotes.marks import headline_end
 from retrieval.quotes.names import (
     GROUP_PRONOUNS,
@@ -18,6 +19,7 @@ from retrieval.quotes.names import (
     PRONOUNS,
     analyse,
     full_names,
+    person_names,
     surname,
 )
 from retrieval.quotes.spans import Attribution
@@ -48,6 +50,7 @@ class NameIndex:
         self.first_seen: dict[str, int] = {}
         for i, n in enumerate(names):
             self.first_seen.setdefault(n, i)
+        self.honorific_sex = gender.honorific_sexes(text, self.counts)
 
     def add(self, name: str) -> None:
         """Record a name found as a speaker."""
@@ -100,15 +103,35 @@ class NameIndex:
         return " ".join(words)
 
     def gender(self, name: str) -> int:
-        """Return +1 when "he" is the next subject pronoun after the name's mentions, -1 for "she" (summed)."""
+        """Return +2 / -2 when a name is surely a man's / a woman's, +1 / -1 when only pronouns hint it, or 0.
+
+        Sure: the article's honorifics ("Mrs. McCaskill"), or the first-name prior (a prior few articles support
+        yields to the article's pronouns: "Terry"). A hint: the pronoun opening the sentences after the name's
+        mentions (summed; the next "he" may be someone else's).
+        """
+        if name in self.honorific_sex:
+            return 2 * self.honorific_sex[name]
+        sex, support = gender.prior(name)
+        if sex and support >= gender.SURE_SUPPORT:
+            return 2 * sex
         score = 0
         for m in re.finditer(re.escape(name), self.text):
             window = self.text[m.end() : m.end() + 300]
             other = _other_name().search(window)  # past the next named person the pronoun may be theirs
-            found = re.search(r"\b(he|she)\b", window[: other.start() if other else None], re.I)
+            found = _SUBJECT_PRONOUN.search(window[: other.start() if other else None])
             if found:
                 score += 1 if found.group(1).lower() == "he" else -1
-        return max(-2, min(2, score))
+        if sex and score * sex >= 0:
+            return 2 * sex
+        return max(-1, min(1, score))
+
+    def agrees(self, name: str | None, pronoun: str) -> bool:
+        """Return whether "he" / "she" may stand for a name: its sex is not surely the other (any other pronoun may)."""
+        return name is None or gender.SEXED_PRONOUNS.get(pronoun, 0) * self.gender(name) > -2
+
+    def surely_agrees(self, name: str, pronoun: str) -> bool:
+        """Return whether a name is surely of the sex "he" / "she" wants."""
+        return gender.SEXED_PRONOUNS.get(pronoun, 0) * self.gender(name) >= 2
 
 
 _DATELINE = re.compile(r"(?:,\s*[A-Z][\w.]*\.?(?:\s[A-Z][\w.]*\.?)?)?\s*[—–-]{1,2}\s*((?:[A-Z][\w'’\-]+\.?\s?){1,4})")
@@ -159,9 +182,11 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
             else ({"group", "organisation"} if low in GROUP_PRONOUNS else {"organisation"})
         )
         prev = next((r for r in reversed(done) if r.name and r.kind in wanted), None)
-        if prev is None and low in PERSON_PRONOUNS:
-            named = _last_person_named(text, a.mention[0], index)
-            return Resolved(named, "person" if named else None, a.mention)
+        if low in PERSON_PRONOUNS and (prev is None or not index.agrees(prev.name, low)):
+            # "she" after a man's quote is the last woman named or speaking before it, not him
+            named = _last_person(text, a.mention[0], index, low, done)
+            if named is not None or prev is None:
+                return Resolved(named, "person" if named else None, a.mention)
         if prev is None:
             return Resolved(None, None, a.mention)
         return Resolved(prev.name, prev.kind, a.mention, prev.scoped)
@@ -223,10 +248,26 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
     return Resolved(parts.name, "group", None, True)
 
 
-def _last_person_named(text: str, before: int, index: NameIndex) -> str | None:
-    """Return the last full person name written before an offset."""
-    names = full_names(text[max(0, before - 1500) : before])
-    return index.expand(names[-1]) if names else None
+def _last_person(text: str, before: int, index: NameIndex, pronoun: str, done: list[Resolved]) -> str | None:
+    """Return the last person named (outside quotations) or speaking by name before an offset whom a pronoun may
+    stand for; one whose sex surely agrees wins over a later one whose sex nothing tells."""
+    start = max(0, before - 1500)
+    window = _QUOTATION.sub(lambda m: " " * len(m.group()), text[start:before])
+    found = [(start + at, index.expand(index.clean(name))) for at, name in person_names(window)]
+    found += [
+        (r.mention[0], r.name)
+        for r in done
+        if r.kind == "person" and r.name and r.mention and start <= r.mention[0] < before
+        and text[r.mention[0] : r.mention[1]].strip().lower() not in PRONOUNS  # a named speaker, not a resolved "he"
+    ]  # fmt: skip
+    names = [n for _, n in sorted(found) if len(n.split()) >= 2 or n in {r.name for r in done}]
+    pool = [n for n in names if index.surely_agrees(n, pronoun)] or [n for n in names if index.agrees(n, pronoun)]
+    return pool[-1] if pool else None
+
+
+# "he"/"she" opening a sentence or a speech tag ('…,” she said'), not inside a clause about someone ("because he")
+_SUBJECT_PRONOUN = re.compile(r"(?:[.!?]['\"”’]?\s+|[,!?]['\"”’]\s+)(he|she)\b", re.I)
+_QUOTATION = re.compile(r"“[^”]*”|\"[^\"\n]*\"")  # a name inside someone's words is not who speaks after them
 
 
 def _holder(text: str, role: str, at: int, index: NameIndex) -> str | None:
