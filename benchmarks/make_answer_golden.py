@@ -27,7 +27,8 @@ Kinds (about --per-kind cases each; the paraphrase kinds take the golden split o
 Only attributions whose gold speaker mention names a person are used (the name is completed from the article text
 as in bench_who_said.py); a pronoun attribution counts as the nearest preceding named speaker's, only to widen the
 set of acceptable first citations of "what did X say?". Expected citations are six-word runs from the middle of
-the gold content (one sentence, one fragment), so a citation cut a little differently still contains them.
+the gold content (one sentence, one fragment), so a citation cut a little differently still contains them; for
+"named" and "topic" each fragment of four or more words gives one, since any of a statement's quotations cites it.
 
     python benchmarks/make_answer_golden.py                     # -> benchmarks/results/answer_golden_dev.yaml
     python benchmarks/make_answer_golden.py --per-kind 12 --seed 14 --out /tmp/golden.yaml
@@ -53,6 +54,7 @@ from harness import RESULTS, SHARED, load_records, require_corpus
 HERE = Path(__file__).resolve().parent
 PARAPHRASES = HERE / "paraphrases_dev.json"
 SNIPPET_WORDS = 6
+FRAGMENT_WORDS = 4  # a statement's other fragments this long are expected citations too
 _STRIP = " \t\n,.;:!?“”\"‘’'—–-()[]…"
 # Words that carry no topic: a topic question built from them would match anything.
 _STOP = frozenset(
@@ -178,6 +180,16 @@ def stmt_snippet(s: Stmt, texts: dict[str, str]) -> str:
     return snippet(texts[s.doc], max(s.spans, key=lambda sp: sp[1] - sp[0]))
 
 
+def stmt_snippets(s: Stmt, texts: dict[str, str]) -> set[str]:
+    """Return the snippet of a statement's longest fragment and of every other fragment of FRAGMENT_WORDS or more.
+
+    A citation of any fragment cites the statement: '“This museum tells …,” Mr. Bush declared. “Even today …”' may be
+    cited by either quotation. A shorter fragment ("as") would match any citation, so it is left out.
+    """
+    text = texts[s.doc]
+    return {stmt_snippet(s, texts)} | {snippet(text, sp) for sp in s.spans if len(_words(text, *sp)) >= FRAGMENT_WORDS}
+
+
 def topic_nouns(texts: list[str]) -> list[list[str]]:
     """Return each text's nouns and proper nouns (3+ letters, no stop words), in order, once each."""
     from retrieval.quotes.parsing import coarse, parse  # the project's one spaCy importer
@@ -289,7 +301,7 @@ def build(records: list[dict[str, Any]], para: dict[str, Any], per_kind: int, se
         )
 
     def theirs(name: str) -> list[str]:
-        return sorted({stmt_snippet(s, texts) for s in by_person[name]})
+        return sorted({snip for s in by_person[name] for snip in stmt_snippets(s, texts)})
 
     # named: people with 2-40 statements of their own (the two nominees would make it a test of two people)
     for name in rng.sample([p for p in people if 2 <= len(own[p]) <= 40], per_kind):
@@ -317,7 +329,7 @@ def build(records: list[dict[str, Any]], para: dict[str, Any], per_kind: int, se
                     f"{name} {topic}",
                     question=f"what did {name} say about {topic}?",
                     speaker=name,
-                    first_cites=[stmt_snippet(s, texts)],
+                    first_cites=sorted(stmt_snippets(s, texts)),
                 )
                 break
 
