@@ -12,17 +12,12 @@ from bot.render import Renderer, excerpt
 from bot.rollup import rollup
 from retrieval.models import Passage, Speaker, Verdict
 from retrieval.quotes.cues import lemma_of
-from retrieval.search import Filters, Searcher
+from retrieval.search import Filters, Searcher, topic_words, word_share
 from retrieval.speakers import Lookup, SpeakerIndex
 from retrieval.verification import Verifier
 from retrieval.verification.candidates import Candidate, Pool
 from retrieval.verification.verify import PARAPHRASE_MIN
 
-# Words that say nothing about what a claim or topic is about (the rest are matched against statements).
-STOPWORDS = frozenset(
-    """a an the and or but of to in on at for with by from as is was were be been that this it its their his her
-    they he she who what which claim said say says called call about over""".split()  # noqa: SIM905
-)
 _RANK = {"verified": 0, "reported": 1, "misattributed": 2, "altered": 3, "paraphrase": 4, "not_found": 5}
 TOPIC_MIN = 0.35  # dense similarity from which a statement is about a topic; below it, the answer says so
 WHO_SAID_MIN = 0.5  # words of the claim found (0..1) + half the dense similarity, for a who-said answer
@@ -107,8 +102,8 @@ class Chat:
         topic = intent.topic or (ctx.get("topic") if intent.more and same else None)
         about = True
         if topic:
-            found = self.on_topic(topic, params.top_k + len(shown), filters)
-            about = any(p.score >= TOPIC_MIN or _overlap(_words(topic), p.text) for p in found[:1])
+            found = self.searcher.on_topic(topic, params.top_k + len(shown), filters)
+            about = any(p.score >= TOPIC_MIN or word_share(topic_words(topic), p.text) for p in found[:1])
         else:
             # Newest first (a stable sort keeps each article's statements in text order), so top_k keeps the latest.
             # Without a date or article filter the speaker records' newest-first lists answer with a bounded read.
@@ -165,15 +160,9 @@ class Chat:
         found = self.store.get_statements(filters)
         return sorted(found, key=lambda p: p.source.published, reverse=True)
 
-    def on_topic(self, topic: str, top_k: int, filters: Filters) -> list[Passage]:
-        """Return statements ranked by relevance to a topic: dense similarity, then the topic's own words."""
-        words = _words(topic)
-        found = self.searcher.statements(topic, max(top_k, 20), filters)
-        return sorted(found, key=lambda p: p.score + 1.0 * _overlap(words, p.text), reverse=True)
-
     def _who_said(self, intent: Intent, params: AskParams, ctx: Context) -> Answer:
         claim = intent.claim or ""
-        words = _words(claim)
+        words = topic_words(claim)
         verb = lemma_of(intent.topic or "")
         where = params.filters
         pool = Pool()
@@ -305,17 +294,6 @@ def _plural(n: int, noun: str) -> str:
 def _means(c: Candidate) -> bool:
     """Return whether a statement means a claim in other words (dense similarity alone)."""
     return (c.dense or 0.0) >= PARAPHRASE_MIN
-
-
-def _words(text: str) -> list[str]:
-    """Return the words of a claim or topic that say what it is about."""
-    return [w for w in re.findall(r"[\w’'-]+", text.lower()) if w not in STOPWORDS and len(w) > 2]
-
-
-def _overlap(words: Sequence[str], text: str) -> float:
-    """Return the share of `words` found in `text`."""
-    low = text.lower()
-    return sum(1 for w in words if w in low) / len(words) if words else 0.0
 
 
 def describe(sp: Speaker) -> str:

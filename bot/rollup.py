@@ -65,9 +65,10 @@ def rollup(
     """
     key = group_key(group) or ""
     filtered = bool(groups().get(key))
-    found = [p for p in searcher.statements(topic, POOL, filters) if p.score >= RELEVANT_MIN]
+    # most relevant first: meaning and the topic's own words, so each speaker's first statement is their best
+    found = [p for p in searcher.on_topic(topic, POOL, filters) if p.score >= RELEVANT_MIN]
     best: dict[str, Passage] = {}
-    for p in found:  # nearest first: the first statement seen of a speaker is their most relevant
+    for p in found:
         st = p.statement
         if st and st.speaker_id and st.speaker:
             best.setdefault(st.speaker_id, p)

@@ -354,7 +354,7 @@ class Ingestor:
                 chunks = split(article, chunk_size=self.options.chunk_size, chunk_overlap=self.options.chunk_overlap)
             # Identity comes from the article alone (ids from names, never from what the index holds already), so
             # the same corpus gives the same entities in any ingest order; then the newsroom's corrections apply.
-            sts, speakers = self.speakers.canonicalize(statements, article_speakers(statements))
+            sts, speakers = self.speakers.canonicalize(statements, article_speakers(statements, article.text))
             prepared.append(_Prepared(article, digest, chunks, sts, speakers))
         return prepared
 

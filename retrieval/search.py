@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from retrieval.embedding import Embedder
 from retrieval.filters import Filters
 from retrieval.models import Passage
 
-__all__ = ["Filters", "Searcher"]  # Filters is read from here by the API and the chat
+__all__ = ["Filters", "Searcher", "topic_words", "word_share"]  # Filters is read from here by the API and the chat
+
+# Words that say nothing about what a claim or topic is about (the rest are matched against statements).
+STOPWORDS = frozenset(
+    """a an the and or but of to in on at for with by from as is was were be been that this it its their his her
+    they he she who what which claim said say says called call about over""".split()  # noqa: SIM905
+)
+TOPIC_POOL = 20  # statements read for a topic however few are wanted: the topic's own words re-rank them
 
 if TYPE_CHECKING:  # the CLI imports this module where no store is opened (a question sent to a server)
     from retrieval.store import Store
@@ -32,3 +41,24 @@ class Searcher:
         if top_k <= 0:
             raise ValueError(f"top_k must be positive, got {top_k}")
         return self.store.query_statements(self.embedder.embed_query(query), top_k, filters)
+
+    def on_topic(self, topic: str, top_k: int, filters: Filters | None = None) -> list[Passage]:
+        """Return statements ranked by relevance to a topic: dense similarity plus the share of its words they hold.
+
+        A short statement is near any short topic in meaning ("law enforcement officers" for "police officers"); the
+        topic's own words lift the statements that speak of it. Each passage keeps its dense score.
+        """
+        words = topic_words(topic)
+        found = self.statements(topic, max(top_k, TOPIC_POOL), filters)
+        return sorted(found, key=lambda p: p.score + word_share(words, p.text), reverse=True)
+
+
+def topic_words(text: str) -> list[str]:
+    """Return the words of a claim or topic that say what it is about."""
+    return [w for w in re.findall(r"[\w’'-]+", text.lower()) if w not in STOPWORDS and len(w) > 2]
+
+
+def word_share(words: Sequence[str], text: str) -> float:
+    """Return the share of `words` found in `text`."""
+    low = text.lower()
+    return sum(1 for w in words if w in low) / len(words) if words else 0.0

@@ -76,6 +76,42 @@ def test_group_question_rolls_up_speakers_of_that_party(client: FlaskClient) -> 
     assert len(lines) == len({line.split(":")[0] for line in lines})
 
 
+COUNCIL = Article(
+    id="council-vote",
+    title="Council delays the transit levy",
+    published="2026-03-04",
+    text=(
+        "Council delays the transit levy\n\n"
+        "Carla Reyes, a Democrat from the east side, has fought the levy since it was first proposed. "
+        "Dan Ortiz (R-Nev.) joined her this week.\n\n"
+        "“The transit levy taxes the people who ride the bus the most,” Reyes said.\n\n"
+        "“Nobody asked the riders what they wanted from the transit levy,” Ortiz said.\n\n"
+        "Reyes praised “law enforcement officers” on Monday.\n\n"
+        "Reyes said the city must spend more on training its police officers before the summer, when the parks and"
+        " beaches fill up."
+    ),
+)
+
+
+def test_group_question_shows_each_speakers_statement_on_the_topic(services: Services) -> None:
+    # the short "law enforcement officers" is nearest "police officers" in meaning; the line with the topic's own
+    # words is the one a journalist wants
+    assert not services.ingestor.ingest_articles([COUNCIL]).failed
+    client = create_app(services=services).test_client()
+    answer = ask(client, "what are Democrats saying about police officers?")
+    assert answer["citations"] and "training its police officers" in answer["citations"][0]["text"]
+
+
+def test_a_party_named_anywhere_in_the_article_puts_the_speaker_in_the_group(services: Services) -> None:
+    # neither speaker's own statement says their party: the article says it where it introduces them
+    assert not services.ingestor.ingest_articles([COUNCIL]).failed
+    client = create_app(services=services).test_client()
+    democrats = ask(client, "what are Democrats saying about the transit levy?")
+    assert "Carla Reyes" in democrats["answer"] and "Dan Ortiz" not in democrats["answer"]
+    republicans = ask(client, "what are Republicans saying about the transit levy?")
+    assert "Dan Ortiz" in republicans["answer"] and "Carla Reyes" not in republicans["answer"]
+
+
 def verdict_of(client: FlaskClient, question: str) -> dict[str, Any]:
     answer = ask(client, question)
     assert answer["intent"] == "verify", answer

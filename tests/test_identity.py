@@ -11,8 +11,10 @@ from bot import create_app
 from bot.services import Services, build_services
 from bot.settings import load_settings
 from retrieval.embedding import Embedder
+from retrieval.identity.groups import parties_in
 from retrieval.models import Article
 from retrieval.quotes import extract_statements
+from retrieval.quotes.speakers import party_bridges
 from tests.test_chat import ask
 
 # Short invented articles (no corpus text): each names its people the way news copy does.
@@ -153,3 +155,20 @@ def test_seed_kremlin_question_answers_from_putins_office(client: FlaskClient) -
     assert answer["speaker"] == "Putin's Office"
     assert "Putin's Office" in answer["answer"].split("\n")[0]  # says which entity it read "the Kremlin" as
     assert any("no victims" in c["text"] for c in answer["citations"])
+
+
+@pytest.mark.parametrize(
+    ("text", "party"),
+    [
+        ("Democratic presidential hopeful Rosa Vance spoke first.", ["Democratic Party"]),
+        ("Republican Sen. Rosa Vance spoke first.", ["Republican Party"]),
+        ("Rosa Vance (R-Utah) spoke first.", ["Republican Party"]),
+        ("Rep. Rosa Vance, D-Md., spoke first.", ["Democratic Party"]),
+        ("Rosa Vance, a Republican from Utah, spoke first.", ["Republican Party"]),
+        ("Republican attacks on Rosa Vance grew.", []),  # the party is the attackers'
+        ("Rosa Vance, a former Democrat, spoke first.", []),
+        ("Rosa Vance (D-Md.) spoke. Republican nominee Vance? No: GOP rival Vance.", []),  # two each: a tie tells none
+    ],
+)
+def test_an_articles_words_around_a_name_tell_the_party(text: str, party: list[str]) -> None:
+    assert parties_in(text, ["Rosa Vance", "Vance"], party_bridges()) == party

@@ -55,3 +55,50 @@ def belongs(asked: str, speaker: Speaker | None, mention: str = "") -> bool:
         if any(w == x or (x.endswith("*") and w.startswith(x[:-1])) for w in found for x in words):
             return True
     return False
+
+
+PARTY_NAMES = {"democrats": "Democratic Party", "republicans": "Republican Party"}
+_PARTY_WORDS = {"democratic": "democrats", "democrat": "democrats", "republican": "republicans", "gop": "republicans"}
+# words between a party adjective and a name that keep it the person's party ("Republican Sen. Lindsey Graham",
+# "Democratic presidential candidate Bernie Sanders"); any other word ("Republican attacks on X") breaks the link
+_BRIDGE = frozenset(
+    ("presidential", "vice-presidential", "vice", "party", "rival", "hopeful", "primary", "front-runner",
+     "frontrunner", "challenger", "incumbent", "state", "u.s", "house", "senate", "majority", "minority", "national",
+     "committee")
+)  # fmt: skip
+_AFTER_TAG = re.compile(r"\s*\(\s*(?P<p>[DR])(?:-[^)]*)?\)|,\s+(?P<q>[DR])-[A-Z][A-Za-z.]*")
+# "X, a Republican from Ohio", "X, the Democratic nominee"; never "X, a former Democrat"
+_AFTER_NOUN = re.compile(
+    r",\s+(?:a|the|an)\s+(?:(?!former\b|ex-)[\w.’'-]+\s+){0,2}?(?P<w>Democrat|Republican|Democratic|GOP)\b"
+)
+
+
+def parties_in(text: str, names: list[str], bridges: frozenset[str] = frozenset()) -> list[str]:
+    """Return the party an article gives a person named by any of `names` ("Sen. X (D-Ohio)", "Republican Sen. X",
+    "X, a Democrat"): ["Democratic Party"], ["Republican Party"], or [] when it tells none or both equally.
+
+    `bridges` are more words allowed between a party adjective and the name (titles and role nouns).
+    """
+    votes: dict[str, int] = {}
+    allowed = (_BRIDGE | bridges) - _PARTY_WORDS.keys()  # the lexicon calls "Democrat" a role too
+    for name in {n for n in names if n and n[:1].isupper()}:
+        for m in re.finditer(rf"(?<![\w’'-]){re.escape(name)}(?![\w’'-])", text):
+            after = _AFTER_TAG.match(text, m.end()) or _AFTER_NOUN.match(text, m.end())
+            found = None
+            if after is not None:
+                tag = after.groupdict().get("p") or after.groupdict().get("q")
+                word = after.groupdict().get("w")
+                found = _PARTIES.get(tag or "") or _PARTY_WORDS.get((word or "").lower())
+            if found is None:
+                words = text[max(0, m.start() - 80) : m.start()].split()
+                k = len(words)
+                while k > 0 and words[k - 1].lower().strip(",.") in allowed:
+                    k -= 1
+                if k > 0 and len(words) - k <= 4:
+                    found = _PARTY_WORDS.get(words[k - 1].lower())
+            if found:
+                votes[found] = votes.get(found, 0) + 1
+    if not votes:
+        return []
+    best = max(votes, key=lambda p: votes[p])
+    return [PARTY_NAMES[best]] if list(votes.values()).count(votes[best]) == 1 else []

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from retrieval.identity import entity_id, noun_kind
+from retrieval.identity.groups import parties_in
 from retrieval.identity.keys import PARTICLES
+from retrieval.identity.lexicon import lexicon
 from retrieval.identity.roles import affiliations
 from retrieval.models import Speaker, SpeakerKind, Statement
 from retrieval.quotes import gender
@@ -23,7 +25,7 @@ from retrieval.quotes.names import (
     surname,
 )
 from retrieval.quotes.spans import Attribution
-from retrieval.wordlists import female_honorifics, gendered_honorifics, honorifics
+from retrieval.wordlists import female_honorifics, gendered_honorifics, honorifics, titles
 
 
 @dataclass(frozen=True)
@@ -296,8 +298,12 @@ def _named_org(text: str, noun: str, at: int) -> str | None:
     return last
 
 
-def article_speakers(statements: list[Statement]) -> list[Speaker]:
-    """Return the speakers of one article's statements with their aliases, roles and kind."""
+def article_speakers(statements: list[Statement], text: str = "") -> list[Speaker]:
+    """Return the speakers of one article's statements with their aliases, roles, kind and affiliations.
+
+    With the article's `text`, a person's party is read from any mention of their name ("Sen. X (D-Ohio)",
+    "Republican Sen. X", "X, a Democrat"), so a group question finds them where their own statements do not say it.
+    """
     order: list[str] = []
     names: dict[str, str] = {}
     kinds: dict[str, SpeakerKind] = {}
@@ -328,6 +334,10 @@ def article_speakers(statements: list[Statement]) -> list[Speaker]:
             honorific = parts.role.lower().rstrip(".") in honorifics()
             if parts.role and not honorific and parts.role not in roles[sid]:
                 roles[sid].append(parts.role)
+    parties = {
+        sid: parties_in(text, _name_forms(names[sid]), party_bridges()) if text and kinds[sid] == "person" else []
+        for sid in order
+    }
     return [
         Speaker(
             id=sid,
@@ -336,10 +346,22 @@ def article_speakers(statements: list[Statement]) -> list[Speaker]:
             roles=tuple(roles[sid]),
             kind=kinds[sid],
             statement_count=counts[sid],
-            affiliations=tuple(dict.fromkeys(a for r in roles[sid] for a in affiliations(r))),
+            affiliations=tuple(dict.fromkeys([a for r in roles[sid] for a in affiliations(r)] + parties[sid])),
         )
         for sid in order
     ]
+
+
+def _name_forms(name: str) -> list[str]:
+    """Return the forms a person is named by in running text: the full name and, for two words or more, the surname."""
+    words = name.split()
+    return [name, words[-1]] if len(words) >= 2 else [name]
+
+
+@lru_cache(maxsize=1)
+def party_bridges() -> frozenset[str]:
+    """Return the title and role words that may stand between a party adjective and a name ("Republican Sen. X")."""
+    return frozenset(w.strip(".") for w in titles()) | frozenset(w for w, k in lexicon().items() if k == "role")
 
 
 def _drop_honorific(name: str) -> str:
