@@ -27,8 +27,8 @@ Kinds (about --per-kind cases each; the paraphrase kinds take the golden split o
 Only attributions whose gold speaker mention names a person are used (the name is completed from the article text
 as in bench_who_said.py); a pronoun attribution counts as the nearest preceding named speaker's, only to widen the
 set of acceptable first citations of "what did X say?". Expected citations are six-word runs from the middle of
-the gold content (one sentence, one fragment), so a citation cut a little differently still contains them; for
-"named" and "topic" each fragment of four or more words gives one, since any of a statement's quotations cites it.
+the gold content (one sentence, one fragment), so a citation cut a little differently still contains them; each
+fragment of four or more words gives one, since any of a statement's quotations cites it (named, topic, paraphrase).
 
     python benchmarks/make_answer_golden.py                     # -> benchmarks/results/answer_golden_dev.yaml
     python benchmarks/make_answer_golden.py --per-kind 12 --seed 14 --out /tmp/golden.yaml
@@ -337,20 +337,24 @@ def build(records: list[dict[str, Any]], para: dict[str, Any], per_kind: int, se
     for j, p in enumerate(x for x in para["paraphrases"] if x["split"] == "golden"):
         q = quotes[(p["doc_id"], p["quote_index"])]
         spans = q.get("quote_spans") or [[q["quote_start"], q["quote_end"]]]
-        first = snippet(texts[p["doc_id"]], tuple(max(spans, key=lambda sp: sp[1] - sp[0])))  # type: ignore[arg-type]
+        text = texts[p["doc_id"]]
+        longest = tuple(max(spans, key=lambda sp: sp[1] - sp[0]))
+        # any fragment of the paraphrased statement cites it (a short one would match anything)
+        firsts = sorted(
+            {snippet(text, longest)}  # type: ignore[arg-type]
+            | {snippet(text, (a, b)) for a, b in spans if len(_words(text, a, b)) >= FRAGMENT_WORDS}
+        )
         claim = p["claim"].rstrip(".?!")
         used.add((p["doc_id"], p["quote_index"]))
         if j % 2 == 0:
-            add(
-                "paraphrase_who", p["speaker"], question=f"who said {claim}?", speaker=p["speaker"], first_cites=[first]
-            )
+            add("paraphrase_who", p["speaker"], question=f"who said {claim}?", speaker=p["speaker"], first_cites=firsts)
         else:
             add(
                 "verify_paraphrase",
                 p["speaker"],
                 question=f"did {p['speaker']} say {claim}?",
                 verdict={"label": "paraphrase", "speaker": p["speaker"]},
-                first_cites=[first],
+                first_cites=firsts,
             )
     for p in (x for x in para["negatives"] if x["split"] == "golden"):
         claim = p["claim"].rstrip(".?!")
