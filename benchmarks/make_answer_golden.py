@@ -44,6 +44,7 @@ import json
 import random
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -181,13 +182,20 @@ def stmt_snippet(s: Stmt, texts: dict[str, str]) -> str:
 
 
 def stmt_snippets(s: Stmt, texts: dict[str, str]) -> set[str]:
-    """Return the snippet of a statement's longest fragment and of every other fragment of FRAGMENT_WORDS or more.
+    """Return the expected-citation snippets of a statement (`span_snippets`)."""
+    return span_snippets(texts[s.doc], s.spans)
+
+
+def span_snippets(text: str, spans: Sequence[Sequence[int]]) -> set[str]:
+    """Return the snippet of the longest fragment and of every other fragment of FRAGMENT_WORDS or more.
 
     A citation of any fragment cites the statement: '“This museum tells …,” Mr. Bush declared. “Even today …”' may be
     cited by either quotation. A shorter fragment ("as") would match any citation, so it is left out.
     """
-    text = texts[s.doc]
-    return {stmt_snippet(s, texts)} | {snippet(text, sp) for sp in s.spans if len(_words(text, *sp)) >= FRAGMENT_WORDS}
+    longest = max(spans, key=lambda sp: sp[1] - sp[0])
+    return {snippet(text, (longest[0], longest[1]))} | {
+        snippet(text, (a, b)) for a, b in spans if len(_words(text, a, b)) >= FRAGMENT_WORDS
+    }
 
 
 def topic_nouns(texts: list[str]) -> list[list[str]]:
@@ -337,13 +345,7 @@ def build(records: list[dict[str, Any]], para: dict[str, Any], per_kind: int, se
     for j, p in enumerate(x for x in para["paraphrases"] if x["split"] == "golden"):
         q = quotes[(p["doc_id"], p["quote_index"])]
         spans = q.get("quote_spans") or [[q["quote_start"], q["quote_end"]]]
-        text = texts[p["doc_id"]]
-        longest = tuple(max(spans, key=lambda sp: sp[1] - sp[0]))
-        # any fragment of the paraphrased statement cites it (a short one would match anything)
-        firsts = sorted(
-            {snippet(text, longest)}  # type: ignore[arg-type]
-            | {snippet(text, (a, b)) for a, b in spans if len(_words(text, a, b)) >= FRAGMENT_WORDS}
-        )
+        firsts = sorted(span_snippets(texts[p["doc_id"]], spans))
         claim = p["claim"].rstrip(".?!")
         used.add((p["doc_id"], p["quote_index"]))
         if j % 2 == 0:

@@ -106,7 +106,7 @@ class Speaker:
     roles: tuple[str, ...] = ()
     kind: SpeakerKind = "person"
     statement_count: int = 0
-    affiliations: tuple[str, ...] = ()  # organisations the speaker speaks or works for ("White House")
+    affiliations: tuple[str, ...] = ()  # organisations the speaker speaks or works for ("White House"), or their party
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""

@@ -43,7 +43,8 @@ class Searcher:
         return self.store.query_statements(self.embedder.embed_query(query), top_k, filters)
 
     def on_topic(self, topic: str, top_k: int, filters: Filters | None = None) -> list[Passage]:
-        """Return statements ranked by relevance to a topic: dense similarity plus the share of its words they hold.
+        """Return the max(top_k, TOPIC_POOL) statements nearest a topic, re-ranked by relevance: dense similarity
+        plus the share of the topic's words they hold (the caller cuts the list).
 
         A short statement is near any short topic in meaning ("law enforcement officers" for "police officers"); the
         topic's own words lift the statements that speak of it. Each passage keeps its dense score.

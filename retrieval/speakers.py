@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from retrieval.errors import StoreUnavailableError
 from retrieval.identity.corrections import apply as apply_corrections
+from retrieval.identity.groups import PARTY_NAMES
 from retrieval.identity.keys import DETERMINERS, fold
 from retrieval.identity.lexicon import metonyms
 from retrieval.models import Speaker, Statement, slugify
@@ -229,7 +230,9 @@ class SpeakerIndex:
                 if got:
                     roles.setdefault(got[-1], []).append((sp, got, scoped))
             if sp.kind == "person":
-                for aff in dict.fromkeys(role_key(a) for a in sp.affiliations):
+                # a party member does not speak for the party: "what did the Republican Party say?" is not every
+                # Republican's words
+                for aff in dict.fromkeys(role_key(a) for a in sp.affiliations if a not in PARTY_NAMES.values()):
                     members.setdefault(aff, []).append(sp)
             if scoped:
                 continue  # an article's own common-noun entity ("officials" there): found by role, not by name

@@ -16,6 +16,7 @@ from pathlib import Path
 from retrieval.quotes import gender
 from retrieval.quotes.names import PRONOUNS
 from retrieval.quotes.speakers import NameIndex
+from retrieval.wordlists import titles
 
 MIN_SHARE = 0.8  # of a first name's votes that must agree ("Terry", "Lee" are both)
 CHAIN_CHARS = 400  # a pronoun attribution this close after a named one continues it
@@ -52,7 +53,7 @@ def build(train: list[dict]) -> list[tuple[str, int, int]]:
     for article in train:
         for name, sex in article_votes(article).items():
             first = name.split()[0]
-            if gender.FIRST_NAME.fullmatch(first):
+            if gender.FIRST_NAME.fullmatch(first) and first.lower() not in titles():  # "Assemblywoman Ann Lee"
                 votes[first][sex] += 1
     rows = []
     for first, c in votes.items():

@@ -167,8 +167,31 @@ def test_seed_kremlin_question_answers_from_putins_office(client: FlaskClient) -
         ("Rosa Vance, a Republican from Utah, spoke first.", ["Republican Party"]),
         ("Republican attacks on Rosa Vance grew.", []),  # the party is the attackers'
         ("Rosa Vance, a former Democrat, spoke first.", []),
-        ("Rosa Vance (D-Md.) spoke. Republican nominee Vance? No: GOP rival Vance.", []),  # two each: a tie tells none
+        ("Rosa Vance (D-Md.) spoke first. Republican nominee Vance replied.", []),  # one each: a tie tells none
+        ("He is a Republican critic of Rosa Vance.", []),  # a critic's party, not hers
+        ("Rosa Vance, a longtime Republican target, spoke first.", []),
+        ("Rosa Vance, the Democratic nominee, spoke first.", ["Democratic Party"]),
     ],
 )
 def test_an_articles_words_around_a_name_tell_the_party(text: str, party: list[str]) -> None:
     assert parties_in(text, ["Rosa Vance", "Vance"], party_bridges()) == party
+
+
+def test_a_party_is_no_organisation_its_members_speak_for(services: Services) -> None:
+    from tests.test_answers import COUNCIL
+
+    assert not services.ingestor.ingest_articles([COUNCIL]).failed
+    ortiz = services.speakers.lookup("Dan Ortiz").one
+    assert ortiz is not None and "Republican Party" in ortiz.affiliations
+    party = services.speakers.lookup("Republican Party")
+    assert all(sp.id != ortiz.id for sp in party.spokespeople)
+
+
+def test_a_surname_shared_or_a_suffix_is_no_name_form() -> None:
+    from collections import Counter
+
+    from retrieval.quotes.speakers import _name_forms
+
+    assert _name_forms("Rosa Vance", Counter({"Vance": 1})) == ["Rosa Vance", "Vance"]
+    assert _name_forms("Rosa Vance", Counter({"Vance": 2})) == ["Rosa Vance"]  # another Vance in the article
+    assert _name_forms("Hal Brant Jr.", Counter({"Jr.": 1})) == ["Hal Brant Jr."]

@@ -70,25 +70,28 @@ _AFTER_TAG = re.compile(r"\s*\(\s*(?P<p>[DR])(?:-[^)]*)?\)|,\s+(?P<q>[DR])-[A-Z]
 # "X, a Republican from Ohio", "X, the Democratic nominee"; never "X, a former Democrat"
 _AFTER_NOUN = re.compile(
     r",\s+(?:a|the|an)\s+(?:(?!former\b|ex-)[\w.’'-]+\s+){0,2}?(?P<w>Democrat|Republican|Democratic|GOP)\b"
+    r"(?P<rest>\s*[\w.’'-]*)"
 )
+_ENDS_APPOSITION = frozenset(("", ",", ".", ";", ":", ")", "from", "of", "in", "who", "and", "representing"))
+_WORD_BREAKS = frozenset(("of", "to", "for", "with", "on", "against", "about"))  # "a Republican critic of X"
 
 
 def parties_in(text: str, names: list[str], bridges: frozenset[str] = frozenset()) -> list[str]:
     """Return the party an article gives a person named by any of `names` ("Sen. X (D-Ohio)", "Republican Sen. X",
     "X, a Democrat"): ["Democratic Party"], ["Republican Party"], or [] when it tells none or both equally.
 
-    `bridges` are more words allowed between a party adjective and the name (titles and role nouns).
+    `bridges` are more words allowed between a party adjective and the name (titles). Each place in the text votes
+    once, whichever of the names it matched.
     """
     votes: dict[str, int] = {}
-    allowed = (_BRIDGE | bridges) - _PARTY_WORDS.keys()  # the lexicon calls "Democrat" a role too
-    for name in {n for n in names if n and n[:1].isupper()}:
+    allowed = (_BRIDGE | bridges) - _PARTY_WORDS.keys() - _WORD_BREAKS  # the lexicon calls "Democrat" a role too
+    seen: set[int] = set()
+    for name in sorted({n for n in names if n and n[:1].isupper()}, key=len, reverse=True):
         for m in re.finditer(rf"(?<![\w’'-]){re.escape(name)}(?![\w’'-])", text):
-            after = _AFTER_TAG.match(text, m.end()) or _AFTER_NOUN.match(text, m.end())
-            found = None
-            if after is not None:
-                tag = after.groupdict().get("p") or after.groupdict().get("q")
-                word = after.groupdict().get("w")
-                found = _PARTIES.get(tag or "") or _PARTY_WORDS.get((word or "").lower())
+            if m.end() in seen:  # the surname inside a full name already counted
+                continue
+            seen.add(m.end())
+            found = _party_after(text, m.end(), allowed)
             if found is None:
                 words = text[max(0, m.start() - 80) : m.start()].split()
                 k = len(words)
@@ -102,3 +105,18 @@ def parties_in(text: str, names: list[str], bridges: frozenset[str] = frozenset(
         return []
     best = max(votes, key=lambda p: votes[p])
     return [PARTY_NAMES[best]] if list(votes.values()).count(votes[best]) == 1 else []
+
+
+def _party_after(text: str, end: int, allowed: frozenset[str]) -> str | None:
+    """Return the party a tag or an apposition right after a name gives ("(R-Utah)", ", a Democrat from Ohio,")."""
+    tag = _AFTER_TAG.match(text, end)
+    if tag is not None:
+        return _PARTIES[tag["p"] or tag["q"]]
+    noun = _AFTER_NOUN.match(text, end)
+    if noun is None:
+        return None
+    # the party word ends the apposition or heads a title ("the Democratic nominee"); "a Republican target" is not
+    rest = noun["rest"].strip().lower().strip(".,")
+    if rest not in _ENDS_APPOSITION and rest not in allowed and noun["rest"].strip()[:1] not in {",", ".", ";", ")"}:
+        return None
+    return _PARTY_WORDS.get(noun["w"].lower())

@@ -1,10 +1,10 @@
 """A person's sex as an article shows it, so that "he" and "she" find their person: honorifics, then first names.
 
-Evidence, strongest first:
+This module holds the evidence `speakers.NameIndex.gender` weighs, strongest first:
 - the article's own honorifics: "Mrs. McCaskill" makes the one Claire McCaskill it names a woman;
 - the first-name prior: first names with the pronoun their bearers took in PolNeAR train (a named speaker followed by a
   "he"/"she" attribution) or their honorifics, built by `scripts/train_attribution.py --stage names`;
-- the pronoun that follows the name's mentions in the article (weakest: the next "he" is often someone else's).
+- (in `NameIndex.gender`) the pronoun that opens the sentences after the name's mentions, a hint only.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ FIRST_NAMES_FILE = "first_names.tsv"
 SEXED_HONORIFICS = {"mr": 1, "mrs": -1, "ms": -1, "miss": -1}
 SEXED_PRONOUNS = {"he": 1, "she": -1}
 _HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([A-Z][\w'’\-]+)")
+MIN_SUPPORT = 2  # articles behind a first-name prior for it to count as sure at all
 SURE_SUPPORT = 5  # articles behind a first-name prior that the article's own pronouns cannot overturn
 FIRST_NAME = re.compile(r"[A-Z][a-z]+")  # "Hillary", not "J." or "McCain"
 
@@ -49,7 +50,7 @@ def honorific_sexes(text: str, names: Iterable[str]) -> dict[str, int]:
             by_surname[words[-1]].append(name)
     votes: dict[str, Counter[int]] = defaultdict(Counter)
     for m in _HONORIFIC.finditer(text):
-        owners = by_surname.get(m.group(2), [])
+        owners = by_surname.get(re.sub(r"['’]s$", "", m.group(2)), [])  # "Mrs. Clinton’s"
         if len(owners) == 1:
             votes[owners[0]][SEXED_HONORIFICS[m.group(1).lower()]] += 1
     return {name: (1 if c[1] > c[-1] else -1) for name, c in votes.items() if c[1] != c[-1]}

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from retrieval.identity import entity_id, noun_kind
 from retrieval.identity.groups import parties_in
 from retrieval.identity.keys import PARTICLES
-from retrieval.identity.lexicon import lexicon
 from retrieval.identity.roles import affiliations
 from retrieval.models import Speaker, SpeakerKind, Statement
 from retrieval.quotes import gender
@@ -53,6 +52,7 @@ class NameIndex:
         for i, n in enumerate(names):
             self.first_seen.setdefault(n, i)
         self.honorific_sex = gender.honorific_sexes(text, self.counts)
+        self._sex: dict[str, int] = {}
 
     def add(self, name: str) -> None:
         """Record a name found as a speaker."""
@@ -111,6 +111,12 @@ class NameIndex:
         yields to the article's pronouns: "Terry"). A hint: the pronoun opening the sentences after the name's
         mentions (summed; the next "he" may be someone else's).
         """
+        if name not in self._sex:
+            self._sex[name] = self._gender(name)
+        return self._sex[name]
+
+    def _gender(self, name: str) -> int:
+        """Return `gender(name)`, computed."""
         if name in self.honorific_sex:
             return 2 * self.honorific_sex[name]
         sex, support = gender.prior(name)
@@ -124,16 +130,21 @@ class NameIndex:
             if found:
                 score += 1 if found.group(1).lower() == "he" else -1
         if sex and score * sex >= 0:
-            return 2 * sex
+            # a prior from one article is a hint ("Patricia" was a man's there); from more, sure unless the article's
+            # own pronouns say otherwise ("Terry")
+            return 2 * sex if support >= gender.MIN_SUPPORT else sex
         return max(-1, min(1, score))
 
     def agrees(self, name: str | None, pronoun: str) -> bool:
         """Return whether "he" / "she" may stand for a name: its sex is not surely the other (any other pronoun may)."""
         return name is None or gender.SEXED_PRONOUNS.get(pronoun, 0) * self.gender(name) > -2
 
-    def surely_agrees(self, name: str, pronoun: str) -> bool:
-        """Return whether a name is surely of the sex "he" / "she" wants."""
-        return gender.SEXED_PRONOUNS.get(pronoun, 0) * self.gender(name) >= 2
+    def told_agrees(self, name: str, pronoun: str) -> bool:
+        """Return whether the article's honorifics or the first-name prior (even a weak one) tell that a name is of
+        the sex "he" / "she" wants, and the article's pronouns do not say otherwise."""
+        want = gender.SEXED_PRONOUNS.get(pronoun, 0)
+        told = self.honorific_sex.get(name) or gender.prior(name)[0]
+        return want * told > 0 and want * self.gender(name) > 0
 
 
 _DATELINE = re.compile(r"(?:,\s*[A-Z][\w.]*\.?(?:\s[A-Z][\w.]*\.?)?)?\s*[—–-]{1,2}\s*((?:[A-Z][\w'’\-]+\.?\s?){1,4})")
@@ -186,9 +197,11 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
         prev = next((r for r in reversed(done) if r.name and r.kind in wanted), None)
         if low in PERSON_PRONOUNS and (prev is None or not index.agrees(prev.name, low)):
             # "she" after a man's quote is the last woman named or speaking before it, not him
-            named = _last_person(text, a.mention[0], index, low, done)
-            if named is not None or prev is None:
-                return Resolved(named, "person" if named else None, a.mention)
+            person = _last_person(text, a, index, low, done)
+            if person is not None:
+                return replace(person, mention=a.mention)
+            # nobody it can mean: no speaker rather than one the pronoun surely is not
+            return Resolved(None, None, a.mention)
         if prev is None:
             return Resolved(None, None, a.mention)
         return Resolved(prev.name, prev.kind, a.mention, prev.scoped)
@@ -250,20 +263,37 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
     return Resolved(parts.name, "group", None, True)
 
 
-def _last_person(text: str, before: int, index: NameIndex, pronoun: str, done: list[Resolved]) -> str | None:
-    """Return the last person named (outside quotations) or speaking by name before an offset whom a pronoun may
-    stand for; one whose sex surely agrees wins over a later one whose sex nothing tells."""
+def _last_person(text: str, a: Attribution, index: NameIndex, pronoun: str, done: list[Resolved]) -> Resolved | None:
+    """Return the last person named or speaking by name before a pronoun's mention whom it may stand for.
+
+    Names inside quotation marks or inside the pronoun's own statement are nobody it can mean. One whose sex the
+    honorifics or the first-name prior tell to agree wins over a later one whose sex only pronouns hint, or nothing.
+    A speaker found among `done` keeps its kind and scope.
+    """
+    assert a.mention is not None
+    before = a.mention[0]
     start = max(0, before - 1500)
     window = _QUOTATION.sub(lambda m: " " * len(m.group()), text[start:before])
-    found = [(start + at, index.expand(index.clean(name))) for at, name in person_names(window)]
+    for lo, hi in (*a.fragments, *a.quoted):  # the pronoun's own words
+        lo, hi = max(lo, start), min(hi, before)
+        if lo < hi:
+            window = window[: lo - start] + " " * (hi - lo) + window[hi - start :]
+    found: list[tuple[int, Resolved]] = [
+        (start + at, Resolved(index.expand(index.clean(name)), "person", None)) for at, name in person_names(window)
+    ]
     found += [
-        (r.mention[0], r.name)
+        (r.mention[0], r)
         for r in done
         if r.kind == "person" and r.name and r.mention and start <= r.mention[0] < before
+        and not window[r.mention[0] - start].isspace()  # not inside a quotation or the pronoun's own words
         and text[r.mention[0] : r.mention[1]].strip().lower() not in PRONOUNS  # a named speaker, not a resolved "he"
     ]  # fmt: skip
-    names = [n for _, n in sorted(found) if len(n.split()) >= 2 or n in {r.name for r in done}]
-    pool = [n for n in names if index.surely_agrees(n, pronoun)] or [n for n in names if index.agrees(n, pronoun)]
+    spoke = {r.name for r in done}
+    people = [
+        r for _, r in sorted(found, key=lambda x: x[0]) if r.name and (len(r.name.split()) >= 2 or r.name in spoke)
+    ]
+    pool = [r for r in people if index.told_agrees(r.name or "", pronoun)]
+    pool = pool or [r for r in people if index.agrees(r.name, pronoun)]
     return pool[-1] if pool else None
 
 
@@ -334,8 +364,11 @@ def article_speakers(statements: list[Statement], text: str = "") -> list[Speake
             honorific = parts.role.lower().rstrip(".") in honorifics()
             if parts.role and not honorific and parts.role not in roles[sid]:
                 roles[sid].append(parts.role)
+    surnames = Counter(n.split()[-1] for n in set(full_names(text))) if text else Counter()
     parties = {
-        sid: parties_in(text, _name_forms(names[sid]), party_bridges()) if text and kinds[sid] == "person" else []
+        sid: parties_in(text, _name_forms(names[sid], surnames), party_bridges())
+        if text and kinds[sid] == "person"
+        else []
         for sid in order
     }
     return [
@@ -352,16 +385,24 @@ def article_speakers(statements: list[Statement], text: str = "") -> list[Speake
     ]
 
 
-def _name_forms(name: str) -> list[str]:
-    """Return the forms a person is named by in running text: the full name and, for two words or more, the surname."""
+def _name_forms(name: str, surnames: Counter[str]) -> list[str]:
+    """Return the forms a person is named by in running text: the full name, and the surname when no other full name
+    in the article shares it (Melania and Donald Trump do) and it is no suffix ("Jr.")."""
     words = name.split()
-    return [name, words[-1]] if len(words) >= 2 else [name]
+    last = words[-1] if len(words) >= 2 else ""
+    if not last or last.rstrip(".").lower() in _SUFFIXES or surnames[last] > 1:
+        return [name]
+    return [name, last]
+
+
+_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 
 
 @lru_cache(maxsize=1)
 def party_bridges() -> frozenset[str]:
-    """Return the title and role words that may stand between a party adjective and a name ("Republican Sen. X")."""
-    return frozenset(w.strip(".") for w in titles()) | frozenset(w for w, k in lexicon().items() if k == "role")
+    """Return the title words that may stand between a party adjective and a name ("Republican Sen. X"); a role noun
+    such as "critic" or "ally" may not ("a Republican critic of X")."""
+    return frozenset(w.strip(".") for w in titles())
 
 
 def _drop_honorific(name: str) -> str:
