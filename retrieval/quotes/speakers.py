@@ -14,6 +14,7 @@ from retrieval.identity.roles import affiliations
 from retrieval.models import Speaker, SpeakerKind, Statement
 from retrieval.quotes import gender
 from retrieval.quotes.marks import headline_end
+from retrieval.quotes.mentions import TIME_WORDS
 from retrieval.quotes.names import (
     GROUP_PRONOUNS,
     PERSON_PRONOUNS,
@@ -267,7 +268,8 @@ def _last_person(text: str, a: Attribution, index: NameIndex, pronoun: str, done
     """Return the last person named or speaking by name before a pronoun's mention whom it may stand for.
 
     Names inside quotation marks or inside the pronoun's own statement are nobody it can mean. One whose sex the
-    honorifics or the first-name prior tell to agree wins over a later one whose sex only pronouns hint, or nothing.
+    honorifics or the first-name prior tell to agree wins over a later one whose sex nothing tells; one hinted to be
+    of the other sex is never taken.
     A speaker found among `done` keeps its kind and scope.
     """
     assert a.mention is not None
@@ -290,10 +292,15 @@ def _last_person(text: str, a: Attribution, index: NameIndex, pronoun: str, done
     ]  # fmt: skip
     spoke = {r.name for r in done}
     people = [
-        r for _, r in sorted(found, key=lambda x: x[0]) if r.name and (len(r.name.split()) >= 2 or r.name in spoke)
+        r
+        for _, r in sorted(found, key=lambda x: x[0])
+        if r.name
+        and (len(r.name.split()) >= 2 or r.name in spoke)
+        and not TIME_WORDS.intersection(r.name.lower().split())  # "Last Monday" is no one
     ]
     pool = [r for r in people if index.told_agrees(r.name or "", pronoun)]
-    pool = pool or [r for r in people if index.agrees(r.name, pronoun)]
+    # then one whose sex nothing tells; a name the article's pronouns hint is of the other sex is nobody's answer
+    pool = pool or [r for r in people if gender.SEXED_PRONOUNS.get(pronoun, 0) * index.gender(r.name or "") >= 0]
     return pool[-1] if pool else None
 
 
