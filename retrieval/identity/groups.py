@@ -45,6 +45,11 @@ def belongs(asked: str, speaker: Speaker | None, mention: str = "") -> bool:
     words = groups()[key]
     if not words:
         return True
+    known = [a for a in (speaker.affiliations if speaker else ()) if a in PARTY_NAMES.values()]
+    if key in PARTY_NAMES and known:
+        # the party the articles name beside the person settles it: "… weren't interested in Republican votes,"
+        # Reid said' puts no Democrat among the Republicans
+        return PARTY_NAMES[key] in known
     texts = [mention, *(speaker.aliases if speaker else ()), *(speaker.roles if speaker else ())]
     texts += list(speaker.affiliations if speaker else ())
     for text in texts:
