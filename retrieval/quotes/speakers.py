@@ -54,6 +54,7 @@ class NameIndex:
             self.first_seen.setdefault(n, i)
         self.honorific_sex = gender.honorific_sexes(text, self.counts)
         self._sex: dict[str, int] = {}
+        self._owners: dict[str, list[str]] | None = None
 
     def add(self, name: str) -> None:
         """Record a name found as a speaker."""
@@ -84,6 +85,16 @@ class NameIndex:
         if not best:
             return f"{honorific.capitalize()}. {name}" if honorific in female_honorifics() else name
         return max(best, key=lambda n: (self.counts[n], -self.first_seen.get(n, 0)))
+
+    def owners(self, surname_word: str) -> list[str]:
+        """Return the full names of the article whose last word is `surname_word` ("Sanders" -> ["Bernie Sanders"])."""
+        if self._owners is None:
+            self._owners = {}
+            for n in self.counts:
+                words = n.split()
+                if len(words) >= 2 and words[0].lower() not in PARTICLES:
+                    self._owners.setdefault(words[-1], []).append(n)
+        return self._owners.get(surname_word, [])
 
     def tail(self, name: str) -> str:
         """Return the full name inside a longer run ("N.C. Donald Trump", "Struggling Donald Trump")."""
@@ -283,6 +294,14 @@ def _last_person(text: str, a: Attribution, index: NameIndex, pronoun: str, done
     found: list[tuple[int, Resolved]] = [
         (start + at, Resolved(index.expand(index.clean(name)), "person", None)) for at, name in person_names(window)
     ]
+    # a surname alone ("Sanders unloaded on the Post") names the one full name of the article's body that ends in it
+    found += [
+        (start + m.start(), Resolved(owners[0], "person", None))
+        for m in _CAPITALISED.finditer(window)
+        if start + m.start() >= index.headline_end
+        and m.group().lower() not in index.lower_words
+        and len(owners := index.owners(m.group())) == 1
+    ]
     found += [
         (r.mention[0], r)
         for r in done
@@ -306,6 +325,7 @@ def _last_person(text: str, a: Attribution, index: NameIndex, pronoun: str, done
 
 # "he"/"she" opening a sentence or a speech tag ('…,” she said'), not inside a clause about someone ("because he")
 _SUBJECT_PRONOUN = re.compile(r"(?:[.!?]['\"”’]?\s+|[,!?]['\"”’]\s+)(he|she)\b", re.I)
+_CAPITALISED = re.compile(r"(?<![\w.’'-])[A-Z][a-z][\w’'-]*(?![\w’'-])")
 _QUOTATION = re.compile(r"“[^”]*”|\"[^\"\n]*\"")  # a name inside someone's words is not who speaks after them
 
 

@@ -203,3 +203,13 @@ def test_a_first_name_one_article_told_is_only_a_hint() -> None:
     assert once
     name = f"{once[0]} Quill"
     assert abs(NameIndex(f"{name} spoke.").gender(name)) == 1
+
+
+def test_a_surname_alone_names_its_one_full_name_for_a_pronoun() -> None:
+    text = (
+        "Union fights the plan\n\n"
+        "Paul Brennan, the union leader, met the mayor on Monday.\n\n"
+        '"We will win," said Elizabeth Whitcombe, who thanked Mark Olsen for his help.\n\n'
+        'On Thursday, Brennan criticised the plan. "It is a mess," he said.'
+    )
+    assert _speaker_of(text, "It is a mess") == "Paul Brennan"  # not Olsen, the last man named in full
