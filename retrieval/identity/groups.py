@@ -122,6 +122,6 @@ def _party_after(text: str, end: int, allowed: frozenset[str]) -> str | None:
         return None
     # the party word ends the apposition or heads a title ("the Democratic nominee"); "a Republican target" is not
     rest = noun["rest"].strip().lower().strip(".,")
-    if rest not in _ENDS_APPOSITION and rest not in allowed and noun["rest"].strip()[:1] not in {",", ".", ";", ")"}:
+    if rest not in _ENDS_APPOSITION and rest not in allowed:
         return None
     return _PARTY_WORDS.get(noun["w"].lower())

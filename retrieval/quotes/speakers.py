@@ -391,9 +391,9 @@ def article_speakers(statements: list[Statement], text: str = "") -> list[Speake
             honorific = parts.role.lower().rstrip(".") in honorifics()
             if parts.role and not honorific and parts.role not in roles[sid]:
                 roles[sid].append(parts.role)
-    surnames = Counter(n.split()[-1] for n in set(full_names(text))) if text else Counter()
+    index = NameIndex(text) if text else None
     parties = {
-        sid: parties_in(text, _name_forms(names[sid], surnames), party_bridges())
+        sid: parties_in(text, _name_forms(names[sid], index), party_bridges())
         if text and kinds[sid] == "person"
         else []
         for sid in order
@@ -412,12 +412,12 @@ def article_speakers(statements: list[Statement], text: str = "") -> list[Speake
     ]
 
 
-def _name_forms(name: str, surnames: Counter[str]) -> list[str]:
+def _name_forms(name: str, index: NameIndex | None) -> list[str]:
     """Return the forms a person is named by in running text: the full name, and the surname when no other full name
     in the article shares it (Melania and Donald Trump do) and it is no suffix ("Jr.")."""
     words = name.split()
     last = words[-1] if len(words) >= 2 else ""
-    if not last or last.rstrip(".").lower() in _SUFFIXES or surnames[last] > 1:
+    if not last or last.rstrip(".").lower() in _SUFFIXES or index is None or len(index.owners(last)) > 1:
         return [name]
     return [name, last]
 
