@@ -195,3 +195,14 @@ def test_a_surname_shared_or_a_suffix_is_no_name_form() -> None:
     assert _name_forms("Hal Brant Jr.", one) == ["Hal Brant Jr."]
     two = NameIndex("Budget vote\n\nRosa Vance spoke, and Tom Vance answered her.")  # another Vance in the article
     assert _name_forms("Rosa Vance", two) == ["Rosa Vance"]
+
+
+def test_a_known_party_settles_membership_over_words_beside_the_mention() -> None:
+    from retrieval.identity.groups import belongs
+    from retrieval.models import Speaker
+
+    near = "interested in Republican votes,” Reyes"  # the words an answer reads around "Reyes said"
+    reyes = Speaker("carla-reyes", "Carla Reyes", affiliations=("Democratic Party",))
+    assert not belongs("Republicans", reyes, near) and belongs("Democrats", reyes, near)
+    unknown = Speaker("carla-reyes", "Carla Reyes")
+    assert belongs("Republicans", unknown, near)  # without a known party the nearby words are all there is
