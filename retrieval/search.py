@@ -18,6 +18,9 @@ STOPWORDS = frozenset(
     they he she who what which claim said say says called call about over""".split()  # noqa: SIM905
 )
 TOPIC_POOL = 20  # statements read for a topic however few are wanted: the topic's own words re-rank them
+# A statement of fewer words than this is a fragment ("law enforcement officers"): near any short topic in meaning
+# whatever it says about it, so its dense similarity counts in proportion to its length when ranking by relevance.
+FULL_WORDS = 8
 
 if TYPE_CHECKING:  # the CLI imports this module where no store is opened (a question sent to a server)
     from retrieval.store import Store
@@ -51,12 +54,19 @@ class Searcher:
         """
         words = topic_words(topic)
         found = self.statements(topic, max(top_k, TOPIC_POOL), filters)
-        return sorted(found, key=lambda p: p.score + word_share(words, p.text), reverse=True)
+        return sorted(found, key=lambda p: relevance(words, p), reverse=True)
 
 
 def topic_words(text: str) -> list[str]:
     """Return the words of a claim or topic that say what it is about."""
     return [w for w in re.findall(r"[\w’'-]+", text.lower()) if w not in STOPWORDS and len(w) > 2]
+
+
+def relevance(words: Sequence[str], passage: Passage) -> float:
+    """Return how relevant a statement is to a topic's words: dense similarity (a fragment's scaled down by its
+    length) plus the share of the words it holds."""
+    fullness = min(1.0, len(passage.text.split()) / FULL_WORDS)
+    return passage.score * fullness + word_share(words, passage.text)
 
 
 def word_share(words: Sequence[str], text: str) -> float:

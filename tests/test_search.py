@@ -6,7 +6,8 @@ import pytest
 
 from bot.services import Services
 from retrieval.filters import Filters
-from retrieval.models import Article
+from retrieval.models import Article, Passage, Source
+from retrieval.search import relevance, topic_words
 
 ARTICLES = [
     ("s-rail", "2024-01-10", "Rail strike\nThe union said the rail strike would “go on until pay rises”."),
@@ -45,3 +46,12 @@ def test_a_search_needs_a_positive_top_k(searched: Services) -> None:
         searched.searcher.passages("strike", 0)
     with pytest.raises(ValueError, match="top_k must be positive"):
         searched.searcher.statements("strike", -1)
+
+
+def test_a_fragment_near_the_topic_in_meaning_ranks_below_a_statement_on_it() -> None:
+    # three words are near any short topic in meaning whatever they say about it; the line with the topic's words wins
+    source = Source(article_id="a", title="t", published="2024-01-01")
+    fragment = Passage(source, 0, 24, "law enforcement officers", score=0.9)
+    line = Passage(source, 30, 110, "the city must spend more on training its police officers before summer", 0.34)
+    words = topic_words("police officers")
+    assert relevance(words, line) > relevance(words, fragment)
