@@ -64,6 +64,14 @@ def belongs(asked: str, speaker: Speaker | None, mention: str = "") -> bool:
 
 PARTY_NAMES = {"democrats": "Democratic Party", "republicans": "Republican Party"}
 _PARTY_WORDS = {"democratic": "democrats", "democrat": "democrats", "republican": "republicans", "gop": "republicans"}
+
+
+def party_named(words: list[str]) -> str | None:
+    """Return the party a description's words name ("the Democratic nominee" -> "Democratic Party"), if exactly one."""
+    found = {_PARTY_WORDS[w] for w in (x.lower().strip(".,’'") for x in words) if w in _PARTY_WORDS}
+    return PARTY_NAMES[found.pop()] if len(found) == 1 else None
+
+
 # words between a party adjective and a name that keep it the person's party ("Republican Sen. Lindsey Graham",
 # "Democratic presidential candidate Bernie Sanders"); any other word ("Republican attacks on X") breaks the link
 _BRIDGE = frozenset(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from retrieval.identity import entity_id, noun_kind
-from retrieval.identity.groups import parties_in
+from retrieval.identity.groups import parties_in, party_named
 from retrieval.identity.keys import PARTICLES
 from retrieval.identity.roles import affiliations
 from retrieval.models import Speaker, SpeakerKind, Statement
@@ -226,9 +226,12 @@ SENTENCE_OPENERS = {"meanwhile", "however", "still", "also", "later", "earlier",
                     "while", "after", "before", "since", "though", "although", "because", "if", "unless", "until",
                     "whether", "like", "unlike", "with", "without", "for", "from", "in", "on", "at", "by", "said",
                     "says", "asked", "told", "adding", "according"}  # fmt: skip
+INDEFINITE = {"a", "an", "another", "one"}  # "a spokesman" is nobody the article named with that role
 PARTY_GROUPS = {"democrats", "republicans", "libertarians", "greens", "tories", "socialists"}
 _ABBREVIATED = {"senator": "Sen", "governor": "Gov", "representative": "Rep", "congressman": "Rep", "general": "Gen"}
 _NAME = r"((?:[A-Z][\w'’\-]+\.?\s+){0,2}[A-Z][\w'’\-]+)"
+# a role's holder: initials and particles too ("Joseph R. Biden", "Bill de Blasio")
+_HOLDER = rf"((?:(?:[A-Z][\w'’\-]*\.?|{'|'.join(sorted(PARTICLES))})\s+){{0,3}}[A-Z][\w'’\-]+)"
 
 
 def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
@@ -261,7 +264,8 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
     if kind is None or kind == "none":
         return Resolved(None, None, None)  # "Tuesday", "softer language", "someone": not a speaker
     if kind == "role" and not plural:
-        named = _holder(text, head.lower(), at, index)
+        definite = mention.split()[0].lower() not in INDEFINITE
+        named = _holder(text, head.lower(), at, index, mention.split()) if definite else None
         if named:
             return Resolved(named, "person", None)
         return Resolved(parts.name, "person", None, True)
@@ -329,20 +333,41 @@ _CAPITALISED = re.compile(r"(?<![\w.’'-])[A-Z][a-z][\w’'-]*(?![\w’'-])")
 _QUOTATION = re.compile(r"“[^”]*”|\"[^\"\n]*\"")  # a name inside someone's words is not who speaks after them
 
 
-def _holder(text: str, role: str, at: int, index: NameIndex) -> str | None:
-    """Return the person the article names with a role word before `at` ("Sen. Jeff Merkley" for "the senator")."""
+def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str] | None = None) -> str | None:
+    """Return the person the article names with a role word before `at` ("Sen. Jeff Merkley" for "the senator").
+
+    `described` are the words of the mention ("the Democratic presidential nominee"): a holder whose title or party
+    contradicts them is someone else (the Republican nominee, the vice-presidential one, a sitting president for
+    "the former president").
+    """
     titles = [re.escape(role)] + ([re.escape(_ABBREVIATED[role]) + r"\."] if role in _ABBREVIATED else [])
     before = text[:at]
-    found: list[tuple[int, str]] = []
-    for m in re.finditer(rf"\b(?i:{'|'.join(titles)})\s+{_NAME}", before):
-        found.append((m.start(), m.group(1)))
-    for m in re.finditer(rf"{_NAME},\s+(?:the\s+|a\s+)?(?:[\w'’\-]+\s+){{0,4}}{re.escape(role)}\b", before):
-        found.append((m.start(), m.group(1)))
-    for _, raw in sorted(found, reverse=True):
+    found: list[tuple[int, str, list[str]]] = []
+    for m in re.finditer(rf"(?<![Vv]ice )(?<![Vv]ice-)\b(?i:{'|'.join(titles)})\s+{_HOLDER}", before):
+        found.append((m.start(), m.group(1), before[max(0, m.start() - 60) : m.start()].split()[-3:]))
+    for m in re.finditer(rf"{_HOLDER},\s+(?:the\s+|a\s+)?((?:[\w'’\-]+\s+){{0,4}}){re.escape(role)}\b", before):
+        if len(m.group(1).split()) >= 2:  # "in Chelsea, the mayor said": a place before a new clause is no holder
+            found.append((m.start(), m.group(1), m.group(2).split()))
+    for _, raw, title in sorted(found, reverse=True):
         parts = analyse(raw)
-        if parts.kind == "person" and parts.proper:
-            return index.expand(parts.name)
+        if parts.kind != "person" or not parts.proper:
+            continue
+        name = index.expand(parts.name)
+        if described is None or _fits(described, title, parties_in(text, [name], party_bridges())):
+            return name
     return None
+
+
+def _fits(described: list[str], title: list[str], party: list[str]) -> bool:
+    """Return whether a role description can mean the holder of a title with the party the article gives them."""
+    want = [w.lower().strip(".,") for w in described]
+    have = [w.lower().strip(".,") for w in title]
+    wanted_party = party_named(want)
+    if wanted_party and wanted_party != (party_named(have) or (party[0] if party else wanted_party)):
+        return False
+    if any(w.startswith("vice") for w in want) != any(w.startswith("vice") for w in have):
+        return False
+    return "former" not in want or "former" in have
 
 
 def _named_org(text: str, noun: str, at: int) -> str | None:
