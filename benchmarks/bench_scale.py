@@ -68,7 +68,7 @@ from harness import (
 from retrieval.chunking import split
 from retrieval.embedding import SentenceTransformerEmbedder, Vectors
 from retrieval.filters import Filters
-from retrieval.identity.keys import name_rank
+from retrieval.identity.keys import name_rank, scope_key
 from retrieval.ingest import IngestOptions, Ingestor, content_hash
 from retrieval.models import Article, Source, Speaker, Statement, content_id
 from retrieval.quotes import article_speakers, extract_many
@@ -201,7 +201,7 @@ def transplant(article: Article, placed: Sequence[Placed], base: dict[str, list[
                 continue  # a statement whose speaker was named in another paragraph stays behind
             sid = st.speaker_id
             if sid and "--" in sid:
-                sid = f"{sid.rsplit('--', 1)[0]}--{article.id[:8]}"  # an article's own entity belongs to the new one
+                sid = f"{sid.rsplit('--', 1)[0]}--{scope_key(article.id)}"  # the article's own entity is the new one's
             moved = replace(
                 st,
                 id=content_id(article.id, str(st.start + shift), str(st.end + shift)),

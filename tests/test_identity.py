@@ -12,6 +12,7 @@ from bot.services import Services, build_services
 from bot.settings import load_settings
 from retrieval.embedding import Embedder
 from retrieval.identity.groups import parties_in
+from retrieval.identity.keys import scope_key
 from retrieval.models import Article
 from retrieval.quotes import extract_statements
 from retrieval.quotes.speakers import party_bridges
@@ -69,7 +70,20 @@ def test_a_dateline_is_not_part_of_the_name_and_a_date_is_no_speaker() -> None:
 def test_common_nouns_are_typed_and_kept_to_their_article() -> None:
     text = "Officials said the bridge was safe. The report said repairs were “urgent”."
     got = {(st.speaker_id, st.speaker_kind) for st in extract_statements(text, "nouns")}
-    assert ("officials--nouns", "group") in got and ("report--nouns", "document") in got
+    key = scope_key("nouns")
+    assert (f"officials--{key}", "group") in got and (f"report--{key}", "document") in got
+
+
+def test_articles_whose_ids_share_a_prefix_keep_their_own_officials(services: Services) -> None:
+    """Feed ids often share a long prefix; the first eight characters of the id used to merge their entities."""
+    first = Article(id="wire-2026-03-01-bridge", text="Officials said the bridge was “safe to cross”.")
+    second = Article(id="wire-2026-03-01-harbour", text="Officials said the harbour was “closed until May”.")
+    assert not services.ingestor.ingest_articles([first, second]).failed
+    owners: dict[str, set[str]] = {}
+    for p in services.store.get_statements():
+        assert p.statement is not None and p.statement.speaker_id
+        owners.setdefault(p.statement.speaker_id, set()).add(p.statement.article_id)
+    assert sorted(owners.values(), key=sorted) == [{first.id}, {second.id}]
 
 
 def _partition(services: Services) -> set[frozenset[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from retrieval.models import slugify
+from retrieval.models import content_id, slugify
 from retrieval.wordlists import name_prefixes
 
 DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
@@ -38,7 +38,16 @@ def entity_id(name: str, kind: str | None, scope: str | None = None) -> str:
     # "Clinton’s campaign" and "Clinton campaign" are one organisation
     plain = re.sub(r"['’]s\b", "", name)
     base = slugify(person_key(plain) if kind == "person" and scope is None else plain)
-    return f"{base}--{scope[:8]}" if scope else base
+    return f"{base}--{scope_key(scope)}" if scope else base
+
+
+def scope_key(article_id: str) -> str:
+    """Return the short key of an article that its common-noun entities carry ("officials--3f2a9c0d1e7b").
+
+    A digest of the whole id: ids a feed gives often share a prefix ("wire-2026-03-01-…"), and "the senator" of one
+    article is not the senator of the next.
+    """
+    return content_id("scope", article_id, size=12)
 
 
 def name_rank(name: str) -> tuple[int, int, str]:
