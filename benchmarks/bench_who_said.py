@@ -107,6 +107,8 @@ def gold_person(mention: str | None, text: str) -> GoldPerson | None:
     words = [_title(w) for w in _WORD.findall(_PARTY.sub(" ", mention.split(",")[0]))]
     if not words or any(_core(w) in NOT_PERSON for w in words):
         return None
+    if words[-1].islower() and _core(words[-1]) in TITLES:
+        return UNCLEAR  # "the mayor", "the Republican nominee": a person, but the gold alone does not say who
     # the trailing run of capitalised words is the name; titles inside it are dropped
     k = len(words)
     while k > 0 and words[k - 1][:1].isupper():
