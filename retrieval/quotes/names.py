@@ -72,6 +72,22 @@ def _strip_determiners(text: str) -> str:
     return " ".join(words)
 
 
+_CONNECTORS = {"and", "for", "on", "the", "&"}
+
+
+def _org_word(word: str) -> bool:
+    """Return whether a word marks an organisation's name ("Bureau", "Centers", "Commission")."""
+    core = _core(word)
+    return core in org_words() or (core.endswith("s") and core[:-1] in org_words())
+
+
+def _titled(run: list[str], i: int) -> bool:
+    """Return whether a word of a capitalised run is a title word; "of" only after one ("Chief of Staff")."""
+    if _core(run[i]) != "of":
+        return _core(run[i]) in titles()
+    return i > 0 and _core(run[i - 1]) in titles()
+
+
 def _analyse(mention: str) -> MentionParts:
     """Split one comma-free mention into role and name and guess its kind."""
     words = _WORD.findall(mention)
@@ -93,16 +109,37 @@ def _analyse(mention: str) -> MentionParts:
     k = len(words)
     while k > 0 and (is_capitalised(words[k - 1]) or words[k - 1].lower() in {"of", "de", "van", "von", "al"}):
         k -= 1
+    # an organisation's name may hold a connector ("Securities and Exchange Commission", "Centers for Disease
+    # Control and Prevention", "Council on Foreign Relations"); a person's never does ("Trump and Pence")
+    j = k
+    while j >= 2 and words[j - 1].lower() in _CONNECTORS:
+        i = j - 1
+        while i > 0 and words[i - 1].lower() in _CONNECTORS:
+            i -= 1
+        if i == 0 or not is_capitalised(words[i - 1]):
+            break
+        while i > 0 and (is_capitalised(words[i - 1]) or words[i - 1].lower() == "of"):
+            i -= 1
+        j = i
+    if j < k and any(_org_word(w) and not w.endswith(("’s", "'s", "’")) for w in words[j:]):
+        k = j  # "MSNBC’s Alex Seitz-Wald and Reuters’ Luciana Lopez" is two people, not one organisation
     run = words[k:]
     role_words = words[:k]
+    # "Representative Peter T. King of New York", "Nevins of Showtime": the place or employer after a person's name
+    # is not the person; "Secretary of State X", "Bank of America" and "Department of X" keep their "of"
+    at = next((i for i, w in enumerate(run) if w.lower() == "of"), 0)
+    before = [w for w in run[:at] if is_capitalised(w) and _core(w) not in titles() and not _is_role(w)]
+    named = len(before) >= 2 or (len(before) == 1 and len(run) - at <= 3)  # not "Archbishop of Canterbury X"
+    if named and not any(_org_word(w) and _core(w) not in titles() for w in run[:at]):
+        run = run[:at]
     # titles before a person's name ("Secretary of State John Kerry", "House Speaker Paul Ryan") are a role
-    # so is a capitalised role noun opening a sentence ("Economist Ravi Patel warned")
-    titled = max((i for i, w in enumerate(run[:-1]) if _core(w) in titles() or _is_role(w)), default=-1)
+    # so is a capitalised role noun opening a sentence ("Economist Ravi Patel warned"); "of" alone is none
+    titled = max((i for i, w in enumerate(run[:-1]) if _titled(run, i) or _is_role(w)), default=-1)
     rest = run[titled + 1 :]
-    personal = not any(_core(w) in org_words() for w in rest) and not rest[0].endswith(("’s", "'s"))
+    personal = not any(_org_word(w) for w in rest) and not rest[0].endswith(("’s", "'s"))
     if titled >= 0 and len(rest) >= 2 and personal:
         return MentionParts(" ".join(rest), " ".join(role_words + run[: titled + 1]), "person", True)
-    if any(_core(w) in org_words() for w in run) or any(w.endswith(("’s", "'s")) for w in run[:-1]):
+    if any(_org_word(w) for w in run) or any(w.endswith(("’s", "'s")) for w in run[:-1]):
         return MentionParts(" ".join(run).replace("’", "'"), " ".join(role_words), "organisation", True)
     plural_party = head[:-1].lower() in {"republican", "democrat", "american", "conservative", "liberal", "russian"}
     if len(run) == 1 and head.endswith("s") and plural_party:

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from retrieval.identity import entity_id, noun_kind
 from retrieval.identity.groups import parties_in, party_named
-from retrieval.identity.keys import PARTICLES
+from retrieval.identity.keys import DETERMINERS, PARTICLES
 from retrieval.identity.roles import affiliations
 from retrieval.models import Speaker, SpeakerKind, Statement
 from retrieval.quotes import gender
@@ -270,7 +270,8 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
             return Resolved(named, "person", None)
         return Resolved(parts.name, "person", None, True)
     if kind == "org":
-        named = _named_org(text, head.lower(), at)
+        # "the Trump campaign" names its own organisation; only a bare "the campaign" is the last one named
+        named = _org_name(words[:-1], head, index) or _named_org(text, head.lower(), at, index)
         if named:
             return Resolved(named, "organisation", None)
         return Resolved(parts.name, "organisation", None, True)
@@ -370,14 +371,43 @@ def _fits(described: list[str], title: list[str], party: list[str]) -> bool:
     return "former" not in want or "former" in have
 
 
-def _named_org(text: str, noun: str, at: int) -> str | None:
+def _named_org(text: str, noun: str, at: int, index: NameIndex) -> str | None:
     """Return the last named organisation ending with a noun before `at` ("Trump campaign" for "the campaign")."""
     last = None
     for m in re.finditer(rf"\b((?:[A-Z][\w'’\-.]+\s+){{1,3}})(?i:{re.escape(noun)})\b", text[:at]):
-        lead = [w for w in m.group(1).split() if w.lower() not in {"the", "a", "an", "this", "that"}]
-        if lead:
-            last = " ".join([*lead, m.group(0).split()[-1].lower()])
+        last = _org_name(m.group(1).split(), noun, index) or last
     return last
+
+
+def _org_name(modifiers: list[str], noun: str, index: NameIndex) -> str | None:
+    """Return the name of the organisation that capitalised modifiers give a noun, its owner read as a surname.
+
+    "Donald Trump’s campaign", "the Trump campaign" and "Trump’s presidential campaign" are one "Trump campaign"; a
+    sentence's opening word ("After campaign stops ...") owns nothing.
+    """
+    words = [w for w in modifiers if w.lower() not in DETERMINERS]
+    if any(w.lower() in {"of", "for", "and", "to"} for w in words):
+        return None  # "Leaders of the organization": the noun is not the head
+    adjectives = []
+    while words and not words[-1][:1].isupper():
+        adjectives.append(words.pop())  # the noun's own: "John Kasich’s presidential campaign"
+    if any(re.search(r"['’]s?$", w) for w in adjectives):
+        return None  # "the Democratic nominee’s campaign" belongs to a person the modifiers do not name
+    words = [re.sub(r"['’]s$|(?<=s)['’]$", "", w) for w in words]  # "Clinton’s", "Sanders’"
+    ends = [  # "… Symposium. Clinton campaign": the sentence before is not the owner ("Sen." is no sentence end)
+        i for i, w in enumerate(words) if re.search(r"[a-z]{2}\.$", w) and w[:-1].lower() not in titles()
+    ]
+    words = words[ends[-1] + 1 :] if ends else words
+    while words and (words[0].lower() in SENTENCE_OPENERS or words[0].lower() in TIME_WORDS):
+        words = words[1:]
+    if not words or not all(w[:1].isupper() or w in PARTICLES for w in words):
+        return None
+    # a person's organisation goes by their surname; "Saudi" or "United States" is nobody's
+    titled = [i for i, w in enumerate(words[:-1]) if w.rstrip(".").lower() in titles()]
+    words = words[titled[-1] + 1 :] if titled else words  # "New Hampshire Sen. Kelly Ayotte’s campaign"
+    named = bool(titled) or (len(words) >= 2 and words[-2] in gender.first_names())
+    people = named or any(n.split()[0] in gender.first_names() for n in index.owners(words[-1]))
+    return f"{words[-1] if people else ' '.join(words)} {noun.lower()}"
 
 
 def article_speakers(statements: list[Statement], text: str = "") -> list[Speaker]:

@@ -8,6 +8,7 @@ from types import ModuleType
 
 import pytest
 
+from retrieval.identity.keys import scope_key
 from retrieval.quotes import extract_statements, gender
 from retrieval.quotes.evaluate import heldout_ids
 from retrieval.quotes.speakers import NameIndex
@@ -96,7 +97,7 @@ def test_a_pronoun_keeps_the_article_scope_of_a_common_noun_speaker() -> None:
     )
     (st,) = [s for s in extract_statements(text, "t") if "not true" in s.text]
     assert st.speaker is not None and "spokeswoman" in st.speaker
-    assert st.speaker_id is not None and st.speaker_id.endswith("--t")  # an entity of this article only
+    assert st.speaker_id is not None and st.speaker_id.endswith(f"--{scope_key('t')}")  # of this article only
 
 
 def test_a_rare_first_names_prior_yields_to_the_articles_own_pronouns() -> None:

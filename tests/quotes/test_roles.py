@@ -1,4 +1,4 @@
-"""Who "the nominee" and "the mayor" are: the person the article names with that title, if the description fits."""
+"""Who "the nominee", "the mayor" and "the campaign" are: the one the article names so, if the words fit."""
 
 from __future__ import annotations
 
@@ -71,3 +71,63 @@ def test_an_indefinite_role_is_nobody_the_article_named() -> None:
         "A spokeswoman for the governor said the budget “is balanced.”"
     )
     assert _speaker_of(text, "is balanced") != "Rita Moss"
+
+
+def _speakers_of(text: str) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """Return statement text -> (speaker, id, kind)."""
+    out = {}
+    for st in extract_statements(text, "t"):
+        assert text[st.start : st.end] == st.text
+        out[st.text] = (st.speaker, st.speaker_id, st.speaker_kind)
+    return out
+
+
+def _one(found: dict[str, tuple[str | None, str | None, str | None]], words: str) -> tuple[str | None, ...]:
+    hits = [v for k, v in found.items() if words in k]
+    assert hits, f"no statement holds {words!r}"
+    return hits[0]
+
+
+def test_a_campaign_named_in_the_mention_is_that_campaign_not_the_last_one_named() -> None:
+    text = (
+        "Dana Whitfield and Sam Ortega met voters on Monday.\n\n"
+        "The Ortega campaign said the rally “drew thousands.”\n\n"
+        "The Whitfield campaign said the numbers “were made up.”\n\n"
+        "Dana Whitfield’s campaign later said it “stands by every word.”\n\n"
+        "Whitfield’s presidential campaign said the tour “will go on.”"
+    )
+    found = _speakers_of(text)
+    assert _one(found, "drew thousands")[0] == "Ortega campaign"
+    ids = {_one(found, w)[1] for w in ("were made up", "stands by every word", "will go on")}
+    assert ids == {"whitfield-campaign"}
+
+
+def test_a_possessive_s_apostrophe_and_a_sentence_opener_are_no_part_of_the_owner() -> None:
+    text = (
+        "Chris Jones spoke in Ohio.\n\n"
+        "Chris Jones’ campaign said it raised “more than ever.”\n\n"
+        "After campaign stops in Iowa, the campaign said the polls “look good.”"
+    )
+    found = _speakers_of(text)
+    assert _one(found, "more than ever")[0] == "Jones campaign"
+    assert _one(found, "look good")[0] == "Jones campaign"
+
+
+def test_an_organisation_whose_name_holds_of_or_and_is_one_organisation() -> None:
+    text = (
+        "The Department of Rural Affairs said the grants were “already paid.”\n\n"
+        "The Office of Budget and Planning said the figures were “final.”"
+    )
+    found = _speakers_of(text)
+    assert _one(found, "already paid")[:3:2] == ("Department of Rural Affairs", "organisation")
+    assert _one(found, "were “final")[:3:2] == ("Office of Budget and Planning", "organisation")
+
+
+def test_the_place_after_a_persons_name_is_not_the_person() -> None:
+    text = "“We will vote no,” said Representative Peter T. Larkin of New York."
+    assert _speaker_of(text, "We will vote no") == "Peter T. Larkin"
+
+
+def test_the_friends_of_a_person_are_not_the_person() -> None:
+    text = "Supporters of Dana Whitfield said the result was “a triumph.”"
+    assert _speaker_of(text, "a triumph") != "Dana Whitfield"
