@@ -170,8 +170,7 @@ class Chat:
 
         def hit(c: Candidate) -> float:
             # Rank on the statement's own words, mention and cue: fetching every candidate's article is too slow.
-            haystack = " ".join(x for x in (c.st.text, c.st.mention or "", c.st.cue or "") if x).lower()
-            found = sum(1 for w in words if w in haystack) / max(1, len(words))
+            found = word_share(words, " ".join(x for x in (c.st.text, c.st.mention or "", c.st.cue or "") if x))
             # the question's verb is the statement's cue ("who accused ..." -> "accused")
             return found + (0.25 if verb and c.st.cue and lemma_of(c.st.cue.split()[-1]) == verb else 0.0)
 

@@ -15,7 +15,9 @@ __all__ = ["Filters", "Searcher", "topic_words", "word_share"]  # Filters is rea
 # Words that say nothing about what a claim or topic is about (the rest are matched against statements).
 STOPWORDS = frozenset(
     """a an the and or but of to in on at for with by from as is was were be been that this it its their his her
-    they he she who what which claim said say says called call about over""".split()  # noqa: SIM905
+    they he she who what which claim said say says called call about over when can get would could should will not
+    more than into out our your you has have had does did all any some someone there also just very then only even
+    because while were are""".split()  # noqa: SIM905
 )
 TOPIC_POOL = 20  # statements read for a topic however few are wanted: the topic's own words re-rank them
 # A statement of fewer words than this is a fragment ("law enforcement officers"): near any short topic in meaning
@@ -70,6 +72,7 @@ def relevance(words: Sequence[str], passage: Passage) -> float:
 
 
 def word_share(words: Sequence[str], text: str) -> float:
-    """Return the share of `words` found in `text`."""
+    """Return the share of `words` found in `text` as the start of a word ("tax" in "taxes", never in "syntax")."""
     low = text.lower()
-    return sum(1 for w in words if w in low) / len(words) if words else 0.0
+    found = sum(1 for w in words if re.search(rf"(?<![\w’'-]){re.escape(w)}", low))
+    return found / len(words) if words else 0.0

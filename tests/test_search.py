@@ -7,7 +7,7 @@ import pytest
 from bot.services import Services
 from retrieval.filters import Filters
 from retrieval.models import Article, Passage, Source
-from retrieval.search import relevance, topic_words
+from retrieval.search import relevance, topic_words, word_share
 
 ARTICLES = [
     ("s-rail", "2024-01-10", "Rail strike\nThe union said the rail strike would “go on until pay rises”."),
@@ -55,3 +55,10 @@ def test_a_fragment_near_the_topic_in_meaning_ranks_below_a_statement_on_it() ->
     line = Passage(source, 30, 110, "the city must spend more on training its police officers before summer", 0.34)
     words = topic_words("police officers")
     assert relevance(words, line) > relevance(words, fragment)
+
+
+def test_a_topic_word_counts_only_at_the_start_of_a_word() -> None:
+    # "tax" is in "taxes", never in "syntax"; "can" and "when" say nothing about a topic
+    assert word_share(["tax"], "the new taxes") == 1.0
+    assert word_share(["tax"], "a syntax error") == 0.0
+    assert topic_words("when can the tax rise") == ["tax", "rise"]
