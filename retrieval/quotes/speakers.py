@@ -257,7 +257,9 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
         if parts.kind == "person":
             # only an honorific that tells the sex narrows a surname ("Mrs. Trump"); "Dr." does not
             sex = next((w for w in (x.strip(".").lower() for x in parts.role.split()) if w in honorifics()), "")
-            return Resolved(index.expand(index.tail(name), sex if sex in gendered_honorifics() else ""), "person", None)
+            full = index.expand(index.tail(name), sex if sex in gendered_honorifics() else "")
+            org = _org_opened_by(text, full) if len(full.split()) == 1 and not parts.role else None
+            return Resolved(org, "organisation", None) if org else Resolved(full, "person", None)
         return Resolved(parts.name, parts.kind, None)
     # a common noun ("the senator", "officials", "the report", "Lawmakers" opening a sentence)
     kind, plural = noun_kind(head)
@@ -369,6 +371,18 @@ def _fits(described: list[str], title: list[str], party: list[str]) -> bool:
     if any(w.startswith("vice") for w in want) != any(w.startswith("vice") for w in have):
         return False
     return "former" not in want or "former" in have
+
+
+def _org_opened_by(text: str, word: str) -> str | None:
+    """Return the one organisation the article names starting with `word` ("Peabody Energy" for "Peabody")."""
+    if not re.fullmatch(r"[A-Z][a-z][\w'’\-]*", word) or party_named([word]):
+        return None  # an acronym ("U.N.") is an organisation already; "the Republican" is a person of a party
+    found = set()
+    for m in re.finditer(rf"\b{re.escape(word)}((?:[ \t]+[A-Z][\w'’&\-]*){{1,3}})", text):
+        parts = analyse(word + m.group(1))
+        if parts.kind == "organisation" and parts.proper and parts.name.startswith(word):
+            found.add(parts.name)
+    return found.pop() if len(found) == 1 else None
 
 
 def _named_org(text: str, noun: str, at: int, index: NameIndex) -> str | None:

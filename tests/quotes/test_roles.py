@@ -131,3 +131,15 @@ def test_the_place_after_a_persons_name_is_not_the_person() -> None:
 def test_the_friends_of_a_person_are_not_the_person() -> None:
     text = "Supporters of Dana Whitfield said the result was “a triumph.”"
     assert _speaker_of(text, "a triumph") != "Dana Whitfield"
+
+
+def test_a_company_is_an_organisation_and_its_first_word_names_it() -> None:
+    text = (
+        "Acme Energy said the plant was “safe to run.”\n\n"
+        "Later on Monday, Acme said the repairs “are done.”\n\n"
+        "Republican Party leaders met too. The Republican said the vote was “a disgrace.”"
+    )
+    found = _speakers_of(text)
+    assert _one(found, "safe to run")[::2] == ("Acme Energy", "organisation")
+    assert _one(found, "are done")[::2] == ("Acme Energy", "organisation")
+    assert _one(found, "a disgrace")[0] != "Republican Party"  # a person of the party, not the party
