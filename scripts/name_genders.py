@@ -19,6 +19,15 @@ from retrieval.quotes.speakers import NameIndex
 from retrieval.wordlists import titles
 
 MIN_SHARE = 0.8  # of a first name's votes that must agree ("Terry", "Lee" are both)
+# Words that open a place's name, not a person's: "South Carolina ... he said" is a governor's state, and two such
+# articles made "South" a man's name. US states that are also given names (Virginia, Georgia) are not listed.
+PLACE_WORDS = frozenset(
+    """north south east west northern southern eastern western new san santa los las fort saint st port lake mount
+    united great el alabama alaska arizona arkansas california colorado connecticut delaware florida hawaii idaho
+    illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi
+    missouri montana nebraska nevada ohio oklahoma oregon pennsylvania rhode tennessee texas utah vermont washington
+    wisconsin wyoming""".split()  # noqa: SIM905
+)
 CHAIN_CHARS = 400  # a pronoun attribution this close after a named one continues it
 
 
@@ -55,7 +64,12 @@ def build(train: list[dict]) -> list[tuple[str, int, int]]:
     for article in train:
         for name, sex in article_votes(article).items():
             first = name.split()[0]
-            if gender.FIRST_NAME.fullmatch(first) and first.lower() not in titles():  # "Assemblywoman Ann Lee"
+            if (
+                gender.FIRST_NAME.fullmatch(first)
+                and first.lower() not in titles()  # "Assemblywoman Ann Lee"
+                and first.lower() not in PLACE_WORDS
+                and not first.lower().startswith("assembly")
+            ):
                 votes[first][sex] += 1
     rows = []
     for first, c in votes.items():
