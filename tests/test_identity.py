@@ -220,3 +220,22 @@ def test_a_known_party_settles_membership_over_words_beside_the_mention() -> Non
     assert not belongs("Republicans", reyes, near) and belongs("Democrats", reyes, near)
     unknown = Speaker("carla-reyes", "Carla Reyes")
     assert belongs("Republicans", unknown, near)  # without a known party the nearby words are all there is
+
+
+def test_one_campaign_across_articles_however_each_names_it(services: Services) -> None:
+    """ "the Whitfield campaign" and "Dana Whitfield’s campaign" in two articles are one organisation, asked by name."""
+    first = Article(
+        id="camp-a",
+        text="Dana Whitfield toured Ohio. The Whitfield campaign said the rally “drew thousands.”",
+    )
+    second = Article(
+        id="camp-b",
+        text="Sam Ortega and Dana Whitfield debated. Dana Whitfield’s campaign said the debate “went well.”",
+    )
+    assert not services.ingestor.ingest_articles([first, second]).failed
+    client = create_app(services=services).test_client()
+    detail = client.get("/speakers/whitfield-campaign").get_json()
+    assert detail["kind"] == "organisation"
+    assert {s["article_id"] for s in detail["statements"]} == {"camp-a", "camp-b"}
+    answer = ask(client, "what did the Whitfield campaign say?")
+    assert {c["article_id"] for c in answer["citations"]} == {"camp-a", "camp-b"}
