@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from retrieval.quotes.names import analyse
 from retrieval.quotes.parsing import coarse
 from retrieval.quotes.spans import Span
 
@@ -68,6 +69,18 @@ def subject_of(tok: Token) -> tuple[Token | None, Token | None]:
         and not any(c.dep_ in SUBJECT_DEPS for c in tok.children)
     ):
         return prev, None  # 'footage of Hillary Clinton asking, “…”': the name before the participle asks
+    if (
+        tok.dep_ == "ROOT"
+        and tok.tag_ in {"VBD", "VBZ", "VBP"}
+        and prev is not None
+        and coarse(prev) == "PROPN"
+        and prev.dep_ in {"pobj", "compound", "appos"}
+        and prev.head.i < prev.i
+        and not any(c.dep_ in SUBJECT_DEPS | {"expl"} for c in tok.children)
+        and _names_a_person(prev)
+    ):
+        # "In a meeting with the board Trump said …": the parser hung the subject on the opening phrase
+        return prev, None
     cur = tok
     for _ in range(5):
         subj = next((c for c in cur.children if c.dep_ in SUBJECT_DEPS and c.lower_ not in TIME_WORDS), None)
@@ -100,6 +113,13 @@ def outer_subject(tok: Token, is_cue: Callable[[Token], bool]) -> Token | None:
             if subj is not None and coarse(subj) in {"NOUN", "PROPN", "PRON"} and subj.lower_ not in RELATIVE:
                 return subj
     return None
+
+
+def _names_a_person(tok: Token) -> bool:
+    """Return whether a name and the words the parser hung before it read as a person ("the Washington Post Trump"
+    does not)."""
+    lo, hi = mention_span(tok, 0)
+    return analyse(tok.doc.text[lo:hi]).kind == "person"
 
 
 def left_subject(tok: Token) -> Token | None:

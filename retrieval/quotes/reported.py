@@ -57,6 +57,8 @@ def content_tokens(tok: Token, cue: Cue) -> tuple[int, int] | None:
     if cue.prep_only:
         return _prep_content(tok, cue)
     kids = [c for c in tok.children if c.dep_ in CLAUSE_DEPS and coarse(c) in {"VERB", "AUX"}]
+    # "The probe set off a row on Friday: Republicans said …": a clause before a colon is not what the cue says
+    kids = [k for k in kids if k.i > tok.i or not any(t.text in {":", ";"} for t in tok.doc[k.i : tok.i])]
     if not kids and cue.infinitive:
         kids = [c for c in tok.children if c.dep_ == "xcomp" and coarse(c) == "VERB" and c.i > tok.i]
     if not kids and cue.takes_object:

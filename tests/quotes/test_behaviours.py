@@ -147,6 +147,20 @@ def test_nested_single_quotes_stay_inside_the_quote(text: str, inner: str) -> No
         ("Jane Doe labelled the claim as ludicrous.", "ludicrous", "Jane Doe", "labelled"),
         ("Jane Doe called the proposal a disgrace.", "the proposal a disgrace", "Jane Doe", "called"),
         ('"The deal is dead," said Tom Cotton.', "The deal is dead,", "Tom Cotton", "said"),
+        # the parser hangs the subject on a long opening phrase ("with the editors Lopez")
+        (
+            "In a March meeting with the editors Lopez said that the levy may need to be cut in the coming years.",
+            "the levy may need to be cut in the coming years",
+            "Lopez",
+            "said",
+        ),
+        # a clause before a colon is the story's, not what the speaker said
+        (
+            "The report set off a fierce row on Monday: Democrats said the figures were wrong.",
+            "the figures were wrong",
+            "Democrats",
+            "said",
+        ),
     ],
 )
 def test_reported_speech_pattern(text: str, content: str, mention: str, cue: str) -> None:
