@@ -59,6 +59,19 @@ def content_tokens(tok: Token, cue: Cue) -> tuple[int, int] | None:
     kids = [c for c in tok.children if c.dep_ in CLAUSE_DEPS and coarse(c) in {"VERB", "AUX"}]
     # "The probe set off a row on Friday: Republicans said …": a clause before a colon is not what the cue says
     kids = [k for k in kids if k.i > tok.i or not any(t.text in {":", ";"} for t in tok.doc[k.i : tok.i])]
+    if not kids and cue.strong:
+        # "said after the convention he would not accept …": a finite clause with its own subject and no "when" or
+        # "because" the parser took for an adverbial is what was said
+        kids = [
+            c
+            for c in tok.children
+            if c.dep_ == "advcl"
+            and c.i > tok.i
+            and coarse(c) in {"VERB", "AUX"}
+            and any(g.dep_ == "nsubj" for g in c.children)
+            and any(g.dep_ == "aux" for g in c.children)
+            and not any(g.dep_ == "mark" for g in c.children)
+        ]
     if not kids and cue.infinitive:
         kids = [c for c in tok.children if c.dep_ == "xcomp" and coarse(c) == "VERB" and c.i > tok.i]
     if not kids and cue.takes_object:
@@ -75,6 +88,10 @@ def content_tokens(tok: Token, cue: Cue) -> tuple[int, int] | None:
     lo = min(k.left_edge.i for k in kids)
     hi = max(k.right_edge.i for k in kids)
     hi = min([hi, *(_cut_before(k, c) for k in kids for c in _coordinated_cues(tok, k))])
+    # a semicolon ends what was said ("… was not intentional; they only learned on Friday …" is the story's)
+    doc = tok.doc
+    hi = next((t.i - 1 for t in doc[max(lo, tok.i + 1) : hi + 1] if t.text == ";"), hi)
+    lo = max([lo, *(t.i + 1 for t in doc[lo : min(hi + 1, tok.i)] if t.text == ";")])
     # a content that swallows the cue is a parse error ("said" inside its own complement)
     if lo <= tok.i <= hi:
         if kids[0].i > tok.i:

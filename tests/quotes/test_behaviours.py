@@ -154,6 +154,20 @@ def test_nested_single_quotes_stay_inside_the_quote(text: str, inner: str) -> No
             "Lopez",
             "said",
         ),
+        # the parser reads "after the vote he would …" as an adverbial clause: it is what was said
+        (
+            "Ortiz said after the vote he would not accept the committee's offer.",
+            "after the vote he would not accept the committee's offer",
+            "Ortiz",
+            "said",
+        ),
+        # a semicolon ends what was said
+        (
+            "Officials said the delay was not deliberate; the mayor had signed the order on Friday.",
+            "the delay was not deliberate",
+            "Officials",
+            "said",
+        ),
         # a clause before a colon is the story's, not what the speaker said
         (
             "The report set off a fierce row on Monday: Democrats said the figures were wrong.",
