@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -221,16 +223,15 @@ def test_training_refuses_a_corpus_that_cannot_teach_it(
     assert not out.exists()
 
 
-def test_retraining_on_polnear_train_rebuilds_the_shipped_chooser(
-    train_script: ModuleType, shared_eval: Path, tmp_path: Path
-) -> None:
+def test_retraining_on_polnear_train_rebuilds_the_shipped_chooser(shared_eval: Path, tmp_path: Path) -> None:
+    # in a fresh process, as the README's command runs: inside this session the parser has read other texts first,
+    # and its floating point can tip a rare parse, enough to move the margin one step on a flat choice
     out = tmp_path / "speakers.npz"
+    script = REPO / "scripts" / "train_attribution.py"
     args = ["--train", str(shared_eval / "polnear_train.jsonl"), "--stage", "speakers", "--speakers-out", str(out)]
-    assert train_script.main(args) == 0
-    with np.load(out) as new, np.load(SHIPPED) as old:
-        assert float(new["margin"]) == float(old["margin"])
-        w_new, w_old = new["weights"].astype(np.float32), old["weights"].astype(np.float32)
-    assert np.corrcoef(w_new, w_old)[0, 1] > 0.99
+    done = subprocess.run([sys.executable, str(script), *args], cwd=REPO, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == SHIPPED.read_bytes()
 
 
 def test_training_refuses_a_line_that_is_no_article(
