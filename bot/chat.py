@@ -168,11 +168,16 @@ class Chat:
         pool = Pool()
         self.search.dense(pool, claim or params.question, where=where, top_k=max(params.top_k, 10))
 
+        hits: dict[str, float] = {}  # by statement id: each candidate is scored several times below
+
         def hit(c: Candidate) -> float:
-            # Rank on the statement's own words, mention and cue: fetching every candidate's article is too slow.
-            found = word_share(words, " ".join(x for x in (c.st.text, c.st.mention or "", c.st.cue or "") if x))
-            # the question's verb is the statement's cue ("who accused ..." -> "accused")
-            return found + (0.25 if verb and c.st.cue and lemma_of(c.st.cue.split()[-1]) == verb else 0.0)
+            if c.st.id not in hits:
+                # Rank on the statement's own words, mention and cue: fetching every candidate's article is too slow.
+                found = word_share(words, " ".join(x for x in (c.st.text, c.st.mention or "", c.st.cue or "") if x))
+                # the question's verb is the statement's cue ("who accused ..." -> "accused")
+                bonus = 0.25 if verb and c.st.cue and lemma_of(c.st.cue.split()[-1]) == verb else 0.0
+                hits[c.st.id] = found + bonus
+            return hits[c.st.id]
 
         def score(c: Candidate) -> float:
             return hit(c) + 0.5 * (c.dense or 0.0)

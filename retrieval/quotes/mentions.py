@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from retrieval.quotes.gender import first_names
 from retrieval.quotes.names import analyse
 from retrieval.quotes.parsing import coarse
 from retrieval.quotes.spans import Span
+from retrieval.wordlists import titles
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -116,10 +118,17 @@ def outer_subject(tok: Token, is_cue: Callable[[Token], bool]) -> Token | None:
 
 
 def _names_a_person(tok: Token) -> bool:
-    """Return whether a name and the words the parser hung before it read as a person ("the Washington Post Trump"
-    does not)."""
+    """Return whether a name and the words the parser hung before it name one person: each capitalised word before
+    the name is a title, an initial or a known first name ("former president Bill Clinton", "Maria Lopez"), never
+    the opening phrase's ("the Washington Post Trump", "Tuesday Jones", "Paris Obama")."""
     lo, hi = mention_span(tok, 0)
-    return analyse(tok.doc.text[lo:hi]).kind == "person"
+    if analyse(tok.doc.text[lo:hi]).kind != "person":
+        return False
+    lead = tok.doc.text[lo : tok.idx].split()
+    return all(
+        not w[:1].isupper() or w.rstrip(".").lower() in titles() or len(w.rstrip(".")) == 1 or w in first_names()
+        for w in lead
+    )
 
 
 def left_subject(tok: Token) -> Token | None:

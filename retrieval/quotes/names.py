@@ -72,17 +72,16 @@ def _strip_determiners(text: str) -> str:
     return " ".join(words)
 
 
-_CONNECTORS = {"and", "for", "on", "the", "&"}
+_CONNECTORS = {"and", "for", "on", "the"}
 
 
 def _org_word(word: str) -> bool:
-    """Return whether a word marks an organisation's name ("Bureau", "Centers", "Commission")."""
-    core = _core(word)
-    return core in org_words() or (core.endswith("s") and core[:-1] in org_words())
+    """Return whether a word marks an organisation's name ("Bureau", "Commission"); "Banks" is a surname."""
+    return _core(word) in org_words()
 
 
 def _titled(run: list[str], i: int) -> bool:
-    """Return whether a word of a capitalised run is a title word; "of" only after one ("Chief of Staff")."""
+    """Return whether a word of a capitalised run is a title word; "of" only after one ("Secretary of State")."""
     if _core(run[i]) != "of":
         return _core(run[i]) in titles()
     return i > 0 and _core(run[i - 1]) in titles()
@@ -121,15 +120,22 @@ def _analyse(mention: str) -> MentionParts:
         while i > 0 and (is_capitalised(words[i - 1]) or words[i - 1].lower() == "of"):
             i -= 1
         j = i
-    if j < k and any(_org_word(w) and not w.endswith(("’s", "'s", "’")) for w in words[j:]):
-        k = j  # "MSNBC’s Alex Seitz-Wald and Reuters’ Luciana Lopez" is two people, not one organisation
+    # the organisation word opens the name ("Office of Management and Budget"), or is in it with no "of" in what
+    # comes before ("Securities and Exchange Commission"); "Representatives of Trump and the White House" are two,
+    # and so are "MSNBC’s Alex Seitz-Wald and Reuters’ Luciana Lopez"
+    opens = j < k and _org_word(words[j])
+    ends = j < k and any(_org_word(w) for w in words[j:]) and "of" not in {w.lower() for w in words[j:k]}
+    if (opens or ends) and not any(w.endswith(("’s", "'s", "’")) for w in words[j:]):
+        k = j
     run = words[k:]
     role_words = words[:k]
     # "Representative Peter T. King of New York", "Nevins of Showtime": the place or employer after a person's name
     # is not the person; "Secretary of State X", "Bank of America" and "Department of X" keep their "of"
     at = next((i for i, w in enumerate(run) if w.lower() == "of"), 0)
     before = [w for w in run[:at] if is_capitalised(w) and _core(w) not in titles() and not _is_role(w)]
-    named = len(before) >= 2 or (len(before) == 1 and len(run) - at <= 3)  # not "Archbishop of Canterbury X"
+    after = run[at + 1 :]  # a place or an employer ("New York", "Bank of America"), not "Canterbury Justin Welby"
+    named = len(before) >= 2 or (len(before) == 1 and (len(after) <= 2 or any(_org_word(w) for w in after)))
+    named = named and _core(run[at - 1]) not in titles()  # "Missouri Secretary of State X": a title's own "of"
     if named and not any(_org_word(w) and _core(w) not in titles() for w in run[:at]):
         run = run[:at]
     # titles before a person's name ("Secretary of State John Kerry", "House Speaker Paul Ryan") are a role

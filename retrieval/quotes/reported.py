@@ -88,10 +88,12 @@ def content_tokens(tok: Token, cue: Cue) -> tuple[int, int] | None:
     lo = min(k.left_edge.i for k in kids)
     hi = max(k.right_edge.i for k in kids)
     hi = min([hi, *(_cut_before(k, c) for k in kids for c in _coordinated_cues(tok, k))])
-    # a semicolon ends what was said ("… was not intentional; they only learned on Friday …" is the story's)
+    # a semicolon ends what was said ("… was not intentional; they only learned on Friday …" is the story's), unless
+    # it is inside quoted words ('the rules were "unfair; unjust," must go')
     doc = tok.doc
-    hi = next((t.i - 1 for t in doc[max(lo, tok.i + 1) : hi + 1] if t.text == ";"), hi)
-    lo = max([lo, *(t.i + 1 for t in doc[lo : min(hi + 1, tok.i)] if t.text == ";")])
+    ends = [t.i for t in doc[lo : hi + 1] if t.text == ";" and not _quoted(doc, t.i)]
+    hi = next((i - 1 for i in ends if i > tok.i), hi)
+    lo = max([lo, *(i + 1 for i in ends if i < tok.i)])
     # a content that swallows the cue is a parse error ("said" inside its own complement)
     if lo <= tok.i <= hi:
         if kids[0].i > tok.i:
@@ -99,6 +101,13 @@ def content_tokens(tok: Token, cue: Cue) -> tuple[int, int] | None:
         else:
             hi = tok.i - 1
     return (lo, hi) if hi >= lo else None
+
+
+def _quoted(doc: Doc, i: int) -> bool:
+    """Return whether token `i` lies inside quotation marks opened earlier in its sentence."""
+    before = [t.text for t in doc[doc[i].sent.start : i]]
+    straight = sum(t.count('"') for t in before) + sum(1 for t in before if t == "''")
+    return before.count("“") > before.count("”") or straight % 2 == 1
 
 
 def _coordinated_cues(cue: Token, content: Token) -> list[Token]:

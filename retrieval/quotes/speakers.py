@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from retrieval.identity import entity_id, noun_kind
 from retrieval.identity.groups import parties_in, party_named
@@ -231,7 +232,7 @@ PARTY_GROUPS = {"democrats", "republicans", "libertarians", "greens", "tories", 
 _ABBREVIATED = {"senator": "Sen", "governor": "Gov", "representative": "Rep", "congressman": "Rep", "general": "Gen"}
 _NAME = r"((?:[A-Z][\w'’\-]+\.?\s+){0,2}[A-Z][\w'’\-]+)"
 # a role's holder: initials and particles too ("Joseph R. Biden", "Bill de Blasio")
-_HOLDER = rf"((?:(?:[A-Z][\w'’\-]*\.?|{'|'.join(sorted(PARTICLES))})\s+){{0,3}}[A-Z][\w'’\-]+)"
+_HOLDER = rf"((?<![\w'’\-])(?:(?:[A-Z]\.|[A-Z][\w'’\-]*|{'|'.join(sorted(PARTICLES))})\s+){{0,3}}[A-Z][\w'’\-]+)"
 
 
 def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
@@ -258,7 +259,7 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
             # only an honorific that tells the sex narrows a surname ("Mrs. Trump"); "Dr." does not
             sex = next((w for w in (x.strip(".").lower() for x in parts.role.split()) if w in honorifics()), "")
             full = index.expand(index.tail(name), sex if sex in gendered_honorifics() else "")
-            org = _org_opened_by(text, full) if len(full.split()) == 1 and not parts.role else None
+            org = _org_opened_by(text, full, index) if len(full.split()) == 1 and not parts.role else None
             return Resolved(org, "organisation", None) if org else Resolved(full, "person", None)
         return Resolved(parts.name, parts.kind, None)
     # a common noun ("the senator", "officials", "the report", "Lawmakers" opening a sentence)
@@ -336,7 +337,7 @@ _CAPITALISED = re.compile(r"(?<![\w.’'-])[A-Z][a-z][\w’'-]*(?![\w’'-])")
 _QUOTATION = re.compile(r"“[^”]*”|\"[^\"\n]*\"")  # a name inside someone's words is not who speaks after them
 
 
-def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str] | None = None) -> str | None:
+def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str]) -> str | None:
     """Return the person the article names with a role word before `at` ("Sen. Jeff Merkley" for "the senator").
 
     `described` are the words of the mention ("the Democratic presidential nominee"): a holder whose title or party
@@ -346,8 +347,8 @@ def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str
     titles = [re.escape(role)] + ([re.escape(_ABBREVIATED[role]) + r"\."] if role in _ABBREVIATED else [])
     before = text[:at]
     found: list[tuple[int, str, list[str]]] = []
-    for m in re.finditer(rf"(?<![Vv]ice )(?<![Vv]ice-)\b(?i:{'|'.join(titles)})\s+{_HOLDER}", before):
-        found.append((m.start(), m.group(1), before[max(0, m.start() - 60) : m.start()].split()[-3:]))
+    for m in re.finditer(rf"\b(?i:{'|'.join(titles)})\s+{_HOLDER}", before):
+        found.append((m.start(), m.group(1), [*_title_words(before[max(0, m.start() - 60) : m.start()]), m.group()]))
     for m in re.finditer(rf"{_HOLDER},\s+(?:the\s+|a\s+)?((?:[\w'’\-]+\s+){{0,4}}){re.escape(role)}\b", before):
         if len(m.group(1).split()) >= 2:  # "in Chelsea, the mayor said": a place before a new clause is no holder
             found.append((m.start(), m.group(1), m.group(2).split()))
@@ -356,27 +357,47 @@ def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str
         if parts.kind != "person" or not parts.proper:
             continue
         name = index.expand(parts.name)
-        if described is None or _fits(described, title, parties_in(text, [name], party_bridges())):
+        if _fits(described, title, partial(parties_in, text, [name], party_bridges())):
             return name
     return None
 
 
-def _fits(described: list[str], title: list[str], party: list[str]) -> bool:
-    """Return whether a role description can mean the holder of a title with the party the article gives them."""
+_TITLE_MODIFIERS = {"former", "vice", "then", "presidential", "vice-presidential", "acting", "deputy"}
+
+
+def _title_words(lead: str) -> list[str]:
+    """Return the words right before a title that belong to it ("Democratic vice-presidential" before "nominee"),
+    never words of another phrase ("A former aide to" before "Sen. X", the previous sentence)."""
+    words: list[str] = []
+    for w in reversed(re.split(r"[.,;:!?\n(]\s", lead)[-1].split()):
+        if len(words) == 4 or not (w[:1].isupper() or w.lower() in _TITLE_MODIFIERS):
+            break
+        words.insert(0, w)
+    return words
+
+
+def _fits(described: list[str], title: list[str], party: Callable[[], list[str]]) -> bool:
+    """Return whether a role description can mean the holder of a title; `party` reads the party the article gives
+    the holder (only asked when the description names one, and it outranks the title's words)."""
     want = [w.lower().strip(".,") for w in described]
     have = [w.lower().strip(".,") for w in title]
     wanted_party = party_named(want)
-    if wanted_party and wanted_party != (party_named(have) or (party[0] if party else wanted_party)):
-        return False
+    if wanted_party:
+        told = party()
+        if wanted_party != (told[0] if told else party_named(have) or wanted_party):
+            return False
     if any(w.startswith("vice") for w in want) != any(w.startswith("vice") for w in have):
         return False
     return "former" not in want or "former" in have
 
 
-def _org_opened_by(text: str, word: str) -> str | None:
-    """Return the one organisation the article names starting with `word` ("Peabody Energy" for "Peabody")."""
+def _org_opened_by(text: str, word: str, index: NameIndex) -> str | None:
+    """Return the one organisation the article names starting with `word` ("Peabody Energy" for "Peabody"), unless
+    the article writes the word as a person's ("Mr. Trump", "Donald Trump": "Trump" is no "Trump Organization")."""
     if not re.fullmatch(r"[A-Z][a-z][\w'’\-]*", word) or party_named([word]):
         return None  # an acronym ("U.N.") is an organisation already; "the Republican" is a person of a party
+    if index.owners(word) or re.search(rf"\b(?:{'|'.join(sorted(honorifics()))})\.?\s+{re.escape(word)}\b", text, re.I):
+        return None
     found = set()
     for m in re.finditer(rf"\b{re.escape(word)}((?:[ \t]+[A-Z][\w'’&\-]*){{1,3}})", text):
         parts = analyse(word + m.group(1))
@@ -387,10 +408,8 @@ def _org_opened_by(text: str, word: str) -> str | None:
 
 def _named_org(text: str, noun: str, at: int, index: NameIndex) -> str | None:
     """Return the last named organisation ending with a noun before `at` ("Trump campaign" for "the campaign")."""
-    last = None
-    for m in re.finditer(rf"\b((?:[A-Z][\w'’\-.]+\s+){{1,3}})(?i:{re.escape(noun)})\b", text[:at]):
-        last = _org_name(m.group(1).split(), noun, index) or last
-    return last
+    found = list(re.finditer(rf"\b((?:[A-Z][\w'’\-.]+\s+){{1,3}})(?i:{re.escape(noun)})\b", text[:at]))
+    return next((name for m in reversed(found) if (name := _org_name(m.group(1).split(), noun, index))), None)
 
 
 def _org_name(modifiers: list[str], noun: str, index: NameIndex) -> str | None:
@@ -416,12 +435,15 @@ def _org_name(modifiers: list[str], noun: str, index: NameIndex) -> str | None:
         words = words[1:]
     if not words or not all(w[:1].isupper() or w in PARTICLES for w in words):
         return None
-    # a person's organisation goes by their surname; "Saudi" or "United States" is nobody's
-    titled = [i for i, w in enumerate(words[:-1]) if w.rstrip(".").lower() in titles()]
+    # a person's organisation goes by their surname; "Saudi" or "United States" is nobody's. Only a person's title
+    # ("Sen.", "Mrs.") starts the owner: "White House" and "State Department" are titles' words, not titles
+    titled = [i for i, w in enumerate(words[:-1]) if w.endswith(".") and w[:-1].lower() in titles() | honorifics()]
     words = words[titled[-1] + 1 :] if titled else words  # "New Hampshire Sen. Kelly Ayotte’s campaign"
     named = bool(titled) or (len(words) >= 2 and words[-2] in gender.first_names())
-    people = named or any(n.split()[0] in gender.first_names() for n in index.owners(words[-1]))
-    return f"{words[-1] if people else ' '.join(words)} {noun.lower()}"
+    if named or any(n.split()[0] in gender.first_names() for n in index.owners(words[-1])):
+        return f"{words[-1]} {noun.lower()}"
+    # anyone else's keeps its own words: "White House press office", "Republican presidential campaign"
+    return " ".join([*words, *reversed(adjectives), noun.lower()])
 
 
 def article_speakers(statements: list[Statement], text: str = "") -> list[Speaker]:

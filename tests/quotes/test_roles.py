@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from retrieval.quotes import extract_statements
 
 
@@ -143,3 +145,54 @@ def test_a_company_is_an_organisation_and_its_first_word_names_it() -> None:
     assert _one(found, "safe to run")[::2] == ("Acme Energy", "organisation")
     assert _one(found, "are done")[::2] == ("Acme Energy", "organisation")
     assert _one(found, "a disgrace")[0] != "Republican Party"  # a person of the party, not the party
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "speaker"),
+    [
+        # a surname ending in "s" is no organisation
+        ("Tyra Banks said the show was “over.”", "over", "Tyra Banks"),
+        # "the vice president" is the one the article titled so
+        (
+            "Vice President Joe Biden spoke. The vice president said the plan was “a good start.”",
+            "good start",
+            "Joe Biden",
+        ),
+        # a title's words stop at the sentence and at another phrase ("A former aide to Sen. X")
+        (
+            "A former aide to Sen. Ted Cruz spoke. Sen. Chuck Schumer spoke. The former senator said it was “a farce.”",
+            "a farce",
+            "former senator",
+        ),
+        # the party the article gives the holder outranks words near the title
+        (
+            "Lindsey Graham, the Republican senator, spoke. Sen. Chuck Schumer (D-N.Y.) spoke. "
+            "The Republican senator said the vote was “a farce.”",
+            "a farce",
+            "Lindsey Graham",
+        ),
+        # an office's own words, not "House office"
+        ("The White House press office said the trip was “off.”", "off", "White House press office"),
+        # a name the article writes as a person's is not the organisation it opens
+        (
+            "Mr. Trump arrived late. Officials at the Trump Organization were silent. Trump said it was “great.”",
+            "great",
+            "Trump",
+        ),
+        # a semicolon inside quoted words ends nothing
+        ('Smith said the rules, which were "unfair; unjust; wrong," must go.', "must go", "Smith"),
+    ],
+)
+def test_review_cases(text: str, words: str, speaker: str) -> None:
+    assert _speaker_of(text, words) == speaker
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "At the hearing on Tuesday Jones said that the rules were unfair.",
+        "During the visit to Paris Obama said that the rules were unfair.",
+    ],
+)
+def test_an_opening_phrase_lends_no_words_to_a_misattached_subject(text: str) -> None:
+    assert all(st.speaker not in {"Tuesday Jones", "Paris Obama"} for st in extract_statements(text, "t"))
