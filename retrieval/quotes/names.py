@@ -170,7 +170,8 @@ def surname(name: str) -> str:
 
 
 SENTENCE_VERBS = {"said", "says", "added", "asked", "told", "wrote", "according", "when", "while", "but", "and"}
-_FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?(?:[ \t]+[A-Z][a-zA-Z’'\-]+){1,3}\b")
+# a middle initial may stand before any later word: "FBI Director James B. Comey", "Vice President Joseph R. Biden Jr."
+_FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+(?:[A-Z]\.[ \t]+)?[A-Z][a-zA-Z’'\-]+){1,3}\b")
 
 
 def full_names(text: str) -> list[str]:

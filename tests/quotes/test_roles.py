@@ -179,6 +179,12 @@ def test_a_company_is_an_organisation_and_its_first_word_names_it() -> None:
             "great",
             "Trump",
         ),
+        # a middle initial after a title still makes a full name, so the bare surname later is that person
+        (
+            "FBI Director James B. Comey testified. Later, Comey said the review was “complete.”",
+            "complete",
+            "James B. Comey",
+        ),
         # a semicolon inside quoted words ends nothing
         ('Smith said the rules, which were "unfair; unjust; wrong," must go.', "must go", "Smith"),
     ],
