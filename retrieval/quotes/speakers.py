@@ -396,7 +396,7 @@ def _org_opened_by(text: str, word: str, index: NameIndex) -> str | None:
     the article writes the word as a person's ("Mr. Trump", "Donald Trump": "Trump" is no "Trump Organization")."""
     if not re.fullmatch(r"[A-Z][a-z][\w'’\-]*", word) or party_named([word]):
         return None  # an acronym ("U.N.") is an organisation already; "the Republican" is a person of a party
-    if index.owners(word) or re.search(rf"\b(?:{'|'.join(sorted(honorifics()))})\.?\s+{re.escape(word)}\b", text, re.I):
+    if index.owners(word) or any(m.group(1) == word for m in _honorific_names().finditer(text)):
         return None
     found = set()
     for m in re.finditer(rf"\b{re.escape(word)}((?:[ \t]+[A-Z][\w'’&\-]*){{1,3}})", text):
@@ -404,6 +404,12 @@ def _org_opened_by(text: str, word: str, index: NameIndex) -> str | None:
         if parts.kind == "organisation" and parts.proper and parts.name.startswith(word):
             found.add(parts.name)
     return found.pop() if len(found) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _honorific_names() -> re.Pattern[str]:
+    """Return the pattern of a word written after an honorific ("Mr. Trump"): a person's name."""
+    return re.compile(rf"\b(?i:{'|'.join(sorted(honorifics()))})\.?\s+([A-Z][\w'’\-]*)")
 
 
 def _named_org(text: str, noun: str, at: int, index: NameIndex) -> str | None:

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import pytest
 
+from retrieval.models import Statement
 from retrieval.quotes import extract_statements
 
 
-def _speaker_of(text: str, words: str) -> str | None:
-    """Return the speaker of the statement holding `words`, checking spans are verbatim."""
-    found = []
-    for st in extract_statements(text, "t"):
-        assert text[st.start : st.end] == st.text
-        if words in st.text:
-            found.append(st.speaker)
+def _said(text: str, words: str) -> Statement:
+    """Return the first statement holding `words`, checking every statement's span is verbatim."""
+    sts = extract_statements(text, "t")
+    assert all(text[st.start : st.end] == st.text for st in sts)
+    found = [st for st in sts if words in st.text]
     assert found, f"no statement holds {words!r}"
     return found[0]
+
+
+def _speaker_of(text: str, words: str) -> str | None:
+    """Return the speaker of the statement holding `words`."""
+    return _said(text, words).speaker
+
+
+def _kind(text: str, words: str) -> tuple[str | None, str | None]:
+    """Return the speaker and speaker kind of the statement holding `words`."""
+    st = _said(text, words)
+    return st.speaker, st.speaker_kind
 
 
 def test_a_party_in_the_description_rules_out_the_other_partys_holder() -> None:
@@ -75,21 +85,6 @@ def test_an_indefinite_role_is_nobody_the_article_named() -> None:
     assert _speaker_of(text, "is balanced") != "Rita Moss"
 
 
-def _speakers_of(text: str) -> dict[str, tuple[str | None, str | None, str | None]]:
-    """Return statement text -> (speaker, id, kind)."""
-    out = {}
-    for st in extract_statements(text, "t"):
-        assert text[st.start : st.end] == st.text
-        out[st.text] = (st.speaker, st.speaker_id, st.speaker_kind)
-    return out
-
-
-def _one(found: dict[str, tuple[str | None, str | None, str | None]], words: str) -> tuple[str | None, ...]:
-    hits = [v for k, v in found.items() if words in k]
-    assert hits, f"no statement holds {words!r}"
-    return hits[0]
-
-
 def test_a_campaign_named_in_the_mention_is_that_campaign_not_the_last_one_named() -> None:
     text = (
         "Dana Whitfield and Sam Ortega met voters on Monday.\n\n"
@@ -98,9 +93,8 @@ def test_a_campaign_named_in_the_mention_is_that_campaign_not_the_last_one_named
         "Dana Whitfield’s campaign later said it “stands by every word.”\n\n"
         "Whitfield’s presidential campaign said the tour “will go on.”"
     )
-    found = _speakers_of(text)
-    assert _one(found, "drew thousands")[0] == "Ortega campaign"
-    ids = {_one(found, w)[1] for w in ("were made up", "stands by every word", "will go on")}
+    assert _said(text, "drew thousands").speaker == "Ortega campaign"
+    ids = {_said(text, w).speaker_id for w in ("were made up", "stands by every word", "will go on")}
     assert ids == {"whitfield-campaign"}
 
 
@@ -110,9 +104,8 @@ def test_a_possessive_s_apostrophe_and_a_sentence_opener_are_no_part_of_the_owne
         "Chris Jones’ campaign said it raised “more than ever.”\n\n"
         "After campaign stops in Iowa, the campaign said the polls “look good.”"
     )
-    found = _speakers_of(text)
-    assert _one(found, "more than ever")[0] == "Jones campaign"
-    assert _one(found, "look good")[0] == "Jones campaign"
+    assert _said(text, "more than ever").speaker == "Jones campaign"
+    assert _said(text, "look good").speaker == "Jones campaign"
 
 
 def test_an_organisation_whose_name_holds_of_or_and_is_one_organisation() -> None:
@@ -120,9 +113,8 @@ def test_an_organisation_whose_name_holds_of_or_and_is_one_organisation() -> Non
         "The Department of Rural Affairs said the grants were “already paid.”\n\n"
         "The Office of Budget and Planning said the figures were “final.”"
     )
-    found = _speakers_of(text)
-    assert _one(found, "already paid")[:3:2] == ("Department of Rural Affairs", "organisation")
-    assert _one(found, "were “final")[:3:2] == ("Office of Budget and Planning", "organisation")
+    assert _kind(text, "already paid") == ("Department of Rural Affairs", "organisation")
+    assert _kind(text, "were “final") == ("Office of Budget and Planning", "organisation")
 
 
 def test_the_place_after_a_persons_name_is_not_the_person() -> None:
@@ -141,10 +133,9 @@ def test_a_company_is_an_organisation_and_its_first_word_names_it() -> None:
         "Later on Monday, Acme said the repairs “are done.”\n\n"
         "Republican Party leaders met too. The Republican said the vote was “a disgrace.”"
     )
-    found = _speakers_of(text)
-    assert _one(found, "safe to run")[::2] == ("Acme Energy", "organisation")
-    assert _one(found, "are done")[::2] == ("Acme Energy", "organisation")
-    assert _one(found, "a disgrace")[0] != "Republican Party"  # a person of the party, not the party
+    assert _kind(text, "safe to run") == ("Acme Energy", "organisation")
+    assert _kind(text, "are done") == ("Acme Energy", "organisation")
+    assert _said(text, "a disgrace").speaker != "Republican Party"  # a person of the party, not the party
 
 
 @pytest.mark.parametrize(
