@@ -231,7 +231,15 @@ def test_retraining_on_polnear_train_rebuilds_the_shipped_chooser(shared_eval: P
     args = ["--train", str(shared_eval / "polnear_train.jsonl"), "--stage", "speakers", "--speakers-out", str(out)]
     done = subprocess.run([sys.executable, str(script), *args], cwd=REPO, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    assert out.read_bytes() == SHIPPED.read_bytes()
+    # on the machine that built it the file comes back byte for byte; another CPU's BLAS kernels round the solver's
+    # sums differently (CI saw weights move by 0.002), so the check is on the model: same margin, same weights
+    with np.load(out) as new, np.load(SHIPPED) as old:
+        assert sorted(new.files) == sorted(old.files)
+        assert float(new["margin"]) == float(old["margin"])
+        assert abs(float(new["bias"]) - float(old["bias"])) < 0.02
+        w_new, w_old = new["weights"].astype(np.float32), old["weights"].astype(np.float32)
+    assert float(np.abs(w_new - w_old).max()) < 0.02
+    assert np.corrcoef(w_new, w_old)[0, 1] > 0.999
 
 
 def test_training_refuses_a_line_that_is_no_article(
