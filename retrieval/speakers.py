@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from retrieval.errors import StoreUnavailableError
 from retrieval.identity.corrections import apply as apply_corrections
 from retrieval.identity.groups import PARTY_NAMES
-from retrieval.identity.keys import DETERMINERS, fold
+from retrieval.identity.keys import DETERMINERS, family_name, fold
 from retrieval.identity.lexicon import metonyms
 from retrieval.models import Speaker, Statement, slugify
 from retrieval.store import Store
@@ -243,7 +243,7 @@ class SpeakerIndex:
                 if k and sp not in keys.setdefault(k, []):
                     keys[k].append(sp)
             if sp.kind == "person" and len(words) > 1:
-                last = words[-1] if words[-1] not in {"jr", "sr", "ii", "iii"} else words[-2]
+                last = fold(family_name(sp.name))
                 if sp not in keys.setdefault(last, []):
                     keys[last].append(sp)  # the surname alone
         for group in keys.values():

@@ -201,12 +201,14 @@ def test_a_party_is_no_organisation_its_members_speak_for(services: Services) ->
     assert all(sp.id != ortiz.id for sp in party.spokespeople)
 
 
-def test_a_surname_shared_or_a_suffix_is_no_name_form() -> None:
+def test_a_shared_surname_is_no_name_form_and_a_suffix_is_no_surname() -> None:
     from retrieval.quotes.speakers import NameIndex, _name_forms
 
     one = NameIndex("Budget vote\n\nRosa Vance spoke. Hal Brant Jr. did not.")
     assert _name_forms("Rosa Vance", one) == ["Rosa Vance", "Vance"]
-    assert _name_forms("Hal Brant Jr.", one) == ["Hal Brant Jr."]
+    assert _name_forms("Hal Brant Jr.", one) == ["Hal Brant Jr.", "Brant"]  # "Jr." is no one's surname
+    father = NameIndex("Budget vote\n\nHal Brant spoke. Hal Brant Jr. did not.")  # "Brant" alone: which one?
+    assert _name_forms("Hal Brant Jr.", father) == ["Hal Brant Jr."]
     two = NameIndex("Budget vote\n\nRosa Vance spoke, and Tom Vance answered her.")  # another Vance in the article
     assert _name_forms("Rosa Vance", two) == ["Rosa Vance"]
 

@@ -33,6 +33,14 @@ def person_key(name: str) -> str:
     return " ".join(core + suffix)
 
 
+def family_name(name: str) -> str:
+    """Return a person's surname as written, past a generational suffix ("Harry Hurt III" -> "Hurt")."""
+    words = [w.strip(",") for w in name.split()]
+    while len(words) > 1 and words[-1].strip(".").lower() in SUFFIXES:
+        words.pop()
+    return words[-1] if words else ""
+
+
 def entity_id(name: str, kind: str | None, scope: str | None = None) -> str:
     """Return the corpus-wide id of an entity; `scope` (an article id) keeps common-noun entities to their article."""
     # "Clinton’s campaign" and "Clinton campaign" are one organisation

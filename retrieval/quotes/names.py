@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from retrieval.identity.keys import PARTICLES, SUFFIXES, family_name
 from retrieval.identity.lexicon import lexicon
 from retrieval.models import SpeakerKind
+from retrieval.quotes.gender import first_names
 from retrieval.wordlists import countries, org_words, titles
 
 PRONOUNS = {"he", "she", "i", "we", "they", "it", "who", "which", "that", "you", "him", "her", "them", "us_"}
@@ -145,6 +147,9 @@ def _analyse(mention: str) -> MentionParts:
     personal = not any(_org_word(w) for w in rest) and not rest[0].endswith(("’s", "'s"))
     if titled >= 0 and len(rest) >= 2 and personal:
         return MentionParts(" ".join(rest), " ".join(role_words + run[: titled + 1]), "person", True)
+    owned = _owned_person(run)
+    if owned is not None:
+        return replace(owned, role=" ".join([*role_words, owned.role]))
     if any(_org_word(w) for w in run) or any(w.endswith(("’s", "'s")) for w in run[:-1]):
         return MentionParts(" ".join(run).replace("’", "'"), " ".join(role_words), "organisation", True)
     plural_party = head[:-1].lower() in {"republican", "democrat", "american", "conservative", "liberal", "russian"}
@@ -163,15 +168,34 @@ def _analyse(mention: str) -> MentionParts:
     return MentionParts(name, " ".join(role_words), "person", True)
 
 
+def _owned_person(run: list[str]) -> MentionParts | None:
+    """Return the person named after an owner or employer ("MSNBC’s Chris Matthews", "Fox News Sean Hannity",
+    "Justice Department Inspector General Michael Horowitz"), with the owner in the role; None if no person follows."""
+    cut = max((i + 1 for i, w in enumerate(run[:-2]) if w.endswith(("’s", "'s", "’")) or _org_word(w)), default=0)
+    if cut == 0:
+        return None
+    rest = _analyse(" ".join(run[cut:]))
+    words = rest.name.split()
+    # a known first name or a title must open what follows: "Goldman Sachs Group" is no one
+    titled = any(_core(w) != "of" and (_core(w) in titles() or _is_role(w)) for w in rest.role.split())
+    if rest.kind != "person" or len(words) < 2 or not (titled or words[0] in first_names()):
+        return None
+    return MentionParts(rest.name, " ".join([*run[:cut], rest.role]).strip(), "person", True)
+
+
 def surname(name: str) -> str:
-    """Return the last word of a name, lower-cased."""
-    parts = name.split()
-    return _core(parts[-1]) if parts else ""
+    """Return the surname of a name, lower-cased ("Harry B. Harris Jr." -> "harris")."""
+    return _core(family_name(name))
 
 
 SENTENCE_VERBS = {"said", "says", "added", "asked", "told", "wrote", "according", "when", "while", "but", "and"}
-# a middle initial may stand before any later word: "FBI Director James B. Comey", "Vice President Joseph R. Biden Jr."
-_FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+(?:[A-Z]\.[ \t]+)?[A-Z][a-zA-Z’'\-]+){1,3}\b")
+# a middle initial may stand before any later word: "FBI Director James B. Comey", "Vice President Joseph R. Biden Jr.";
+# the whole capitalised run is read at once, long titles included ("Senate Minority Leader Harry M. Reid"), so a
+# name is never cut from its title by where a match happened to stop
+_FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+(?:[A-Z]\.[ \t]+)?[A-Z][a-zA-Z’'\-]+){1,8}\b")
+_INITIAL = re.compile(r"[A-Z]\.(?:[A-Z]\.)?$")
+PLACE_HEADS = {"lake", "mount", "fort", "port", "cape", "gulf"}  # "Lake Erie", "Fort Hood": a place, not a person
+MAX_NAME_WORDS = 4  # words of a person's name past initials, particles and suffixes ("Jorge Antonio Villasenor Llamas")
 
 
 def full_names(text: str) -> list[str]:
@@ -186,5 +210,20 @@ def person_names(text: str) -> Iterator[tuple[int, str]]:
         if words[0].lower() in SENTENCE_VERBS:
             words = words[1:]  # "Said Ellis: …" opens with the verb
         parts = analyse(" ".join(words))
-        if parts.kind == "person" and len(parts.name.split()) >= 2 and not parts.name.endswith(("’s", "'s")):
-            yield m.start(), parts.name
+        name = _shortest(parts.name) if parts.kind == "person" else ""
+        if name.endswith((" Jr", " Sr")) and text.startswith(".", m.end()):
+            name += "."  # the pattern's word boundary stops before the abbreviation's dot
+        if len(name.split()) >= 2 and not name.endswith(("’s", "'s")) and name.split()[0].lower() not in PLACE_HEADS:
+            yield m.start(), name
+
+
+def _shortest(name: str) -> str:
+    """Return a person's name from a run whose title the role words missed: "United Auto Workers Secretary-Treasurer
+    Gary Casteel" is Gary Casteel (the last known first name opens it), else its last two words."""
+    words = name.split()
+    core = [w for w in words if not _INITIAL.match(w) and _core(w) not in SUFFIXES and w.lower() not in PARTICLES]
+    if len(core) <= MAX_NAME_WORDS:
+        return name
+    known = first_names()
+    opens = max((i for i, w in enumerate(words[:-1]) if w in known), default=-1)
+    return " ".join(words[opens:]) if opens > 0 else " ".join(words[-2:])

@@ -10,7 +10,7 @@ from functools import lru_cache, partial
 
 from retrieval.identity import entity_id, noun_kind
 from retrieval.identity.groups import parties_in, party_named
-from retrieval.identity.keys import DETERMINERS, PARTICLES
+from retrieval.identity.keys import DETERMINERS, PARTICLES, family_name
 from retrieval.identity.roles import affiliations
 from retrieval.models import Speaker, SpeakerKind, Statement
 from retrieval.quotes import gender
@@ -48,7 +48,7 @@ class NameIndex:
         self.headline_end = headline_end(text)
         body = text[self.headline_end :]
         self.lower_words = set(re.findall(r"\b[a-z][a-z\-]+\b", text)) - PARTICLES
-        names = [n for n in (self.clean(n) for n in full_names(body)) if len(n.split()) >= 2]
+        names = [n for n in (self.clean(n) for n in full_names(body)) if len(n.split()) >= 2 and not self._phrase(n)]
         self.counts: Counter[str] = Counter(names)
         self.first_seen: dict[str, int] = {}
         for i, n in enumerate(names):
@@ -78,9 +78,10 @@ class NameIndex:
             want = -1 if honorific in female_honorifics() else 1
             agree = [n for n in best if self.gender(n) * want > 0]
             best = agree or [n for n in best if self.gender(n) * want >= 0]
-        if not best and not honorific and len(words) == 1:
+        if not best and len(words) == 1:
             # "Chris Anderson went ... Chris said": a lone given name that opens exactly one full name seen here is
-            # that person; a surname match above wins, and two full names sharing the given name stay unresolved
+            # that person; so is "Mr. Lou" for "Lou Jiwei", whose family name comes first. A surname match above
+            # wins, and two full names sharing the word stay unresolved
             best = [n for n in self.counts if n.split()[0] == name and len(n.split()) >= 2]
             best = best if len(best) == 1 else []
         if not best:
@@ -94,7 +95,7 @@ class NameIndex:
             for n in self.counts:
                 words = n.split()
                 if len(words) >= 2 and words[0].lower() not in PARTICLES:
-                    self._owners.setdefault(words[-1], []).append(n)
+                    self._owners.setdefault(family_name(n), []).append(n)
         return self._owners.get(surname_word, [])
 
     def tail(self, name: str) -> str:
@@ -105,6 +106,11 @@ class NameIndex:
             if rest in self.counts:
                 return rest
         return name
+
+    def _phrase(self, name: str) -> bool:
+        """Return whether a capitalised run is a title-case phrase ("Hillary Just Insulted The"), not a name: two of
+        its later words are written in lower case elsewhere in the article."""
+        return sum(w.lower() in self.lower_words for w in name.split()[1:]) >= 2
 
     def clean(self, name: str) -> str:
         """Drop leading words that are not a name: "Meanwhile Trump", "N.C. Donald Trump", "Derelict Obama"."""
@@ -512,14 +518,10 @@ def article_speakers(statements: list[Statement], text: str = "") -> list[Speake
 def _name_forms(name: str, index: NameIndex | None) -> list[str]:
     """Return the forms a person is named by in running text: the full name, and the surname when no other full name
     in the article shares it (Melania and Donald Trump do) and it is no suffix ("Jr.")."""
-    words = name.split()
-    last = words[-1] if len(words) >= 2 else ""
-    if not last or last.rstrip(".").lower() in _SUFFIXES or index is None or len(index.owners(last)) > 1:
+    last = family_name(name) if len(name.split()) >= 2 else ""
+    if not last or index is None or len(index.owners(last)) > 1:
         return [name]
     return [name, last]
-
-
-_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 
 
 @lru_cache(maxsize=1)

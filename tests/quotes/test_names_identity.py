@@ -1,0 +1,115 @@
+"""One person, one name: suffixes, long titles, family-name-first names, title-case phrases and heading labels."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.identity.keys import family_name
+from retrieval.quotes import extract_statements
+from retrieval.quotes.names import analyse, person_names, surname
+
+
+def _speakers(text: str) -> dict[str, str | None]:
+    """Return each statement's first words mapped to its speaker, checking every span is verbatim."""
+    sts = extract_statements(text, "t")
+    assert all(text[st.start : st.end] == st.text for st in sts)
+    return {" ".join(st.text.split()[:3]): st.speaker for st in sts}
+
+
+@pytest.mark.parametrize(
+    ("name", "family"),
+    [("Walter P. Dunmore Jr.", "Dunmore"), ("Edwin Castell III", "Castell"), ("Rosa Lind", "Lind"), ("Jr.", "Jr.")],
+)
+def test_a_generational_suffix_is_not_the_surname(name: str, family: str) -> None:
+    assert family_name(name) == family
+    assert surname(name) == family.strip(".").lower()
+
+
+def test_a_bare_surname_finds_the_full_name_that_ends_in_a_suffix() -> None:
+    text = (
+        "Port commissioner Walter P. Dunmore Jr. toured the docks on Friday.\n\n"
+        "“The cranes are older than I am,” Dunmore said."
+    )
+    assert _speakers(text) == {"The cranes are": "Walter P. Dunmore Jr."}
+
+
+def test_a_long_title_does_not_cut_the_name_off() -> None:
+    text = (
+        "Harbor Plan Stalls.\n\n"
+        "The plan was opposed by Harbor Board Chairwoman Lorna K. Whitcombe on Monday.\n\n"
+        "“We cannot pay for this twice,” Whitcombe said."
+    )
+    assert "Lorna K. Whitcombe" in [n for _, n in person_names(text)]
+    assert _speakers(text) == {"We cannot pay": "Lorna K. Whitcombe"}
+
+
+def test_a_title_the_role_words_miss_is_cut_at_the_first_name() -> None:
+    text = "The deal was praised by Harbor Pilots Guild Treasurer-Secretary Gary Osterhout on Tuesday."
+    assert [n for _, n in person_names(text)] == ["Gary Osterhout"]
+
+
+def test_an_honorific_before_a_family_name_that_comes_first() -> None:
+    text = (
+        "Steel Talks Resume.\n\n"
+        "Trade minister Wen Haoyu met the delegation in Geneva.\n\n"
+        "“Our steel is sold at a fair price,” Mr. Wen told reporters."
+    )
+    assert _speakers(text) == {"Our steel is": "Wen Haoyu"}
+
+
+def test_a_title_case_phrase_is_not_a_second_person_sharing_a_first_name() -> None:
+    text = (
+        "Budget Vote Fails.\n\n"
+        "Councilwoman Marisol Ibarra voted against the plan, and other members just watched the clock.\n\n"
+        "A post titled Marisol Just Sank The Budget was shared widely.\n\n"
+        "Marisol said the city “cannot borrow its way out of this.”"
+    )
+    assert _speakers(text)["the city “cannot"] == "Marisol Ibarra"
+
+
+def test_a_lake_is_not_a_person() -> None:
+    assert [n for _, n in person_names("Boats on Lake Winnetka were idle while Mayor Ida Crane spoke.")] == [
+        "Ida Crane"
+    ]
+
+
+def test_credit_and_heading_labels_are_not_speakers() -> None:
+    text = (
+        "Ferry fares will rise next month, the authority said.\n\n"
+        "Contributing: Pat Olsen and Dee Marsh.\n\n"
+        "WOW: the new boats have bigger windows than the old ones.\n\n"
+        "Survey: Most riders would pay more for later sailings."
+    )
+    labelled = {st.mention for st in extract_statements(text, "t") if st.mention in {"Contributing", "WOW", "Survey"}}
+    # a credit line and a one-off exclamation are no one; a survey is a source that speaks
+    assert labelled == {"Survey"}
+
+
+def test_a_transcript_speaker_label_is_kept_even_when_the_story_never_names_them_again() -> None:
+    text = (
+        "HOLLIS: Let us turn to the harbor budget first tonight.\n\n"
+        "MERRIN: Thank you, it is a pleasure to be here with you.\n\n"
+        "HOLLIS: So why should taxpayers pay for the new boats?"
+    )
+    assert [st.mention for st in extract_statements(text, "t")] == ["HOLLIS", "MERRIN", "HOLLIS"]
+
+
+@pytest.mark.parametrize(
+    ("mention", "name", "role"),
+    [
+        ("WKRP’s Paul Travis", "Paul Travis", "WKRP’s"),
+        ("Harbor Radio News Mary Park", "Mary Park", "Harbor Radio News"),
+        ("Comedian Sarah Ostrow", "Sarah Ostrow", "Comedian"),
+        ("Sens. Mary Holt", "Mary Holt", "Sens."),
+        ("Senate Minority Whip Paul Ortega", "Paul Ortega", "Senate Minority Whip"),
+        ("Treasury Department Inspector General Ruth Kemp", "Ruth Kemp", "Treasury Department Inspector General"),
+    ],
+)
+def test_an_owner_employer_or_capitalised_role_before_a_name_is_the_role(mention: str, name: str, role: str) -> None:
+    parts = analyse(mention)
+    assert (parts.name, parts.role, parts.kind) == (name, role, "person")
+
+
+@pytest.mark.parametrize("mention", ["Bureau of Labor Statistics", "Putin’s Office", "Harbor Sachs Group"])
+def test_an_organisations_own_words_are_no_person(mention: str) -> None:
+    assert analyse(mention).kind == "organisation"
