@@ -114,7 +114,7 @@ def train(articles: list[dict], out: Path, seed: int) -> int:
     docs = sorted({d for d, _ in gs})
     random.Random(seed).shuffle(docs)
     fold = {d: k % FOLDS for k, d in enumerate(docs)}
-    best: tuple[int, float, float] | None = None
+    best: tuple[int, int, float, float] | None = None  # gain, -breaks, C, margin
     for c in C_GRID:
         totals = {m: [0, 0] for m in MARGINS}
         for f in range(FOLDS):
@@ -125,13 +125,14 @@ def train(articles: list[dict], out: Path, seed: int) -> int:
         for m in MARGINS:
             fixes, breaks = totals[m]
             print(f"  C={c}, margin {m}: out of fold, overruling the rules fixes {fixes} speakers and breaks {breaks}")
-            # a speaker the rules had right and the model breaks costs more than a wrong one left: demand 3 fixes each
-            if fixes >= MIN_FIXES_PER_BREAK * breaks and (best is None or fixes - breaks > best[0]):
-                best = (fixes - breaks, c, m)
+            # a speaker the rules had right and the model breaks costs more than a wrong one left: demand 3 fixes each;
+            # of two choices with the same gain, the one that overrules the rules less often (breaks fewer) wins
+            if fixes >= MIN_FIXES_PER_BREAK * breaks and (best is None or (fixes - breaks, -breaks) > best[:2]):
+                best = (fixes - breaks, -breaks, c, m)
     if best is None or best[0] <= 0:
         print("no speaker chooser written: out of fold it never beats the rules by enough")
         return 2
-    gain, c, margin = best
+    gain, _, c, margin = best
     print(f"chosen: C={c}, margin {margin}, {gain} more gold speakers out of fold than the rules' {rules_right}")
     clf = _fit(gs, c, seed)
     saved = {
