@@ -16,6 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 FIRST_NAMES_FILE = "first_names.tsv"
+CENSUS_FILE = "census_first_names.txt"
 SEXED_HONORIFICS = {"mr": 1, "mrs": -1, "ms": -1, "miss": -1}
 SEXED_PRONOUNS = {"he": 1, "she": -1}
 _HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([A-Z][\w'’\-]+)")
@@ -36,6 +37,15 @@ def first_names() -> dict[str, tuple[int, int]]:
             name, sex, votes = line.split("\t")
             out[name] = (int(sex), int(votes))
     return out
+
+
+@lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    """Return every word known to be a given name: the US Census 1990 lists (data/census_first_names.txt, built by
+    scripts/census_names.py) and the first-name prior's names. It tells a name from a title; it tells no sex."""
+    ref = resources.files("retrieval.quotes").joinpath("data", CENSUS_FILE)
+    census = ref.read_text(encoding="utf-8").splitlines() if ref.is_file() else []
+    return frozenset(n for n in census if n and not n.startswith("#")) | frozenset(first_names())
 
 
 def honorific_sexes(text: str, names: Iterable[str]) -> dict[str, int]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from retrieval.identity.keys import PARTICLES, SUFFIXES, family_name
 from retrieval.identity.lexicon import lexicon
 from retrieval.models import SpeakerKind
-from retrieval.quotes.gender import first_names
+from retrieval.quotes.gender import given_names
 from retrieval.wordlists import countries, org_words, titles
 
 PRONOUNS = {"he", "she", "i", "we", "they", "it", "who", "which", "that", "you", "him", "her", "them", "us_"}
@@ -178,7 +178,7 @@ def _owned_person(run: list[str]) -> MentionParts | None:
     words = rest.name.split()
     # a known first name or a title must open what follows: "Goldman Sachs Group" is no one
     titled = any(_core(w) != "of" and (_core(w) in titles() or _is_role(w)) for w in rest.role.split())
-    if rest.kind != "person" or len(words) < 2 or not (titled or words[0] in first_names()):
+    if rest.kind != "person" or len(words) < 2 or not (titled or words[0] in given_names()):
         return None
     return MentionParts(rest.name, " ".join([*run[:cut], rest.role]).strip(), "person", True)
 
@@ -219,11 +219,17 @@ def person_names(text: str) -> Iterator[tuple[int, str]]:
 
 def _shortest(name: str) -> str:
     """Return a person's name from a run whose title the role words missed: "United Auto Workers Secretary-Treasurer
-    Gary Casteel" is Gary Casteel (the last known first name opens it), else its last two words."""
+    Gary Casteel" is Gary Casteel (the last given name opens it), else its last two words."""
     words = name.split()
-    core = [w for w in words if not _INITIAL.match(w) and _core(w) not in SUFFIXES and w.lower() not in PARTICLES]
-    if len(core) <= MAX_NAME_WORDS:
+    if _core_words(words) <= MAX_NAME_WORDS:
         return name
-    known = first_names()
-    opens = max((i for i, w in enumerate(words[:-1]) if w in known), default=-1)
+    known = given_names()
+    # the given name must leave a name's length after it: "North Dakota RNC Committeeman Curly Haugland" is not
+    # opened by "Dakota"
+    opens = max((i for i, w in enumerate(words[:-1]) if w in known and _core_words(words[i:]) <= 3), default=-1)
     return " ".join(words[opens:]) if opens > 0 else " ".join(words[-2:])
+
+
+def _core_words(words: list[str]) -> int:
+    """Return how many words of a name are neither initials, suffixes nor particles."""
+    return sum(1 for w in words if not _INITIAL.match(w) and _core(w) not in SUFFIXES and w.lower() not in PARTICLES)
