@@ -244,7 +244,7 @@ class SpeakerIndex:
                     keys[k].append(sp)
             if sp.kind == "person" and len(words) > 1:
                 last = fold(family_name(sp.name))
-                if sp not in keys.setdefault(last, []):
+                if last and sp not in keys.setdefault(last, []):
                     keys[last].append(sp)  # the surname alone
         for group in keys.values():
             group.sort(key=lambda s: -s.statement_count)

@@ -17,10 +17,18 @@ from pathlib import Path
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "retrieval" / "quotes" / "data" / "census_first_names.txt"
 LISTS = ("dist.male.first", "dist.female.first")
+MIN_PERCENT = 0.005  # of the population: rarer entries are mostly words ("Star", "China", "America", "Dakota")
+# places that are given names too: "Georgia Power", "Nike’s Jordan Brand" are not people
+PLACES = frozenset(
+    """alabama alaska arizona arkansas california carolina colorado dakota delaware florida georgia hawaii idaho
+    illinois indiana iowa kansas kentucky louisiana maine maryland michigan minnesota missouri montana nebraska
+    nevada ohio oklahoma oregon tennessee texas utah vermont virginia washington wisconsin wyoming america china india
+    jordan israel france germany japan mexico canada syria turkey russia ukraine iran egypt kenya chad""".split()  # noqa: SIM905
+)
 
 
 def read() -> list[str]:
-    """Return the Census given names, title-cased and sorted."""
+    """Return the Census given names borne by at least MIN_PERCENT of people, places left out, title-cased, sorted."""
     try:
         folder = resources.files("names")
     except ModuleNotFoundError:
@@ -28,8 +36,11 @@ def read() -> list[str]:
     found: set[str] = set()
     for name in LISTS:
         for line in folder.joinpath(name).read_text(encoding="ascii").splitlines():
-            if line.strip():
-                found.add(line.split()[0].title())
+            if not line.strip():
+                continue
+            word, percent = line.split()[:2]
+            if float(percent) >= MIN_PERCENT and word.lower() not in PLACES:
+                found.add(word.title())
     return sorted(found)
 
 

@@ -171,7 +171,8 @@ def _analyse(mention: str) -> MentionParts:
 def _owned_person(run: list[str]) -> MentionParts | None:
     """Return the person named after an owner or employer ("MSNBC’s Chris Matthews", "Fox News Sean Hannity",
     "Justice Department Inspector General Michael Horowitz"), with the owner in the role; None if no person follows."""
-    cut = max((i + 1 for i, w in enumerate(run[:-2]) if w.endswith(("’s", "'s", "’")) or _org_word(w)), default=0)
+    owner = ("’s", "'s", "’", "'")  # "MSNBC’s", "Reuters’", "Reuters'"
+    cut = max((i + 1 for i, w in enumerate(run[:-2]) if w.endswith(owner) or _org_word(w)), default=0)
     if cut == 0:
         return None
     rest = _analyse(" ".join(run[cut:]))
@@ -192,7 +193,7 @@ SENTENCE_VERBS = {"said", "says", "added", "asked", "told", "wrote", "according"
 # a middle initial may stand before any later word: "FBI Director James B. Comey", "Vice President Joseph R. Biden Jr.";
 # the whole capitalised run is read at once, long titles included ("Senate Minority Leader Harry M. Reid"), so a
 # name is never cut from its title by where a match happened to stop
-_FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+(?:[A-Z]\.[ \t]+)?[A-Z][a-zA-Z’'\-]+){1,8}\b")
+_FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+(?:[A-Z]\.[ \t]+)?[A-Z][a-zA-Z’'\-]+)+\b")
 _INITIAL = re.compile(r"[A-Z]\.(?:[A-Z]\.)?$")
 PLACE_HEADS = {"lake", "mount", "fort", "port", "cape", "gulf"}  # "Lake Erie", "Fort Hood": a place, not a person
 MAX_NAME_WORDS = 4  # words of a person's name past initials, particles and suffixes ("Jorge Antonio Villasenor Llamas")

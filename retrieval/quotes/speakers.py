@@ -83,6 +83,8 @@ class NameIndex:
             # that person; so is "Mr. Lou" for "Lou Jiwei", whose family name comes first. A surname match above
             # wins, and two full names sharing the word stay unresolved
             best = [n for n in self.counts if n.split()[0] == name and len(n.split()) >= 2]
+            if honorific:  # "Ms. Warren" is not Warren Buffett
+                best = [n for n in best if self.gender(n) * (-1 if honorific in female_honorifics() else 1) >= 0]
             best = best if len(best) == 1 else []
         if not best:
             return f"{honorific.capitalize()}. {name}" if honorific in female_honorifics() else name

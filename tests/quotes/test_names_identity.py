@@ -133,3 +133,25 @@ def test_an_owner_employer_or_capitalised_role_before_a_name_is_the_role(mention
 @pytest.mark.parametrize("mention", ["Bureau of Labor Statistics", "Putin’s Office", "Harbor Sachs Group"])
 def test_an_organisations_own_words_are_no_person(mention: str) -> None:
     assert analyse(mention).kind == "organisation"
+
+
+@pytest.mark.parametrize(
+    "mention",
+    ["Southern Company’s Georgia Power", "Nike’s Jordan Brand", "Disney’s Star Wars", "Bank of America Merrill"],
+)
+def test_a_place_or_a_word_after_an_owner_is_no_given_name(mention: str) -> None:
+    assert analyse(mention).kind == "organisation"
+
+
+def test_a_very_long_title_keeps_the_name_after_it() -> None:
+    text = "Former New York City Police Department Deputy Commissioner Lena Marsh said so."
+    assert [n for _, n in person_names(text)] == ["Lena Marsh"]
+
+
+def test_an_honorific_of_the_other_sex_takes_no_full_name_by_its_first_word() -> None:
+    text = (
+        "Investors Gather.\n\n"
+        "Warren Holbrook praised the bill, and he said he would buy more bonds.\n\n"
+        "“It is a giveaway to the banks,” Ms. Warren said."
+    )
+    assert _speakers(text)["It is a"] != "Warren Holbrook"
