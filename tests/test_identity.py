@@ -241,3 +241,12 @@ def test_one_campaign_across_articles_however_each_names_it(services: Services) 
     assert {s["article_id"] for s in detail["statements"]} == {"camp-a", "camp-b"}
     answer = ask(client, "what did the Whitfield campaign say?")
     assert {c["article_id"] for c in answer["citations"]} == {"camp-a", "camp-b"}
+
+
+def test_a_surname_that_folds_to_nothing_is_no_lookup_key(services: Services) -> None:
+    # "Sen" is a title, and the lookup key drops titles: filed under "", she matched any lookup that folds to nothing
+    rita = Article(id="rita", text="Economist Rita Devi Sen said the plan was “a serious mistake”.")
+    assert not services.ingestor.ingest_articles([rita]).failed
+    assert services.speakers.lookup("Rita Devi Sen").one is not None
+    for typed in ("Mr.", "the senator", "Dr."):  # each folds to "" too
+        assert all("Rita" not in sp.name for sp in services.speakers.lookup(typed).found), typed
