@@ -518,8 +518,8 @@ def article_speakers(statements: list[Statement], text: str = "") -> list[Speake
 
 
 def _name_forms(name: str, index: NameIndex | None) -> list[str]:
-    """Return the forms a person is named by in running text: the full name, and the surname when no other full name
-    in the article shares it (Melania and Donald Trump do) and it is no suffix ("Jr.")."""
+    """Return the forms a person is named by in running text: the full name, and the surname (past a suffix: "Harris"
+    for "Harry B. Harris Jr.") when no other full name in the article shares it (Melania and Donald Trump do)."""
     last = family_name(name) if len(name.split()) >= 2 else ""
     if not last or index is None or len(index.owners(last)) > 1:
         return [name]
