@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 
+from retrieval.identity.keys import family_name
+
 FIRST_NAMES_FILE = "first_names.tsv"
 CENSUS_FILE = "census_first_names.txt"
 SEXED_HONORIFICS = {"mr": 1, "mrs": -1, "ms": -1, "miss": -1}
@@ -55,9 +57,8 @@ def honorific_sexes(text: str, names: Iterable[str]) -> dict[str, int]:
     """
     by_surname: dict[str, list[str]] = defaultdict(list)
     for name in names:
-        words = name.split()
-        if len(words) >= 2:
-            by_surname[words[-1]].append(name)
+        if len(name.split()) >= 2:
+            by_surname[family_name(name)].append(name)  # "Mr. Biden" is "Joseph R. Biden Jr."
     votes: dict[str, Counter[int]] = defaultdict(Counter)
     for m in _HONORIFIC.finditer(text):
         owners = by_surname.get(re.sub(r"['’]s$", "", m.group(2)), [])  # "Mrs. Clinton’s"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from retrieval.quotes.gender import first_names
+from retrieval.quotes.gender import given_names
 from retrieval.quotes.names import analyse
 from retrieval.quotes.parsing import coarse
 from retrieval.quotes.spans import Span
@@ -126,7 +126,7 @@ def _names_a_person(tok: Token) -> bool:
         return False
     lead = tok.doc.text[lo : tok.idx].split()
     return all(
-        not w[:1].isupper() or w.rstrip(".").lower() in titles() or len(w.rstrip(".")) == 1 or w in first_names()
+        not w[:1].isupper() or w.rstrip(".").lower() in titles() or len(w.rstrip(".")) == 1 or w in given_names()
         for w in lead
     )
 

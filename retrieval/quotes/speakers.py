@@ -453,8 +453,8 @@ def _org_name(modifiers: list[str], noun: str, index: NameIndex) -> str | None:
     # ("Sen.", "Mrs.") starts the owner: "White House" and "State Department" are titles' words, not titles
     titled = [i for i, w in enumerate(words[:-1]) if w.endswith(".") and w[:-1].lower() in titles() | honorifics()]
     words = words[titled[-1] + 1 :] if titled else words  # "New Hampshire Sen. Kelly Ayotte’s campaign"
-    named = bool(titled) or (len(words) >= 2 and words[-2] in gender.first_names())
-    if named or any(n.split()[0] in gender.first_names() for n in index.owners(words[-1])):
+    named = bool(titled) or (len(words) >= 2 and words[-2] in gender.given_names())
+    if named or any(n.split()[0] in gender.given_names() for n in index.owners(words[-1])):
         return f"{words[-1]} {noun.lower()}"
     # anyone else's keeps its own words: "White House press office", "Republican presidential campaign"
     return " ".join([*words, *reversed(adjectives), noun.lower()])
