@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from retrieval.errors import StoreUnavailableError
 from retrieval.identity.corrections import apply as apply_corrections
 from retrieval.identity.groups import PARTY_NAMES
-from retrieval.identity.keys import DETERMINERS, family_name, fold
+from retrieval.identity.keys import DETERMINERS, family_name, fold, person_key
 from retrieval.identity.lexicon import metonyms
 from retrieval.models import Speaker, Statement, slugify
 from retrieval.store import Store
@@ -108,6 +108,9 @@ class SpeakerIndex:
         if not role_key(typed):
             return Lookup()
         exact = self._keys.get(key, []) if key else []  # "the senator" folds to nothing: a title, read as a role
+        if not exact and key:
+            # "Bill Clinton" typed, only "William J. Clinton" written: the entity id keys the formal given name
+            exact = self._keys.get(fold(person_key(key)), [])
         if exact:
             found = tuple(exact)
             spokes = self.spokespeople(found[0]) if len(found) == 1 and found[0].kind == "organisation" else ()

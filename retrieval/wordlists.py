@@ -68,3 +68,8 @@ def org_words() -> frozenset[str]:
 def countries() -> dict[str, str]:
     """Return the country each place name stands for, keyed lower case ("moscow" -> "Russia")."""
     return table("countries")
+
+
+def nicknames() -> dict[str, str]:
+    """Return the formal given name each short form stands for, keyed lower case ("ben" -> "Benjamin")."""
+    return table("nicknames")

@@ -61,13 +61,14 @@ def test_merge_is_visible_at_once_and_survives_reingest_and_restart(
     assert client.get("/speakers/earnest").status_code == 200  # the bare surname is its own entity: no guessing
     assert not any("productive" in t for t in _said(client, "Josh Earnest"))
 
-    resp = client.post("/speakers/josh-earnest/merge", json={"source": "earnest"}, headers=AUTH)
+    # the id keys the formal given name (data/nicknames.txt), so "Joshua Earnest" elsewhere is this entity too
+    resp = client.post("/speakers/joshua-earnest/merge", json={"source": "earnest"}, headers=AUTH)
     assert resp.status_code == 200, resp.get_data(as_text=True)
     assert resp.get_json()["correction"]["op"] == "merge"
     assert any("productive" in t for t in _said(client, "Josh Earnest"))
     assert _verify(client, "the talks were productive", "Josh Earnest") in {"verified", "reported"}
     assert client.get("/speakers/earnest").status_code == 404
-    detail = client.get("/speakers/josh-earnest").get_json()
+    detail = client.get("/speakers/joshua-earnest").get_json()
     assert detail["statement_count"] == 2 and "Earnest" in detail["aliases"]
 
     # a changed copy of the article is ingested again: the merge still holds
@@ -111,11 +112,11 @@ def test_split_and_rename_are_visible_at_once_and_survive_reingest(
     ("method", "path", "body", "status"),
     [
         ("post", "/speakers/earnest/merge", {"source": "earnest"}, 409),
-        ("post", "/speakers/josh-earnest/merge", {"source": "nobody"}, 404),
-        ("post", "/speakers/josh-earnest/merge", {"source": "Not An Id"}, 422),
-        ("patch", "/speakers/josh-earnest", {"name": None}, 422),
+        ("post", "/speakers/joshua-earnest/merge", {"source": "nobody"}, 404),
+        ("post", "/speakers/joshua-earnest/merge", {"source": "Not An Id"}, 422),
+        ("patch", "/speakers/joshua-earnest", {"name": None}, 422),
         ("post", "/speakers/nobody/split", {"alias": "X"}, 404),
-        ("patch", "/speakers/josh-earnest", {}, 422),
+        ("patch", "/speakers/joshua-earnest", {}, 422),
     ],
 )
 def test_bad_corrections_say_what_to_fix_and_change_nothing(
@@ -126,7 +127,7 @@ def test_bad_corrections_say_what_to_fix_and_change_nothing(
     resp = client.open(path, method=method.upper(), json=body, headers=AUTH)
     assert resp.status_code == status and resp.mimetype == "application/problem+json"
     assert services.store.list_corrections() == []
-    assert client.post("/speakers/josh-earnest/merge", json={"source": "earnest"}).status_code == 401
+    assert client.post("/speakers/joshua-earnest/merge", json={"source": "earnest"}).status_code == 401
 
 
 def test_cli_merge_is_stored_and_applied(settings: Settings, services: Services, monkeypatch: pytest.MonkeyPatch,
@@ -137,8 +138,8 @@ def test_cli_merge_is_stored_and_applied(settings: Settings, services: Services,
     if st.url:
         monkeypatch.setenv("QUOTEBOT_STORE__URL", st.url)
         monkeypatch.setenv("QUOTEBOT_STORE__PREFIX", st.prefix)
-    assert main(["speakers", "merge", "earnest", "josh-earnest"]) == 0
-    assert '"josh-earnest"' in capsys.readouterr().out
+    assert main(["speakers", "merge", "earnest", "joshua-earnest"]) == 0
+    assert '"joshua-earnest"' in capsys.readouterr().out
     services.speakers.invalidate()
-    assert services.store.get_speaker("josh-earnest").statement_count == 2  # type: ignore[union-attr]
-    assert main(["speakers", "merge", "nobody", "josh-earnest"]) == 2
+    assert services.store.get_speaker("joshua-earnest").statement_count == 2  # type: ignore[union-attr]
+    assert main(["speakers", "merge", "nobody", "joshua-earnest"]) == 2

@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from retrieval.models import content_id, slugify
-from retrieval.wordlists import name_prefixes
+from retrieval.wordlists import name_prefixes, nicknames
 
 DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
 
@@ -16,10 +16,11 @@ _INITIAL = re.compile(r"^[A-Z]\.?$|^[A-Z]\.[A-Z]\.?$")
 
 
 def person_key(name: str) -> str:
-    """Return the words that identify a person: first and last name, with "Jr."/"Sr." kept ("donald trump jr").
+    """Return the words that identify a person: first and last name, with "Jr."/"Sr." kept ("Donald Trump Jr").
 
     Middle initials and names are not identity: "Donald J. Trump", "Hillary Rodham Clinton" and "James B. Comey"
-    are written both ways in the same paper. (George H.W. and George W. Bush meet here; a correction splits them.)
+    are written both ways in the same paper. Nor is a short given name: "Ben Rhodes" is "Benjamin Rhodes"
+    (data/nicknames.txt). (George H.W. and George W. Bush meet here; a correction splits them.)
     """
     words = [w.strip(",") for w in name.replace("’", "'").split()]
     suffix = [w.rstrip(".") for w in words[1:] if w.strip(".").lower() in SUFFIXES]
@@ -30,6 +31,8 @@ def person_key(name: str) -> str:
     if len(core) - last >= 2:
         first = next((w for w in core[:-last] if not _INITIAL.match(w)), core[0])
         core = [first, *core[-last:]]
+    if len(core) > last:
+        core[0] = nicknames().get(core[0].lower(), core[0])
     return " ".join(core + suffix)
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.identity.keys import family_name
+from retrieval.identity.keys import family_name, person_key
 from retrieval.quotes import extract_statements
-from retrieval.quotes.gender import given_names
+from retrieval.quotes.gender import given_names, honorific_sexes
 from retrieval.quotes.names import analyse, person_names, surname
 
 
@@ -155,3 +155,24 @@ def test_an_honorific_of_the_other_sex_takes_no_full_name_by_its_first_word() ->
         "“It is a giveaway to the banks,” Ms. Warren said."
     )
     assert _speakers(text)["It is a"] != "Warren Holbrook"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Ben Rhodes", "Benjamin J. Rhodes", True),
+        ("Dick Durbin", "Richard J. Durbin", True),
+        ("Bill de Blasio", "William de Blasio", True),
+        ("Joe Biden Jr.", "Joseph Biden Jr.", True),
+        ("Joe Biden", "Joe Biden Jr.", False),  # a suffix is identity
+        ("Chris Dalton", "Christopher Dalton", False),  # "Chris" stands for several formal names
+        ("Ben Rhodes", "Bernard Rhodes", False),
+    ],
+)
+def test_a_short_given_name_keys_the_same_person_as_the_formal_one(a: str, b: str, same: bool) -> None:
+    assert (person_key(a) == person_key(b)) is same
+
+
+def test_an_honorific_finds_its_person_past_a_suffix() -> None:
+    text = "Carl R. Voss Jr. spoke first. Mr. Voss said the talks were over. Ana Reyes agreed; Mrs. Reyes left."
+    assert honorific_sexes(text, ["Carl R. Voss Jr.", "Ana Reyes"]) == {"Carl R. Voss Jr.": 1, "Ana Reyes": -1}
