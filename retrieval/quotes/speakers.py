@@ -50,12 +50,34 @@ class NameIndex:
         self.lower_words = set(re.findall(r"\b[a-z][a-z\-]+\b", text)) - PARTICLES
         names = [n for n in (self.clean(n) for n in full_names(body)) if len(n.split()) >= 2 and not self._phrase(n)]
         self.counts: Counter[str] = Counter(names)
+        # the headline's names only complete surnames the body writes alone, after every name the body writes
+        headlined = self._headline_names(text[: self.headline_end], body)
+        self.counts.update(headlined)
+        names += headlined
         self.first_seen: dict[str, int] = {}
         for i, n in enumerate(names):
             self.first_seen.setdefault(n, i)
         self.honorific_sex = gender.honorific_sexes(text, self.counts)
         self._sex: dict[str, int] = {}
         self._owners: dict[str, list[str]] | None = None
+
+    def _headline_names(self, headline: str, body: str) -> list[str]:
+        """Return the full names a title-case headline gives surnames its body writes alone: "Hillary Clinton Goes
+        After …" names the body's "Clinton". The given name must be known and never a lower-case word of the article
+        ("Will Clinton Win?"), and the surname a word the body capitalises and owns no full name there."""
+        known, owned = gender.given_names(), {family_name(n) for n in self.counts}
+        out = []
+        for m in re.finditer(r"(?=\b([A-Z][a-z]+) ([A-Z][a-zA-Z’'\-]+)\b)", headline):
+            first, last = m.groups()
+            if (
+                first in known
+                and first.lower() not in self.lower_words
+                and last.lower() not in self.lower_words
+                and last not in owned
+                and re.search(rf"\b{re.escape(last)}\b", body)
+            ):
+                out.append(f"{first} {last}")
+        return out
 
     def add(self, name: str) -> None:
         """Record a name found as a speaker."""

@@ -176,3 +176,20 @@ def test_a_short_given_name_keys_the_same_person_as_the_formal_one(a: str, b: st
 def test_an_honorific_finds_its_person_past_a_suffix() -> None:
     text = "Carl R. Voss Jr. spoke first. Mr. Voss said the talks were over. Ana Reyes agreed; Mrs. Reyes left."
     assert honorific_sexes(text, ["Carl R. Voss Jr.", "Ana Reyes"]) == {"Carl R. Voss Jr.": 1, "Ana Reyes": -1}
+
+
+@pytest.mark.parametrize(
+    ("headline", "speaker"),
+    [
+        ("Martha Quillen Takes On The Port Authority", "Martha Quillen"),  # the headline completes the body's surname
+        ("Will Quillen Take On The Port Authority?", "Quillen"),  # "will" is a word of the article: no given name
+        ("Harbor Fight Heats Up As Quillen Swings", "Quillen"),  # no given name before it
+    ],
+)
+def test_a_title_case_headline_completes_a_surname_the_body_writes_alone(headline: str, speaker: str) -> None:
+    text = (
+        f"{headline}\n\n"
+        "The port authority will meet on Monday to vote on the new lease for the eastern terminal.\n\n"
+        "“The lease is a giveaway,” Quillen said."
+    )
+    assert _speakers(text) == {"The lease is": speaker}
