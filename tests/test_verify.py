@@ -10,7 +10,7 @@ from retrieval.speakers import SpeakerIndex
 from retrieval.verification import Verifier
 from retrieval.verification.align import align, find_in_order
 from retrieval.verification.diff import describe, word_diff
-from retrieval.verification.normalise import parse_claim, phrase_probes, strip_claim, tokenize
+from retrieval.verification.normalise import negated, parse_claim, phrase_probes, strip_claim, tokenize
 from retrieval.verification.verify import name_variants
 
 SENTENCED = "deserves to be sentenced for criminal actions in the capital of international law"
@@ -344,3 +344,23 @@ def test_an_unknown_description_holding_the_speakers_name_is_that_speaker(seeded
     v = verifier.verify_claim(claim, speaker)
     assert v.label == "verified", v
     assert_verbatim(seeded, v)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("the bridge will not reopen this year", "the bridge will reopen this year", False),
+        # a paraphrase rewrites negations: three in the source, two (and an "unable") in the claim
+        (
+            "just because he hasn't had to do it doesn't mean he can't",
+            "never needing to does not mean he is unable",
+            True,
+        ),
+        ("there is no way to exclude her", "he has not thought it through and there is no way to exclude her", True),
+    ],
+)
+def test_polarity_is_whether_a_negation_is_there_not_how_many(a: str, b: str, same: bool) -> None:
+    def words(text: str) -> list[str]:
+        return [t.norm for t in parse_claim(text).tokens]
+
+    assert (negated(words(a)) == negated(words(b))) is same

@@ -120,5 +120,9 @@ NEGATORS = frozenset(
 
 
 def negated(words: list[str]) -> bool:
-    """Return whether folded words carry an odd number of negations ("don't", "never", "nothing")."""
-    return sum(1 for w in words if w in NEGATORS or w.endswith("n't")) % 2 == 1
+    """Return whether folded words carry a negation ("don't", "never", "nothing").
+
+    Whether, not how many: a paraphrase rewrites negations freely ("hasn't had to ... can't" as "has never needed to
+    ... is unable to"), so counting them to an odd or even number set apart claims that mean the same.
+    """
+    return any(w in NEGATORS or w.endswith("n't") for w in words)
