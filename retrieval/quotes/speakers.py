@@ -205,7 +205,7 @@ def resolve(text: str, atts: list[Attribution]) -> list[Resolved]:
     index = NameIndex(text)
     for a in atts:
         if a.mention and a.mention[0] >= index.headline_end:  # a headline's names do not define anyone
-            parts = analyse(text[a.mention[0] : a.mention[1]])
+            parts = analyse(from_capitals(text[a.mention[0] : a.mention[1]], text))
             if parts.kind == "person" and parts.proper:
                 index.add(parts.name)
     out: list[Resolved] = []
@@ -265,13 +265,31 @@ _NAME = r"((?:[A-Z][\w'’\-]+\.?\s+){0,2}[A-Z][\w'’\-]+)"
 _HOLDER = rf"((?<![\w'’\-])(?:(?:[A-Z]\.|[A-Z][\w'’\-]*|{'|'.join(sorted(PARTICLES))})\s+){{0,3}}[A-Z][\w'’\-]+)"
 
 
+_CAPITALS = re.compile(r"[A-Z][A-Z'’\-]+(?:[ \t]+[A-Z][A-Z.'’\-]*)*")
+
+
+def from_capitals(mention: str, text: str) -> str:
+    """Return a name written in capitals (a transcript's "JAKE TAPPER:", "PENCE:") as the article writes it elsewhere
+    ("Jake Tapper", "Pence"), else, when it opens with a given name, in title case ("JOEL BENENSON" -> "Joel
+    Benenson"). An acronym ("CNN", "FBI") is written no other way and stays as it is."""
+    if not _CAPITALS.fullmatch(mention):
+        return mention
+    for m in re.finditer(rf"(?<![\w'’\-]){re.escape(mention)}(?![\w'’\-])", text, re.IGNORECASE):
+        if not m.group().isupper():
+            return m.group()
+    words = mention.split()
+    if len(words) >= 2 and words[0].capitalize() in gender.given_names():
+        return " ".join(w.capitalize() for w in words)
+    return mention
+
+
 def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
     """Return the entity a non-pronoun mention names: a person, organisation, group, document, or none."""
     mention = re.split(r"\s[—–-]{1,2}\s", mention)[-1]  # "SELMA, N.C. — Donald Trump": a dateline is no name
     after = _DATELINE.match(text, at + len(mention)) if mention.isupper() else None
     if after:
         mention = after.group(1).strip()  # the parser took the dateline's town for the subject
-    parts = analyse(mention)
+    parts = analyse(from_capitals(mention, text))
     if parts.role.endswith(" of") or parts.role.endswith(" of the"):
         # "Representative Charles B. Rangel of New York": the place is not the person
         holder = analyse(re.sub(r"\s+of(?: the)?$", "", parts.role))

@@ -193,3 +193,22 @@ def test_a_title_case_headline_completes_a_surname_the_body_writes_alone(headlin
         "“The lease is a giveaway,” Quillen said."
     )
     assert _speakers(text) == {"The lease is": speaker}
+
+
+def test_a_transcripts_capitals_are_the_name_as_the_article_writes_it() -> None:
+    text = (
+        "Harbor Debate Transcript.\n\n"
+        "Radio host Nina Marsh moderated the debate with Mayor Tom Okafor at the library on Tuesday.\n\n"
+        "NINA MARSH: Mayor, what will the new lease cost the city over ten years?\n\n"
+        "OKAFOR: Less than the old one did, and the terminal stays open all year.\n\n"
+        "MARSH: Thank you, Mayor, we will come back to the budget in a moment.\n\n"
+        "WKRP: The station said the debate drew its largest audience of the year.\n\n"
+        "DEREK VALE: The lease is a giveaway and the mayor knows it full well."
+    )
+    assert _speakers(text) == {
+        "Mayor, what will": "Nina Marsh",
+        "Less than the": "Tom Okafor",
+        "Thank you, Mayor,": "Nina Marsh",
+        "The station said": "WKRP",  # an acronym is written no other way
+        "The lease is": "Derek Vale",  # never written otherwise, but "Derek" is a given name
+    }
