@@ -168,6 +168,9 @@ def _analyse(mention: str) -> MentionParts:
     return MentionParts(name, " ".join(role_words), "person", True)
 
 
+AGENT_ENDINGS = ("er", "or", "ist", "ian", "ant", "ent", "man", "woman", "ar")  # Recorder, Assessor, Registrar
+
+
 def _owned_person(run: list[str]) -> MentionParts | None:
     """Return the person named after an owner or employer ("MSNBC’s Chris Matthews", "Fox News Sean Hannity",
     "Justice Department Inspector General Michael Horowitz"), with the owner in the role; None if no person follows."""
@@ -179,8 +182,16 @@ def _owned_person(run: list[str]) -> MentionParts | None:
     words = rest.name.split()
     # a known first name or a title must open what follows: "Goldman Sachs Group" is no one
     titled = any(_core(w) != "of" and (_core(w) in titles() or _is_role(w)) for w in rest.role.split())
-    if rest.kind != "person" or len(words) < 2 or not (titled or words[0] in given_names()):
+    if rest.kind != "person" or len(words) < 2:
         return None
+    if not (titled or words[0] in given_names()):
+        # an office the title words miss ("Maricopa County Recorder Helen Purcell"): an agent noun, then a given
+        # name that leaves a name's length after it, opens the person ("Bank of America Merrill Lynch" is no one)
+        opens = next((i for i, w in enumerate(words[1:-1], 1) if w in given_names() and _core_words(words[i:]) <= 3), 0)
+        if not opens or not all(w.lower().endswith(AGENT_ENDINGS) for w in words[:opens]):
+            return None
+        role = " ".join([*run[:cut], rest.role, *words[:opens]])
+        return MentionParts(" ".join(words[opens:]), " ".join(role.split()), "person", True)
     return MentionParts(rest.name, " ".join([*run[:cut], rest.role]).strip(), "person", True)
 
 

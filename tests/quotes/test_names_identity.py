@@ -212,3 +212,18 @@ def test_a_transcripts_capitals_are_the_name_as_the_article_writes_it() -> None:
         "The station said": "WKRP",  # an acronym is written no other way
         "The lease is": "Derek Vale",  # never written otherwise, but "Derek" is a given name
     }
+
+
+@pytest.mark.parametrize(
+    ("mention", "name", "kind"),
+    [
+        ("Pima County Recorder Alma Reyes", "Alma Reyes", "person"),  # an office the title words do not list
+        ("Lake County Assessor Dwight Olsen", "Dwight Olsen", "person"),
+        ("Tarrant County Clerk Mary Louise Garcia", "Mary Louise Garcia", "person"),
+        ("Bank of America Merrill Lynch", "Bank of America Merrill Lynch", "organisation"),  # no agent noun before
+        ("Chicago Alderman Jason C. Ervin", "Jason C. Ervin", "person"),
+    ],
+)
+def test_an_office_after_its_owner_is_a_role_not_part_of_the_name(mention: str, name: str, kind: str) -> None:
+    parts = analyse(mention)
+    assert (parts.name, parts.kind) == (name, kind)
