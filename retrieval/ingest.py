@@ -28,7 +28,8 @@ from retrieval.store import COMPLETE, DELETING, ArticleWrite, Store
 # id, an organisation a mention names is that organisation; 7: a bare surname finds a full name past its suffix,
 # names keep their whole title, an owner or employer before a name is a role, credit lines are no speaker labels;
 # 8: a short given name is its formal one in entity ids ("Ben Rhodes" is benjamin-rhodes), a title-case headline
-# completes a surname the body writes alone, a transcript's capitals are the name as the article writes it
+# completes a surname the body writes alone, a transcript's capitals are the name as the article writes it, "the
+# Times" is the one Times the article names in full
 PIPELINE_VERSION = "8"
 # Articles embedded together: one large encode call is much faster than many small ones.
 EMBED_GROUP = 16

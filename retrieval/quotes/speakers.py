@@ -26,7 +26,7 @@ from retrieval.quotes.names import (
     surname,
 )
 from retrieval.quotes.spans import Attribution
-from retrieval.wordlists import female_honorifics, gendered_honorifics, honorifics, titles
+from retrieval.wordlists import countries, female_honorifics, gendered_honorifics, honorifics, titles
 
 
 @dataclass(frozen=True)
@@ -302,6 +302,10 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
     if not words:
         return Resolved(None, None, None)
     head = words[-1]
+    if len(words) == 1 and parts.proper and parts.kind == "organisation":
+        full = _org_in_full(text, head)  # "the Times" after "The New York Times"
+        if full:
+            return Resolved(full, "organisation", None)
     if parts.proper and not (len(words) == 1 and noun_kind(head)[0] is not None):
         if parts.kind == "person":
             # only an honorific that tells the sex narrows a surname ("Mrs. Trump"); "Dr." does not
@@ -458,6 +462,34 @@ def _org_opened_by(text: str, word: str, index: NameIndex) -> str | None:
 def _honorific_names() -> re.Pattern[str]:
     """Return the pattern of a word written after an honorific ("Mr. Trump"): a person's name."""
     return re.compile(rf"\b(?i:{'|'.join(sorted(honorifics()))})\.?\s+([A-Z][\w'’\-]*)")
+
+
+INSTITUTIONS = {"house", "senate", "congress", "parliament"}  # "the House" is not the White House
+
+
+def _org_in_full(text: str, word: str) -> str | None:
+    """Return the one organisation the article names in full that a one-word short form stands for: "Times" for "The
+    New York Times", "Department" for "State Department"; None when it names none or several ("Post" beside the
+    Washington Post and the New York Post)."""
+    if word.lower() in INSTITUTIONS or word.isupper() or word.lower() in countries():
+        return None  # "CNN" and "China" are already whole
+    found = set()
+    # a name's words, never "The" inside it ("On Sunday The Times" is the Times, not a longer name); the body's only,
+    # as a title-case headline runs words together ("Emails Reveal Hillary Aide And CNN")
+    body = text[headline_end(text) :]
+    for m in re.finditer(rf"(?<![\w.])((?:(?!The\b)[A-Z][\w&'’\-]*\s+(?:of\s+)?){{1,4}}){re.escape(word)}\b", body):
+        parts = analyse(m.group())
+        words = parts.name.split()
+        if (
+            parts.kind == "organisation"
+            and len(words) >= 2
+            and words[-1] == word
+            and words[0].lower() not in SENTENCE_OPENERS  # "As Politico reported"
+            and words[0].lower() not in titles()  # "Secretary of State" is no organisation "State" stands for
+            and not any(re.search(r"['’]s?$", w) for w in words)  # "University of Virginia’s Center"
+        ):
+            found.add(parts.name)
+    return found.pop() if len(found) == 1 else None
 
 
 def _named_org(text: str, noun: str, at: int, index: NameIndex) -> str | None:

@@ -227,3 +227,19 @@ def test_a_transcripts_capitals_are_the_name_as_the_article_writes_it() -> None:
 def test_an_office_after_its_owner_is_a_role_not_part_of_the_name(mention: str, name: str, kind: str) -> None:
     parts = analyse(mention)
     assert (parts.name, parts.kind) == (name, kind)
+
+
+def test_a_short_form_is_the_one_organisation_the_article_names_in_full() -> None:
+    text = (
+        "Port Spending Questioned.\n\n"
+        "The Harbor City Tribune reported on Sunday that the port had spent millions on consultants last year.\n\n"
+        "On Monday the Tribune said the spending was “far above what the board approved,” citing invoices.\n\n"
+        "The Gazette said the port declined to comment when it was asked about the invoices on Monday.\n\n"
+        "The House voted to cut the port’s budget, and the White House said the cut was “overdue.” "
+        "The House said its members had “lost trust in the port.”"
+    )
+    speakers = _speakers(text)
+    assert speakers["the port had"] == "Harbor City Tribune"
+    assert speakers["the spending was"] == "Harbor City Tribune"  # "the Tribune": the one Tribune named in full
+    assert speakers["the port declined"] == "Gazette"  # never named in full: left as written
+    assert speakers["its members had"] == "House"  # the House is not the White House
