@@ -29,7 +29,7 @@ from retrieval.store import COMPLETE, DELETING, ArticleWrite, Store
 # names keep their whole title, an owner or employer before a name is a role, credit lines are no speaker labels;
 # 8: a short given name is its formal one in entity ids ("Ben Rhodes" is benjamin-rhodes), a title-case headline
 # completes a surname the body writes alone, a transcript's capitals are the name as the article writes it, "the
-# Times" is the one Times the article names in full
+# Times" is the one Times the article names in full, a Census first name tells "he" from "she"
 PIPELINE_VERSION = "8"
 # Articles embedded together: one large encode call is much faster than many small ones.
 EMBED_GROUP = 16

@@ -3,7 +3,8 @@
 This module holds the evidence `speakers.NameIndex.gender` weighs, strongest first:
 - the article's own honorifics: "Mrs. McCaskill" makes the one Claire McCaskill it names a woman;
 - the first-name prior: first names with the pronoun their bearers took in PolNeAR train (a named speaker followed by a
-  "he"/"she" attribution) or their honorifics, built by `scripts/train_attribution.py --stage names`;
+  "he"/"she" attribution) or their honorifics, built by `scripts/train_attribution.py --stage names`; for a first
+  name train never told, the US Census 1990 lists (a name nearly all of whose bearers are of one sex);
 - (in `NameIndex.gender`) the pronoun that opens the sentences after the name's mentions, a hint only.
 """
 
@@ -24,6 +25,7 @@ SEXED_PRONOUNS = {"he": 1, "she": -1}
 _HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([A-Z][\w'’\-]+)")
 MIN_SUPPORT = 2  # articles behind a first-name prior for it to count as sure at all
 SURE_SUPPORT = 5  # articles behind a first-name prior that the article's own pronouns cannot overturn
+CENSUS_SUPPORT = MIN_SUPPORT  # a Census sex is sure until the article's pronouns say otherwise
 FIRST_NAME = re.compile(r"[A-Z][a-z]+")  # "Hillary", not "J." or "McCain"
 
 
@@ -42,12 +44,18 @@ def first_names() -> dict[str, tuple[int, int]]:
 
 
 @lru_cache(maxsize=1)
-def given_names() -> frozenset[str]:
-    """Return every word known to be a given name: the US Census 1990 lists (data/census_first_names.txt, built by
-    scripts/census_names.py) and the first-name prior's names. It tells a name from a title; it tells no sex."""
+def census_sexes() -> dict[str, int]:
+    """Return the US Census 1990 given names (data/census_first_names.txt, built by scripts/census_names.py), each
+    with +1 / -1 when nearly all its bearers are men / women, else 0."""
     ref = resources.files("retrieval.quotes").joinpath("data", CENSUS_FILE)
-    census = ref.read_text(encoding="utf-8").splitlines() if ref.is_file() else []
-    return frozenset(n for n in census if n and not n.startswith("#")) | frozenset(first_names())
+    lines = ref.read_text(encoding="utf-8").splitlines() if ref.is_file() else []
+    return {name: int(sex) for name, sex in (line.split("\t") for line in lines if line and not line.startswith("#"))}
+
+
+@lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    """Return every word known to be a given name: the Census lists and the first-name prior's names."""
+    return frozenset(census_sexes()) | frozenset(first_names())
 
 
 def honorific_sexes(text: str, names: Iterable[str]) -> dict[str, int]:
@@ -68,8 +76,16 @@ def honorific_sexes(text: str, names: Iterable[str]) -> dict[str, int]:
 
 
 def prior(name: str) -> tuple[int, int]:
-    """Return the first-name prior of a full name and its support: (+1 / -1 / 0, articles that told it)."""
+    """Return the first-name prior of a full name and its support: (+1 / -1 / 0, articles that told it).
+
+    A first name PolNeAR train never told falls back on the Census lists, as sure as a prior two articles support:
+    the article's own pronouns may still overturn it.
+    """
     words = name.split()
     if len(words) < 2 or not FIRST_NAME.fullmatch(words[0]):
         return 0, 0
-    return first_names().get(words[0], (0, 0))
+    told = first_names().get(words[0])
+    if told is not None:
+        return told
+    sex = census_sexes().get(words[0], 0)
+    return (sex, CENSUS_SUPPORT) if sex else (0, 0)

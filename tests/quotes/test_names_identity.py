@@ -11,7 +11,7 @@ import pytest
 
 from retrieval.identity.keys import family_name, person_key
 from retrieval.quotes import extract_statements
-from retrieval.quotes.gender import given_names, honorific_sexes
+from retrieval.quotes.gender import census_sexes, given_names, honorific_sexes
 from retrieval.quotes.names import analyse, person_names, surname
 
 
@@ -59,6 +59,7 @@ def test_a_title_the_role_words_miss_is_cut_at_the_first_name() -> None:
 
 def test_the_census_given_names_ship_and_rebuild_from_their_package(tmp_path: Path) -> None:
     assert {"Andy", "Linda", "Pat"} <= given_names() and not {"Harbor", "Committeeman"} & given_names()
+    assert (census_sexes()["Dwight"], census_sexes()["Gwendolyn"], census_sexes()["Leslie"]) == (1, -1, 0)
     pytest.importorskip("names")  # a dev dependency
     script = Path(__file__).resolve().parents[2] / "scripts" / "census_names.py"
     out = tmp_path / "census.txt"
@@ -243,3 +244,17 @@ def test_a_short_form_is_the_one_organisation_the_article_names_in_full() -> Non
     assert speakers["the spending was"] == "Harbor City Tribune"  # "the Tribune": the one Tribune named in full
     assert speakers["the port declined"] == "Gazette"  # never named in full: left as written
     assert speakers["its members had"] == "House"  # the House is not the White House
+
+
+def test_a_census_first_name_tells_he_from_she_when_the_prior_does_not_know_it() -> None:
+    from retrieval.quotes.gender import first_names
+    from retrieval.quotes.speakers import NameIndex
+
+    assert not {"Gwendolyn", "Dwight", "Tracy"} & set(first_names())  # none of them in the PolNeAR prior
+    index = NameIndex(
+        "Harbor Vote Delayed.\n\n"
+        "Dwight Olsen, the harbor master, met Gwendolyn Park and Tracy Moran on Monday about the lease."
+    )
+    assert not index.agrees("Gwendolyn Park", "he") and index.agrees("Gwendolyn Park", "she")
+    assert not index.agrees("Dwight Olsen", "she")
+    assert index.agrees("Tracy Moran", "he") and index.agrees("Tracy Moran", "she")  # a name of either sex
