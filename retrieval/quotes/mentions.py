@@ -157,6 +157,11 @@ def mention_span(tok: Token, base: int) -> Span:
             break  # a dash or comma to the left ends the name ("… made public ― Trump boasted")
         lo = min(lo, left.left_edge.i)
     doc = tok.doc
+    # a hyphenated name is one word, however the parse split it ("Díaz-Ortega said")
+    while lo >= 2 and doc[lo - 1].text == "-" and not doc[lo - 1].whitespace_ and not doc[lo - 2].whitespace_:
+        if not doc[lo - 2].text[:1].isupper():
+            break
+        lo -= 2
     hi = tok.i
     # keep "of State" in "Secretary of State John Kerry" style heads but not relative clauses or appositions
     for right in tok.rights:

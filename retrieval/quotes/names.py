@@ -204,7 +204,14 @@ SENTENCE_VERBS = {"said", "says", "added", "asked", "told", "wrote", "according"
 # a middle initial may stand before any later word: "FBI Director James B. Comey", "Vice President Joseph R. Biden Jr.";
 # the whole capitalised run is read at once, long titles included ("Senate Minority Leader Harry M. Reid"), so a
 # name is never cut from its title by where a match happened to stop
-_FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+(?:[A-Z]\.[ \t]+)?[A-Z][a-zA-Z’'\-]+)+\b")
+# letters past ASCII ("Zoë Lofgren", "José Díaz-Balart"); a given name with a capital inside is more often a brand's
+# ("BlueGreen Alliance", "YouGov") than a person's ("LeBron James"), so it opens none
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
+_LOWER = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĵķĺļľŀłńņňŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżž"
+_FULL_NAME = re.compile(
+    rf"(?<![\w’'])[{_UPPER}][{_LOWER}]+"
+    rf"(?:[ \t]+(?:[A-Z]\.[ \t]+)?[{_UPPER}][{_UPPER}{_LOWER}’'\-]*[{_UPPER}{_LOWER}])+(?!\w)"
+)
 _INITIAL = re.compile(r"[A-Z]\.(?:[A-Z]\.)?$")
 PLACE_HEADS = {"lake", "mount", "fort", "port", "cape", "gulf"}  # "Lake Erie", "Fort Hood": a place, not a person
 MAX_NAME_WORDS = 4  # words of a person's name past initials, particles and suffixes ("Jorge Antonio Villasenor Llamas")

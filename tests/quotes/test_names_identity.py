@@ -258,3 +258,15 @@ def test_a_census_first_name_tells_he_from_she_when_the_prior_does_not_know_it()
     assert not index.agrees("Gwendolyn Park", "he") and index.agrees("Gwendolyn Park", "she")
     assert not index.agrees("Dwight Olsen", "she")
     assert index.agrees("Tracy Moran", "he") and index.agrees("Tracy Moran", "she")  # a name of either sex
+
+
+def test_a_name_written_with_letters_past_ascii_is_a_full_name() -> None:
+    text = (
+        "Budget Talks Stall.\n\n"
+        "Representative Zoë Lindqvist met Mayor José Díaz-Ortega in Tucson on Monday about the budget.\n\n"
+        "“We are not there yet,” Lindqvist said after the meeting. “It is a long road,” Díaz-Ortega said."
+    )
+    assert [n for _, n in person_names(text)][1:] == ["Zoë Lindqvist", "José Díaz-Ortega"]
+    assert set(_speakers(text).values()) == {"Zoë Lindqvist", "José Díaz-Ortega"}
+    # a trailing possessive apostrophe is not part of the name
+    assert [n for _, n in person_names("It was Rosa Lind' campaign.")] == ["Rosa Lind"]
