@@ -451,6 +451,8 @@ class Store:
 
     def list_speakers(self, ids: Sequence[str] | None = None) -> list[Speaker]:
         """Return speakers (all, or those with the given ids), most statements first."""
+        if ids is not None and not ids:
+            return []  # Chroma refuses an empty id list: a correction of an entity no statement has yet changes none
         with _reachable("reading speakers"):
             res = self.speakers.get(ids=list(ids) if ids is not None else None, include=["metadatas"])
         speakers = [speaker_of(i, m) for i, m in zip(res["ids"], res["metadatas"] or [], strict=True)]

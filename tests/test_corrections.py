@@ -13,6 +13,8 @@ from bot.cli import main
 from bot.services import Services, build_services
 from bot.settings import Settings
 from retrieval.embedding import Embedder
+from retrieval.identity.corrections import Correction
+from retrieval.identity.keys import current_id
 from retrieval.models import Article
 from retrieval.store import Store
 
@@ -143,3 +145,16 @@ def test_cli_merge_is_stored_and_applied(settings: Settings, services: Services,
     services.speakers.invalidate()
     assert services.store.get_speaker("joshua-earnest").statement_count == 2  # type: ignore[union-attr]
     assert main(["speakers", "merge", "nobody", "joshua-earnest"]) == 2
+
+
+def test_a_correction_stored_before_short_names_were_rekeyed_still_applies(services: Services) -> None:
+    """Ids once kept short given names ("josh-earnest"); a stored correction naming one must follow the new id."""
+    services.ingestor.ingest_articles([SECOND])
+    services.store.correct(Correction.new("merge", "earnest", target="josh-earnest"))  # as an older version stored it
+    assert [(c.speaker_id, c.target) for c in services.store.list_corrections()] == [("earnest", "joshua-earnest")]
+    assert not services.ingestor.ingest_articles([THIRD]).failed
+    press = services.store.get_speaker("joshua-earnest")
+    assert press is not None and press.statement_count == 2
+    assert services.store.get_speaker("earnest") is None
+    assert current_id("bill-de-blasio") == "william-de-blasio" and current_id("new-york-times") == "new-york-times"
+    assert current_id("officials--3f2a9c0d1e7b") == "officials--3f2a9c0d1e7b"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
-from retrieval.identity.keys import entity_id, fold
+from retrieval.identity.keys import current_id, entity_id, fold
 from retrieval.identity.roles import affiliations
 from retrieval.models import Speaker, Statement, content_id
 
@@ -46,8 +46,9 @@ class Correction:
 
     @classmethod
     def from_json(cls, text: str) -> Correction:
-        """Read the stored form."""
-        return cls(**json.loads(text))
+        """Read the stored form, its entity ids as this version keys them (a correction outlives a re-keying)."""
+        c = cls(**json.loads(text))
+        return replace(c, speaker_id=current_id(c.speaker_id), target=current_id(c.target) if c.target else "")
 
     @classmethod
     def new(cls, op: Op, speaker_id: str, **fields: str) -> Correction:

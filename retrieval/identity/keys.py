@@ -36,6 +36,15 @@ def person_key(name: str) -> str:
     return " ".join(core + suffix)
 
 
+def current_id(speaker_id: str) -> str:
+    """Return an entity id as this version keys it: a person's id stored before short given names were read as
+    formal ones ("josh-earnest", PIPELINE_VERSION 7) is "joshua-earnest" now; any other id is returned unchanged."""
+    parts = speaker_id.split("-")
+    if "--" in speaker_id or not 2 <= len(parts) <= 4 or parts[0] not in nicknames():
+        return speaker_id
+    return "-".join([nicknames()[parts[0]].lower(), *parts[1:]])
+
+
 def family_name(name: str) -> str:
     """Return a person's surname as written, past a generational suffix ("Harry Hurt III" -> "Hurt")."""
     words = [w.strip(",") for w in name.split()]
