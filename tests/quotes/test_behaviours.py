@@ -614,3 +614,20 @@ def test_the_name_a_participle_cue_follows_is_the_speaker() -> None:
 def test_a_partial_quotation_told_to_someone_leaves_out_who_was_told(text: str, content: str) -> None:
     [st] = extract_statements(text, "t")
     assert st.text.startswith(content) and text[st.start : st.end] == st.text
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("“Not a chance,” Mayor Lena Ortiz said when asked whether she would raise the bridge toll.", "bridge toll"),
+        ("Asked whether he would run again, Councilman Ray Tate said he had not decided.", "run again"),
+    ],
+)
+def test_a_question_put_to_someone_is_not_their_statement(text: str, question: str) -> None:
+    """ "X said, when asked whether …": the question is an unnamed asker's; X's words are the answer."""
+    statements = extract_statements(text, "t")
+    assert statements and all(text[st.start : st.end] == st.text for st in statements)
+    assert not any(question in st.text for st in statements)
+    # an asker who is named still asks
+    (asked,) = extract_statements("Reporters asked Tate whether he would run again.", "t")
+    assert asked.speaker == "Reporters" and "run again" in asked.text
