@@ -20,7 +20,7 @@ from bot.validation import check_ask, check_verify, filters_for
 from retrieval.errors import LoadError, NotFoundError, StoreUnavailableError
 from retrieval.fields import RepeatedIdError, drop_repeats
 from retrieval.filters import Filters
-from retrieval.identity.corrections import Correction
+from retrieval.identity.corrections import Correction, split_id
 from retrieval.ingest import IngestReport
 from retrieval.loaders import article_id_for, load_bytes
 from retrieval.models import Article
@@ -175,14 +175,17 @@ def merge_speakers(speaker_id: str, body: MergeRequest) -> ResponseReturnValue:
     schemas.CorrectedOut,
     "Split an alias off an entity: statements with that mention become another person's",
     body=SplitRequest,
-    errors=(*BODY_ERRORS, 404),
+    errors=(*BODY_ERRORS, 404, 409),
     auth="key",
     cors=True,
 )
 def split_speaker(speaker_id: str, body: SplitRequest) -> ResponseReturnValue:
     """Move the statements whose mention is `alias` to another entity (named `name`, else the alias)."""
     _known(speaker_id)
-    return _corrected(Correction.new("split", speaker_id, alias=body.alias, name=body.name or ""))
+    c = Correction.new("split", speaker_id, alias=body.alias, name=body.name or "")
+    if split_id(c) == speaker_id:
+        raise Conflict(f"the split would keep id {speaker_id!r}; send a 'name' that is another person's")
+    return _corrected(c)
 
 
 @routes.patch(

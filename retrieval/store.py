@@ -615,7 +615,10 @@ class Store:
         """Return every stored correction, oldest first."""
         with _reachable("reading corrections"):
             got = self.corrections.get(include=["documents"])
-        return sorted((Correction.from_json(d or "{}") for d in got["documents"] or []), key=lambda c: c.at)
+        found = [Correction.from_json(d or "{}") for d in got["documents"] or []]
+        stale = sorted({sid for c in found for sid in c.stale_ids()})
+        organisations = {sp.id for sp in self.list_speakers(ids=stale) if sp.kind != "person"}
+        return sorted((c.rekeyed(organisations) for c in found), key=lambda c: c.at)
 
     def correct(self, c: Correction) -> list[Speaker]:
         """Store a correction and apply it to the statements and speakers held now; return the entities changed."""

@@ -156,5 +156,27 @@ def test_a_correction_stored_before_short_names_were_rekeyed_still_applies(servi
     press = services.store.get_speaker("joshua-earnest")
     assert press is not None and press.statement_count == 2
     assert services.store.get_speaker("earnest") is None
+    # an organisation's id that only looks like a person's keeps its correction
+    school = Article(id="bju", text="Bob Jones University said the policy was “under review”.")
+    assert not services.ingestor.ingest_articles([school]).failed
+    services.store.correct(Correction.new("role", "bob-jones-university", role="university"))
+    assert "bob-jones-university" in {c.speaker_id for c in services.store.list_corrections()}
     assert current_id("bill-de-blasio") == "william-de-blasio" and current_id("new-york-times") == "new-york-times"
     assert current_id("officials--3f2a9c0d1e7b") == "officials--3f2a9c0d1e7b"
+
+
+def test_a_nickname_merge_is_undone_by_a_split(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "Ben Calder" and "Benjamin Calder" key to one entity; when they are two people a split must part them."""
+    formal = Article(id="cal-a", text="Benjamin Calder, a retired judge, said the ruling was “sound”.")
+    short = Article(id="cal-b", text="Ben Calder, a high-school coach, said the season was “long”.")
+    assert not services.ingestor.ingest_articles([formal, short]).failed
+    client = _client(services, monkeypatch)
+    resp = client.post("/speakers/benjamin-calder/split", json={"alias": "Ben Calder"}, headers=AUTH)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    coach = client.get("/speakers/ben-calder").get_json()
+    assert [s["article_id"] for s in coach["statements"]] == ["cal-b"]
+    assert client.get("/speakers/benjamin-calder").get_json()["statement_count"] == 1
+    # a split that would keep the id changes nothing and says what to send instead
+    again = client.post("/speakers/benjamin-calder/split", json={"alias": "Benjamin Calder"}, headers=AUTH)
+    assert again.status_code == 409 and again.mimetype == "application/problem+json"
+    assert "name" in again.get_json()["detail"]

@@ -136,7 +136,7 @@ def repair(args: argparse.Namespace) -> int:
 
 def speakers(args: argparse.Namespace) -> int:
     """`quotebot speakers`: apply one identity correction and print the speakers it changed."""
-    from retrieval.identity.corrections import Correction
+    from retrieval.identity.corrections import Correction, split_id
 
     svc = open_services()
     for sid in (args.speaker_id, *((args.value,) if args.action == "merge" else ())):
@@ -149,6 +149,9 @@ def speakers(args: argparse.Namespace) -> int:
         c = Correction.new("merge", args.speaker_id, target=args.value)
     elif args.action == "split":
         c = Correction.new("split", args.speaker_id, alias=args.value, name=args.name)
+        if split_id(c) == args.speaker_id:
+            print(f"quotebot: error: the split would keep id {args.speaker_id!r}; give --name NAME", file=sys.stderr)
+            return 2
     elif args.action == "rename":
         c = Correction.new("rename", args.speaker_id, name=args.value)
     else:

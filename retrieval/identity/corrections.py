@@ -7,6 +7,7 @@ and to every article ingested later, so a re-ingest cannot undo it.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
@@ -14,7 +15,7 @@ from typing import Any, Literal
 
 from retrieval.identity.keys import current_id, entity_id, fold
 from retrieval.identity.roles import affiliations
-from retrieval.models import Speaker, Statement, content_id
+from retrieval.models import Speaker, Statement, content_id, slugify
 
 Op = Literal["merge", "split", "rename", "role"]
 
@@ -46,9 +47,22 @@ class Correction:
 
     @classmethod
     def from_json(cls, text: str) -> Correction:
-        """Read the stored form, its entity ids as this version keys them (a correction outlives a re-keying)."""
-        c = cls(**json.loads(text))
-        return replace(c, speaker_id=current_id(c.speaker_id), target=current_id(c.target) if c.target else "")
+        """Read the stored form."""
+        return cls(**json.loads(text))
+
+    def rekeyed(self, organisations: set[str]) -> Correction:
+        """Return this correction with its person ids as this version keys them ("josh-earnest", stored by an older
+        one, is "joshua-earnest"): a correction outlives a re-keying. `organisations`: ids held by non-persons,
+        which only look like a person's ("bob-jones-university") and stay."""
+
+        def new(sid: str) -> str:
+            return sid if not sid or sid in organisations else current_id(sid)
+
+        return replace(self, speaker_id=new(self.speaker_id), target=new(self.target))
+
+    def stale_ids(self) -> list[str]:
+        """Return the ids of this correction that an older version keyed differently."""
+        return [sid for sid in (self.speaker_id, self.target) if sid and current_id(sid) != sid]
 
     @classmethod
     def new(cls, op: Op, speaker_id: str, **fields: str) -> Correction:
@@ -57,8 +71,10 @@ class Correction:
 
 
 def split_id(c: Correction) -> str:
-    """Return the id of the entity a split creates."""
-    return entity_id(c.name or c.alias, "person")
+    """Return the id of the entity a split creates: the person's key, or, when that is the entity split from ("Ben
+    Smith" off benjamin-smith, which short and formal given names share), the name as written."""
+    keyed = entity_id(c.name or c.alias, "person")
+    return keyed if keyed != c.speaker_id else slugify(re.sub(r"['’]s\b", "", c.name or c.alias))
 
 
 def _mentions(st: Statement, alias: str) -> bool:

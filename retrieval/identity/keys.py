@@ -12,7 +12,7 @@ DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
 
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 PARTICLES = {"de", "van", "von", "al", "bin", "da", "di", "del", "la", "le", "du", "der"}
-_INITIAL = re.compile(r"^[A-Z]\.?$|^[A-Z]\.[A-Z]\.?$")
+_INITIAL = re.compile(r"^[A-Za-z]\.?$|^[A-Za-z]\.[A-Za-z]\.?$")  # lower case too: a lookup keys a folded name
 
 
 def person_key(name: str) -> str:
