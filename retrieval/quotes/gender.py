@@ -22,7 +22,7 @@ FIRST_NAMES_FILE = "first_names.tsv"
 CENSUS_FILE = "census_first_names.txt"
 SEXED_HONORIFICS = {"mr": 1, "mrs": -1, "ms": -1, "miss": -1}
 SEXED_PRONOUNS = {"he": 1, "she": -1}
-_HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([A-Z][\w'’\-]+)")
+_HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([^\W\d_a-zß-ÿ][\w'’\-]+)")  # "Mrs. Álvarez" too
 MIN_SUPPORT = 2  # articles behind a first-name prior for it to count as sure at all
 SURE_SUPPORT = 5  # articles behind a first-name prior that the article's own pronouns cannot overturn
 CENSUS_SUPPORT = MIN_SUPPORT  # a Census sex is sure until the article's pronouns say otherwise
@@ -73,6 +73,12 @@ def honorific_sexes(text: str, names: Iterable[str]) -> dict[str, int]:
         if len(owners) == 1:
             votes[owners[0]][SEXED_HONORIFICS[m.group(1).lower()]] += 1
     return {name: (1 if c[1] > c[-1] else -1) for name, c in votes.items() if c[1] != c[-1]}
+
+
+def from_census(name: str) -> bool:
+    """Return whether a full name's sex comes from the Census lists: its first name tells one, and train never did."""
+    words = name.split()
+    return len(words) >= 2 and words[0] not in first_names() and bool(census_sexes().get(words[0]))
 
 
 def prior(name: str) -> tuple[int, int]:

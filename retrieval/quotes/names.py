@@ -46,7 +46,7 @@ def analyse(mention: str) -> MentionParts:
     """Split a speaker mention into role and name and guess its kind."""
     mention = _PARTY_TAG.sub(" ", mention)  # "Sen. David Perdue (R-Ga.)", "Paul Ryan, R-Wis.,"
     # a possessive at the end names the owner of what spoke ("Donald Trump’s" from "Donald Trump’s campaign")
-    mention = re.sub(r"(?<=[A-Za-z])['’]s\s*$", "", mention.rstrip())
+    mention = re.sub(r"(?<=[^\W\d_])['’]s\s*$", "", mention.rstrip())  # "José Martí’s" too
     parts = [p for p in (x.strip() for x in mention.split(",")) if _WORD.search(p)]
     if len(parts) > 1:
         # an apposition: "Kerr Putney, the police chief" / "the minister, Joan Calloway": the proper name wins
@@ -206,11 +206,11 @@ SENTENCE_VERBS = {"said", "says", "added", "asked", "told", "wrote", "according"
 # name is never cut from its title by where a match happened to stop
 # letters past ASCII ("Zoë Lofgren", "José Díaz-Balart"); a given name with a capital inside is more often a brand's
 # ("BlueGreen Alliance", "YouGov") than a person's ("LeBron James"), so it opens none
-_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
-_LOWER = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĵķĺļľŀłńņňŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżž"
+UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
+LOWER = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĵķĺļľŀłńņňŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżž"
 _FULL_NAME = re.compile(
-    rf"(?<![\w’'])[{_UPPER}][{_LOWER}]+"
-    rf"(?:[ \t]+(?:[A-Z]\.[ \t]+)?[{_UPPER}][{_UPPER}{_LOWER}’'\-]*[{_UPPER}{_LOWER}])+(?!\w)"
+    rf"(?<![\w’'])[{UPPER}][{LOWER}]+"
+    rf"(?:[ \t]+(?:[A-Z]\.[ \t]+)?[{UPPER}][{UPPER}{LOWER}’'\-]*[{UPPER}{LOWER}])+(?!\w)"
 )
 _INITIAL = re.compile(r"[A-Z]\.(?:[A-Z]\.)?$")
 PLACE_HEADS = {"lake", "mount", "fort", "port", "cape", "gulf"}  # "Lake Erie", "Fort Hood": a place, not a person

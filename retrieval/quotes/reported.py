@@ -271,10 +271,10 @@ class Candidate:
 
 def _speaker(tok: Token) -> tuple[Token, Token | None, bool] | None:
     """Return a cue's speaker token, the noun a relative subject stands for, and whether it is the outer reporter's."""
-    if tok.tag_ == "VBN" and cue_lemma(tok) in HEARER_VERBS and not any(c.dep_ == "agent" for c in tok.children):
-        if not any(c.dep_ in {"nsubj", "nsubjpass"} for c in tok.children):
-            # "Christie said, when asked whether he would …": the question is an unnamed asker's, not Christie's
-            return None
+    own = {c.dep_ for c in tok.children}
+    if tok.tag_ == "VBN" and cue_lemma(tok) in HEARER_VERBS and not own & {"agent", "nsubj", "nsubjpass"}:
+        # "Christie said, when asked whether he would …": the question is an unnamed asker's, not Christie's
+        return None
     subj, antecedent = subject_of(tok)
     borrowed = False
     if tok.dep_ == "conj" and tok.head.dep_ == "ccomp" and tok in _coordinated_cues(tok.head.head, tok.head):

@@ -18,8 +18,10 @@ from retrieval.quotes.marks import headline_end
 from retrieval.quotes.mentions import TIME_WORDS
 from retrieval.quotes.names import (
     GROUP_PRONOUNS,
+    LOWER,
     PERSON_PRONOUNS,
     PRONOUNS,
+    UPPER,
     analyse,
     full_names,
     person_names,
@@ -37,6 +39,12 @@ class Resolved:
     kind: SpeakerKind | None
     mention: tuple[int, int] | None
     scoped: bool = False  # a common-noun entity ("the report", "officials"): it belongs to its article only
+
+
+# two capitalised words in a row, every such pair of a headline (overlapping)
+_HEADLINE_PAIR = re.compile(
+    rf"(?<![\w’'])(?=([{UPPER}][{LOWER}]+) ([{UPPER}][{UPPER}{LOWER}’'\-]*[{UPPER}{LOWER}])(?!\w))"
+)
 
 
 class NameIndex:
@@ -63,18 +71,21 @@ class NameIndex:
 
     def _headline_names(self, headline: str, body: str) -> list[str]:
         """Return the full names a title-case headline gives surnames its body writes alone: "Hillary Clinton Goes
-        After …" names the body's "Clinton". The given name must be known and never a lower-case word of the article
-        ("Will Clinton Win?"), and the surname a word the body capitalises and owns no full name there."""
-        known, owned = gender.given_names(), {family_name(n) for n in self.counts}
+        After …" names the body's "Clinton". The surname must be a word the body capitalises, never writes in lower
+        case and gives no full name; the given name one no lower-case word of the article ("Will Clinton Win?"),
+        and, past the headline's first words, one PolNeAR speakers bear: a headline's verbs and adjectives ("Panel
+        Will Grant Flynn Immunity", "Chides Rich Trump Donors") are Census given names too."""
+        owned = {family_name(n) for n in self.counts}
         out = []
-        for m in re.finditer(r"(?=\b([A-Z][a-z]+) ([A-Z][a-zA-Z’'\-]+)\b)", headline):
+        for m in _HEADLINE_PAIR.finditer(headline):
             first, last = m.groups()
+            known = gender.given_names() if m.start() == 0 else gender.first_names()
             if (
                 first in known
                 and first.lower() not in self.lower_words
                 and last.lower() not in self.lower_words
                 and last not in owned
-                and re.search(rf"\b{re.escape(last)}\b", body)
+                and re.search(rf"(?<!\w){re.escape(last)}(?!\w)", body)
             ):
                 out.append(f"{first} {last}")
         return out
@@ -172,9 +183,10 @@ class NameIndex:
             found = _SUBJECT_PRONOUN.search(window[: other.start() if other else None])
             if found:
                 score += 1 if found.group(1).lower() == "he" else -1
-        if sex and score * sex >= 0:
-            # a prior from one article is a hint ("Patricia" was a man's there); from more, sure unless the article's
-            # own pronouns say otherwise ("Terry")
+        # a prior from one article is a hint ("Patricia" was a man's there); from more, sure unless the article's own
+        # pronouns say otherwise ("Terry"); a Census name, nearly all of whose bearers are of one sex, unless they say
+        # so twice (the pronoun being resolved is among them: "Dena Minning said … He said …" is not her)
+        if sex and -score * sex < (2 if gender.from_census(name) else 1):
             return 2 * sex if support >= gender.MIN_SUPPORT else sex
         return max(-1, min(1, score))
 
@@ -270,15 +282,20 @@ _CAPITALS = re.compile(r"[A-Z][A-Z'’\-]+(?:[ \t]+[A-Z][A-Z.'’\-]*)*")
 
 def from_capitals(mention: str, text: str) -> str:
     """Return a name written in capitals (a transcript's "JAKE TAPPER:", "PENCE:") as the article writes it elsewhere
-    ("Jake Tapper", "Pence"), else, when it opens with a given name, in title case ("JOEL BENENSON" -> "Joel
-    Benenson"). An acronym ("CNN", "FBI") is written no other way and stays as it is."""
+    in title case ("Jake Tapper"; one word only as the surname of a full name there: "Pence" of "Mike Pence"), else,
+    when it opens with a given name, in title case ("JOEL BENENSON" -> "Joel Benenson"). An acronym ("CNN", "NATO"
+    beside "Nato members") and a word the article writes in lower case ("ROSE" beside "prices rose") stay as they are
+    unless a full name ends in them."""
     if not _CAPITALS.fullmatch(mention):
         return mention
-    for m in re.finditer(rf"(?<![\w'’\-]){re.escape(mention)}(?![\w'’\-])", text, re.IGNORECASE):
-        if not m.group().isupper():
-            return m.group()
     words = mention.split()
-    if len(words) >= 2 and words[0].capitalize() in gender.given_names():
+    if len(words) == 1:
+        surnames = {family_name(n) for n in full_names(text) if len(n.split()) >= 2}
+        return next((n for n in surnames if n.upper() == mention), mention)
+    for m in re.finditer(rf"(?<![\w'’\-]){re.escape(mention)}(?![\w'’\-])", text, re.IGNORECASE):
+        if all(w[:1].isupper() and not w.isupper() for w in m.group().split()):
+            return m.group()
+    if words[0].capitalize() in gender.given_names():
         return " ".join(w.capitalize() for w in words)
     return mention
 
@@ -303,7 +320,7 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
         return Resolved(None, None, None)
     head = words[-1]
     if len(words) == 1 and parts.proper and parts.kind == "organisation":
-        full = _org_in_full(text, head)  # "the Times" after "The New York Times"
+        full = _org_in_full(text, head, at)  # "the Times" after "The New York Times"
         if full:
             return Resolved(full, "organisation", None)
     if parts.proper and not (len(words) == 1 and noun_kind(head)[0] is not None):
@@ -461,22 +478,23 @@ def _org_opened_by(text: str, word: str, index: NameIndex) -> str | None:
 @lru_cache(maxsize=1)
 def _honorific_names() -> re.Pattern[str]:
     """Return the pattern of a word written after an honorific ("Mr. Trump"): a person's name."""
-    return re.compile(rf"\b(?i:{'|'.join(sorted(honorifics()))})\.?\s+([A-Z][\w'’\-]*)")
+    return re.compile(rf"\b(?i:{'|'.join(sorted(honorifics()))})\.?\s+([^\W\d_a-zß-ÿ][\w'’\-]*)")
 
 
 INSTITUTIONS = {"house", "senate", "congress", "parliament"}  # "the House" is not the White House
 
 
-def _org_in_full(text: str, word: str) -> str | None:
-    """Return the one organisation the article names in full that a one-word short form stands for: "Times" for "The
-    New York Times", "Department" for "State Department"; None when it names none or several ("Post" beside the
-    Washington Post and the New York Post)."""
+def _org_in_full(text: str, word: str, at: int) -> str | None:
+    """Return the one organisation the article names in full before `at` that a one-word short form stands for:
+    "Times" for "The New York Times", "Department" for "State Department"; None when it names none or several
+    ("Post" beside the Washington Post and the New York Post), or only later (a later "Supreme Court" is not the
+    "Court" an appeals court was)."""
     if word.lower() in INSTITUTIONS or word.isupper() or word.lower() in countries():
         return None  # "CNN" and "China" are already whole
     found = set()
     # a name's words, never "The" inside it ("On Sunday The Times" is the Times, not a longer name); the body's only,
     # as a title-case headline runs words together ("Emails Reveal Hillary Aide And CNN")
-    body = text[headline_end(text) :]
+    body = text[headline_end(text) : at]
     for m in re.finditer(rf"(?<![\w.])((?:(?!The\b)[A-Z][\w&'’\-]*\s+(?:of\s+)?){{1,4}}){re.escape(word)}\b", body):
         parts = analyse(m.group())
         words = parts.name.split()

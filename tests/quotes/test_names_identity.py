@@ -258,6 +258,9 @@ def test_a_census_first_name_tells_he_from_she_when_the_prior_does_not_know_it()
     assert not index.agrees("Gwendolyn Park", "he") and index.agrees("Gwendolyn Park", "she")
     assert not index.agrees("Dwight Olsen", "she")
     assert index.agrees("Tracy Moran", "he") and index.agrees("Tracy Moran", "she")  # a name of either sex
+    # the "He" being resolved is the one pronoun after her name: it alone does not make her a man
+    text = "Gwendolyn Park said the lease was “a giveaway.” He said the vote would go ahead in March."
+    assert _speakers(text) == {"the lease was": "Gwendolyn Park", "the vote would": None}
 
 
 def test_a_name_written_with_letters_past_ascii_is_a_full_name() -> None:
@@ -270,3 +273,8 @@ def test_a_name_written_with_letters_past_ascii_is_a_full_name() -> None:
     assert set(_speakers(text).values()) == {"Zoë Lindqvist", "José Díaz-Ortega"}
     # a trailing possessive apostrophe is not part of the name
     assert [n for _, n in person_names("It was Rosa Lind' campaign.")] == ["Rosa Lind"]
+
+
+def test_a_folded_name_keys_as_its_written_form_does() -> None:
+    # a speaker lookup keys the folded, lower-case name: its initial must not be taken for the given name
+    assert person_key("f jim sensenbrenner jr").lower() == person_key("F. Jim Sensenbrenner Jr.").lower()
