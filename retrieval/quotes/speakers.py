@@ -280,6 +280,12 @@ _HOLDER = rf"((?<![\w'’\-])(?:(?:[A-Z]\.|[A-Z][\w'’\-]*|{'|'.join(sorted(PAR
 _CAPITALS = re.compile(r"[A-Z][A-Z'’\-]+(?:[ \t]+[A-Z][A-Z.'’\-]*)*")
 
 
+@lru_cache(maxsize=4)
+def _surnames(text: str) -> frozenset[str]:
+    """Return the surnames of an article's full names, read once per article (a transcript has many labels)."""
+    return frozenset(family_name(n) for n in full_names(text) if len(n.split()) >= 2)
+
+
 def from_capitals(mention: str, text: str) -> str:
     """Return a name written in capitals (a transcript's "JAKE TAPPER:", "PENCE:") as the article writes it elsewhere
     in title case ("Jake Tapper"; one word only as the surname of a full name there: "Pence" of "Mike Pence"), else,
@@ -290,8 +296,7 @@ def from_capitals(mention: str, text: str) -> str:
         return mention
     words = mention.split()
     if len(words) == 1:
-        surnames = {family_name(n) for n in full_names(text) if len(n.split()) >= 2}
-        return next((n for n in surnames if n.upper() == mention), mention)
+        return next((n for n in _surnames(text) if n.upper() == mention), mention)
     for m in re.finditer(rf"(?<![\w'’\-]){re.escape(mention)}(?![\w'’\-])", text, re.IGNORECASE):
         if all(w[:1].isupper() and not w.isupper() for w in m.group().split()):
             return m.group()
