@@ -145,6 +145,10 @@ def test_cli_merge_is_stored_and_applied(settings: Settings, services: Services,
     services.speakers.invalidate()
     assert services.store.get_speaker("joshua-earnest").statement_count == 2  # type: ignore[union-attr]
     assert main(["speakers", "merge", "nobody", "joshua-earnest"]) == 2
+    # a split that would keep the entity's id changes nothing and says to give a name
+    capsys.readouterr()
+    assert main(["speakers", "split", "joshua-earnest", "Joshua Earnest"]) == 2
+    assert "--name" in capsys.readouterr().err
 
 
 def test_a_correction_stored_before_short_names_were_rekeyed_still_applies(services: Services) -> None:

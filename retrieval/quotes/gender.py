@@ -25,7 +25,7 @@ SEXED_PRONOUNS = {"he": 1, "she": -1}
 _HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([^\W\d_a-zß-ÿ][\w'’\-]+)")  # "Mrs. Álvarez" too
 MIN_SUPPORT = 2  # articles behind a first-name prior for it to count as sure at all
 SURE_SUPPORT = 5  # articles behind a first-name prior that the article's own pronouns cannot overturn
-CENSUS_SUPPORT = MIN_SUPPORT  # a Census sex is sure until the article's pronouns say otherwise
+CENSUS_SUPPORT = MIN_SUPPORT  # a Census sex is sure until two of the article's pronouns say otherwise
 FIRST_NAME = re.compile(r"[A-Z][a-z]+")  # "Hillary", not "J." or "McCain"
 
 
@@ -76,16 +76,16 @@ def honorific_sexes(text: str, names: Iterable[str]) -> dict[str, int]:
 
 
 def from_census(name: str) -> bool:
-    """Return whether a full name's sex comes from the Census lists: its first name tells one, and train never did."""
+    """Return whether a full name's sex comes from the Census lists: `prior` tells one, and train never did."""
     words = name.split()
-    return len(words) >= 2 and words[0] not in first_names() and bool(census_sexes().get(words[0]))
+    return bool(words) and words[0] not in first_names() and prior(name)[0] != 0
 
 
 def prior(name: str) -> tuple[int, int]:
     """Return the first-name prior of a full name and its support: (+1 / -1 / 0, articles that told it).
 
-    A first name PolNeAR train never told falls back on the Census lists, as sure as a prior two articles support:
-    the article's own pronouns may still overturn it.
+    A first name PolNeAR train never told falls back on the Census lists, as sure as a prior two articles support;
+    `NameIndex.gender` lets only two of the article's own pronouns overturn it (`from_census`).
     """
     words = name.split()
     if len(words) < 2 or not FIRST_NAME.fullmatch(words[0]):
