@@ -17,7 +17,7 @@ from retrieval.errors import LoadError
 from retrieval.loaders import iter_files, load_file
 from retrieval.locks import ArticleLocks, LocalLocks
 from retrieval.models import Article, Chunk, Speaker, Statement, content_id
-from retrieval.quotes import article_speakers, extract_many
+from retrieval.quotes import article_speakers, by_writer, extract_many
 from retrieval.quotes.process import EXTRACTION
 from retrieval.speakers import SpeakerIndex
 from retrieval.store import COMPLETE, DELETING, ArticleWrite, Store
@@ -30,7 +30,8 @@ from retrieval.store import COMPLETE, DELETING, ArticleWrite, Store
 # 8: a short given name is its formal one in entity ids ("Ben Rhodes" is benjamin-rhodes), a title-case headline
 # completes a surname the body writes alone, a transcript's capitals are the name as the article writes it, "the
 # Times" is the one Times the article names in full, a Census first name tells "he" from "she"
-PIPELINE_VERSION = "8"
+# 9: a writer's "I" outside quotation marks is no one quoted before it (the byline's one writer, if any)
+PIPELINE_VERSION = "9"
 # Articles embedded together: one large encode call is much faster than many small ones.
 EMBED_GROUP = 16
 # Wraps each stage of an ingest group ("lookup", "prepare" with "chunk" inside it, "embed", "write"): given the
@@ -354,7 +355,7 @@ class Ingestor:
         for (article, digest), statements in zip(group, found, strict=True):
             # A headline is the desk's summary, not anyone's statement: what it attributes is stored from the body.
             top = headline_end(article)
-            statements = [s for s in statements if s.start >= top]
+            statements = by_writer([s for s in statements if s.start >= top], article.byline)
             with self.stages("chunk"):
                 chunks = split(article, chunk_size=self.options.chunk_size, chunk_overlap=self.options.chunk_overlap)
             # Identity comes from the article alone (ids from names, never from what the index holds already), so

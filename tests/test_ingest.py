@@ -162,3 +162,16 @@ def test_a_many_group_file_streams_through_one_run_with_progress_and_repeats_sto
     assert again.articles == 1 and again.unchanged == 22
     stored = services.store.get_article("many-5")
     assert stored is not None and "open again" in stored.text
+
+
+def test_a_columns_i_is_stored_as_the_bylines_writer(services: Services) -> None:
+    text = (
+        "The plan will not pay for itself.\n\n"
+        'Gov. Alan Marsh said the plan "will pay for itself within a decade."\n\n'
+        "I think the governor is wrong about the money, and I said so to his staff last week."
+    )
+    services.ingestor.ingest_articles([Article("col-1", text, "Column", byline="By Dana Whitfield")])
+    by = {p.statement.text: p.statement.speaker for p in services.store.get_statements() if p.statement}
+    said = [next(sp for words, sp in by.items() if part in words) for part in ("governor is wrong", "a decade")]
+    assert said == ["Dana Whitfield", "Alan Marsh"]
+    assert "Dana Whitfield" in {s.name for s in services.store.list_speakers()}

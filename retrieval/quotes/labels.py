@@ -27,6 +27,11 @@ NOT_SPEAKERS = {
 CLOSERS = '"”'
 
 
+def opens_with_label(text: str, start: int) -> bool:
+    """Return whether the paragraph at `start` opens with a label and a colon ("A: ...", "PENCE: ...")."""
+    return _LABEL.match(text, start) is not None
+
+
 def find_labelled(text: str, paragraphs: list[Paragraph]) -> list[Attribution]:
     """Return an attribution for each paragraph that opens with a speaker label and a colon."""
     out: list[Attribution] = []

@@ -14,7 +14,8 @@ from retrieval.identity.keys import DETERMINERS, PARTICLES, family_name
 from retrieval.identity.roles import affiliations
 from retrieval.models import Speaker, SpeakerKind, Statement
 from retrieval.quotes import gender
-from retrieval.quotes.marks import headline_end
+from retrieval.quotes.labels import opens_with_label
+from retrieval.quotes.marks import find_quotes, headline_end
 from retrieval.quotes.mentions import TIME_WORDS
 from retrieval.quotes.names import (
     GROUP_PRONOUNS,
@@ -68,6 +69,23 @@ class NameIndex:
         self.honorific_sex = gender.honorific_sexes(text, self.counts)
         self._sex: dict[str, int] = {}
         self._owners: dict[str, list[str]] | None = None
+        self._quotations: list[tuple[int, int]] | None = None
+        self._interview = False
+
+    def narrates(self, at: int) -> bool:
+        """Return whether an "I" at `at` is the writer's: outside every quotation, in a paragraph no speaker label
+        opens (an interview's "A: I think ..." is the interviewee's)."""
+        if self._quotations is None:
+            self._quotations = [(q.open_mark, q.close_mark if q.close_mark is not None else q.end)
+                                for q in find_quotes(self.text)]  # fmt: skip
+            # an interview (several paragraphs are questions) answers in the interviewee's "I", quotation or not
+            self._interview = len(_QUESTION_PARAGRAPH.findall(self.text)) >= INTERVIEW_QUESTIONS
+        if self._interview or any(lo <= at < hi for lo, hi in self._quotations):
+            return False
+        start = self.text.rfind("\n", 0, at) + 1
+        # a paragraph after "... wrote:" is the writer introduced there, set off without quotation marks
+        introduced = self.text[:start].rstrip().endswith(":")
+        return not introduced and not opens_with_label(self.text, start)
 
     def _headline_names(self, headline: str, body: str) -> list[str]:
         """Return the full names a title-case headline gives surnames its body writes alone: "Hillary Clinton Goes
@@ -202,6 +220,8 @@ class NameIndex:
         return want * told > 0 and want * self.gender(name) > 0
 
 
+INTERVIEW_QUESTIONS = 3  # paragraphs ending in a question mark that make an article an interview
+_QUESTION_PARAGRAPH = re.compile(r"\?[ \t]*$", re.M)
 _DATELINE = re.compile(r"(?:,\s*[A-Z][\w.]*\.?(?:\s[A-Z][\w.]*\.?)?)?\s*[—–-]{1,2}\s*((?:[A-Z][\w'’\-]+\.?\s?){1,4})")
 
 
@@ -240,6 +260,9 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
             return Resolved(found.name, "person", a.mention)
         return Resolved(None, None, a.mention)
     low = mention.strip().lower()
+    if low == "i" and index.narrates(a.mention[0]):
+        # the article's writer (a column, a memoir, a letter), never the last person quoted before the "I"
+        return Resolved(None, None, a.mention)
     if low in PRONOUNS:
         if a.antecedent is not None:
             found = _name_of(text, text[a.antecedent[0] : a.antecedent[1]], a.antecedent[0], index)
@@ -553,6 +576,35 @@ def _org_name(modifiers: list[str], noun: str, index: NameIndex) -> str | None:
         return f"{words[-1]} {noun.lower()}"
     # anyone else's keeps its own words: "White House press office", "Republican presidential campaign"
     return " ".join([*words, *reversed(adjectives), noun.lower()])
+
+
+_BY = re.compile(r"^\s*by\s+", re.I)
+
+
+def writer(byline: str) -> str | None:
+    """Return the one person a byline names ("By Jane Doe", "Jane Doe, Associated Press"), else None (several
+    writers, an agency, a desk)."""
+    text = _BY.sub("", byline).strip()
+    if not text or re.search(r"\band\b|&|;|/", text):
+        return None
+    first = text.split(",")[0]
+    parts = analyse(first.title() if first.isupper() else first)  # "BY JOHN SMITH"
+    return parts.name if parts.kind == "person" and parts.proper and len(parts.name.split()) >= 2 else None
+
+
+def by_writer(statements: list[Statement], byline: str) -> list[Statement]:
+    """Return the statements with the writer's own "I" (which resolution leaves without a speaker) given to the one
+    person the byline names: a column's "I think" is its author's."""
+    name = writer(byline) if byline else None
+    if name is None:
+        return statements
+    sid = speaker_id(name, "person")
+    return [
+        replace(s, speaker=name, speaker_id=sid, speaker_kind="person")
+        if s.speaker is None and (s.mention or "").strip().lower() == "i"
+        else s
+        for s in statements
+    ]
 
 
 def article_speakers(statements: list[Statement], text: str = "") -> list[Speaker]:

@@ -11,7 +11,7 @@ import pytest
 from retrieval.identity.keys import scope_key
 from retrieval.quotes import extract_statements, gender
 from retrieval.quotes.evaluate import heldout_ids
-from retrieval.quotes.speakers import NameIndex
+from retrieval.quotes.speakers import NameIndex, by_writer
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "retrieval" / "quotes" / "data" / gender.FIRST_NAMES_FILE
@@ -215,3 +215,43 @@ def test_a_surname_alone_names_its_one_full_name_for_a_pronoun() -> None:
         'On Thursday, Brennan criticised the plan. "It is a mess," he said.'
     )
     assert _speaker_of(text, "It is a mess") == "Paul Brennan"  # not Olsen, the last man named in full
+
+
+# a column: the writer's "I" is nobody the article quoted before it
+COLUMN = (
+    'Gov. Alan Marsh said the plan "will pay for itself within a decade."\n\n'
+    "I think the governor is wrong about the money, and I said so to his staff last week.\n\n"
+    "Asked about it, Marsh said he stood by the estimate."
+)
+
+
+def test_the_writers_i_is_not_the_last_person_quoted() -> None:
+    assert _speaker_of(COLUMN, "pay for itself") == "Alan Marsh"
+    assert _speaker_of(COLUMN, "the governor is wrong") is None
+    assert _speaker_of(COLUMN, "stood by the estimate") == "Alan Marsh"
+
+
+def test_an_i_inside_a_quotation_or_an_interview_answer_is_the_speakers() -> None:
+    quoted = 'Alan Marsh spoke to donors. "When I ran, I said the state would balance its books," Marsh said.'
+    assert _speaker_of(quoted, "balance its books") == "Alan Marsh"
+    interview = (
+        "Gov. Alan Marsh sat down with us on Monday.\n\nWhy now?\n\nI think the timing is right for the state.\n\n"
+        "What about the cost?\n\nI believe the plan pays for itself.\n\n"
+        "And the critics?\n\nI said they would come round."
+    )
+    assert _speaker_of(interview, "pays for itself") == "Alan Marsh"
+    introduced = "Alan Marsh wrote to supporters:\n\nI believe this state can balance its books by spring."
+    assert _speaker_of(introduced, "balance its books") == "Alan Marsh"
+
+
+@pytest.mark.parametrize(
+    ("byline", "writer"),
+    [("By Dana Whitfield", "Dana Whitfield"), ("Dana Whitfield, Associated Press", "Dana Whitfield"),
+     ("BY DANA WHITFIELD", "Dana Whitfield"), ("Dana Whitfield and Omar Haddad", None), ("Associated Press", None),
+     ("", None)],
+)  # fmt: skip
+def test_the_writers_i_belongs_to_the_one_person_the_byline_names(byline: str, writer: str | None) -> None:
+    statements = by_writer(extract_statements(COLUMN, "t"), byline)
+    st = next(s for s in statements if "the governor is wrong" in s.text)
+    assert (st.speaker, st.speaker_id is not None) == (writer, writer is not None)
+    assert next(s for s in statements if "pay for itself" in s.text).speaker == "Alan Marsh"
