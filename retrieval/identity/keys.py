@@ -57,7 +57,10 @@ def entity_id(name: str, kind: str | None, scope: str | None = None) -> str:
     """Return the corpus-wide id of an entity; `scope` (an article id) keeps common-noun entities to their article."""
     # "Clinton’s campaign" and "Clinton campaign" are one organisation
     plain = re.sub(r"['’]s\b", "", name)
-    base = slugify(person_key(plain) if kind == "person" and scope is None else plain)
+    # a role's holder named by the role ("White House spokesman") ends in a lower-case word, a person's name never
+    last = plain.split()[-1] if plain.split() else ""
+    personal = kind == "person" and scope is None and not last.islower()
+    base = slugify(person_key(plain) if personal else plain)
     return f"{base}--{scope_key(scope)}" if scope else base
 
 

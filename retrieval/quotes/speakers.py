@@ -189,6 +189,11 @@ class NameIndex:
 
     def _gender(self, name: str) -> int:
         """Return `gender(name)`, computed."""
+        role = name.split()[-1] if name.split() else ""
+        if role.islower():
+            # a role's holder ("Victor Pinchuk representative"): the owner's given name tells nothing, the role may
+            # hint ("YouTube spokeswoman")
+            return -1 if role.endswith("woman") else (1 if role.endswith("man") else 0)
         if name in self.honorific_sex:
             return 2 * self.honorific_sex[name]
         sex, support = gender.prior(name)
@@ -222,7 +227,11 @@ class NameIndex:
 
 INTERVIEW_QUESTIONS = 3  # paragraphs ending in a question mark that make an article an interview
 _QUESTION_PARAGRAPH = re.compile(r"\?[ \t]*$", re.M)
-_DATELINE = re.compile(r"(?:,\s*[A-Z][\w.]*\.?(?:\s[A-Z][\w.]*\.?)?)?\s*[—–-]{1,2}\s*((?:[A-Z][\w'’\-]+\.?\s?){1,4})")
+# a dateline: a town, its state or date, a wire's name ("SELMA, N.C. —", "PHILADELPHIA, July 25 (UPI) —")
+_DATELINE = re.compile(
+    r"(?:,\s*[A-Z][\w.]*\.?(?:\s[A-Z\d][\w.]*\.?)?)?(?:\s*\([A-Z][\w .]{0,20}\))?"
+    r"\s*[—–-]{1,2}\s*((?:[A-Z][\w'’\-]+\.?\s?){1,4})"
+)
 
 
 @lru_cache(maxsize=1)
@@ -284,7 +293,31 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
             return Resolved(None, None, a.mention)
         return Resolved(prev.name, prev.kind, a.mention, prev.scoped)
     found = _name_of(text, mention, a.mention[0], index)
+    role = (found.name or "").split()[-1:]
+    if found.scoped and found.kind == "person" and role and role[0].islower() and a.cue and a.cue[0] > a.mention[1]:
+        # "A spokesman for YouTube said": whose role it is follows the mention, up to the cue
+        owner = _role_owner(text[a.mention[1] : a.cue[0]], index)
+        if owner:
+            return Resolved(f"{owner} {role[0]}", "person", a.mention)
     return Resolved(found.name, found.kind, a.mention, found.scoped)
+
+
+_FOR_OWNER = re.compile(r"\s+for\s+(?:the\s+)?([^,;:()]+?)[\s,]*$")
+MAX_OWNER_WORDS = 6
+
+
+def _role_owner(between: str, index: NameIndex) -> str | None:
+    """Return the person or organisation a role is held for ("for Sen. Bernie Sanders", "for the Jupiter Police
+    Department"), from the words between a role mention and its cue; None when they name no one proper."""
+    m = _FOR_OWNER.match(between)
+    if m is None or len(m.group(1).split()) > MAX_OWNER_WORDS:
+        return None
+    parts = analyse(m.group(1))
+    if not parts.proper or not parts.name[:1].isupper():
+        return None
+    if parts.kind == "person":
+        return index.expand(index.clean(parts.name))
+    return parts.name if parts.kind == "organisation" else None
 
 
 SENTENCE_OPENERS = {"meanwhile", "however", "still", "also", "later", "earlier", "then", "now", "instead", "yet",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.identity.keys import family_name, person_key
+from retrieval.identity.keys import entity_id, family_name, person_key
 from retrieval.quotes import extract_statements
 from retrieval.quotes.gender import census_sexes, given_names, honorific_sexes
 from retrieval.quotes.names import analyse, person_names, surname
@@ -174,6 +174,12 @@ def test_a_short_given_name_keys_the_same_person_as_the_formal_one(a: str, b: st
     assert (person_key(a) == person_key(b)) is same
 
 
+def test_a_role_named_by_its_owner_keeps_every_word_of_its_id() -> None:
+    # a person's middle names are not identity, an owner's words are: "White House" is not "White"
+    assert entity_id("White House spokesman", "person") == "white-house-spokesman"
+    assert entity_id("Joseph R. Biden Jr.", "person") == "joseph-biden-jr"
+
+
 def test_an_honorific_finds_its_person_past_a_suffix() -> None:
     text = "Carl R. Voss Jr. spoke first. Mr. Voss said the talks were over. Ana Reyes agreed; Mrs. Reyes left."
     assert honorific_sexes(text, ["Carl R. Voss Jr.", "Ana Reyes"]) == {"Carl R. Voss Jr.": 1, "Ana Reyes": -1}
@@ -278,3 +284,13 @@ def test_a_name_written_with_letters_past_ascii_is_a_full_name() -> None:
 def test_a_folded_name_keys_as_its_written_form_does() -> None:
     # a speaker lookup keys the folded, lower-case name: its initial must not be taken for the given name
     assert person_key("f jim sensenbrenner jr").lower() == person_key("F. Jim Sensenbrenner Jr.").lower()
+
+
+@pytest.mark.parametrize("dateline", ["HARLOW, July 25 (Wire) —", "HARLOW, Ore. —", "HARLOW —", "HARLOW, Aug. 3 —"])
+def test_a_datelines_town_date_and_wire_are_no_speaker(dateline: str) -> None:
+    text = (
+        "Council apologises.\n\n"
+        f"{dateline} The Harlow City Council released a statement on Monday, offering “a deep and sincere apology” "
+        "to residents after the flood warnings went out late."
+    )
+    assert _speakers(text)["a deep and"] == "Harlow City Council"

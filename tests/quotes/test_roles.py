@@ -193,3 +193,22 @@ def test_review_cases(text: str, words: str, speaker: str) -> None:
 )
 def test_an_opening_phrase_lends_no_words_to_a_misattached_subject(text: str) -> None:
     assert all(st.speaker not in {"Tuesday Jones", "Paris Obama"} for st in extract_statements(text, "t"))
+
+
+def test_a_role_held_for_someone_is_named_with_its_owner() -> None:
+    text = (
+        "Rivals traded blows on Monday.\n\n"
+        "Sen. Nadia Corvell voted against the bill.\n\n"
+        "A spokeswoman for Corvell said the senator would not change her vote.\n\n"
+        "A spokesman for the Harlow County Sheriff's Office said no arrests were made.\n\n"
+        "A spokesman for the campaign said nothing would change.\n\n"
+        "Asked again, she said the vote was final."
+    )
+    st = _said(text, "would not change her vote")
+    assert (st.speaker, st.speaker_kind, st.speaker_id) == (
+        "Nadia Corvell spokeswoman",
+        "person",
+        "nadia-corvell-spokeswoman",
+    )
+    assert _speaker_of(text, "no arrests") == "Harlow County Sheriff's Office spokesman"
+    assert _speaker_of(text, "nothing would change") == "spokesman"  # no proper owner: the article's spokesman
