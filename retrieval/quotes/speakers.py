@@ -399,8 +399,6 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
     if kind == "role" and not plural:
         definite = mention.split()[0].lower() not in INDEFINITE
         named = _holder(text, head.lower(), at, index, mention.split()) if definite else None
-        if named is None and definite and head.lower() in EPITHETS:
-            named = _protagonist(text, at, index, mention.split())
         if named:
             return Resolved(named, "person", None)
         return Resolved(parts.name, "person", None, True)
@@ -413,37 +411,6 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
     if kind == "document":
         return Resolved(parts.name, "document", None, True)
     return Resolved(parts.name, "group", None, True)
-
-
-EPITHETS = {"candidate", "nominee", "businessman", "businesswoman", "billionaire", "mogul", "front-runner",
-            "frontrunner"}  # fmt: skip
-PROTAGONIST_REACH = 500  # characters before an epithet in which the article's protagonist must be named
-PROTAGONIST_LEAD = 2  # times more mentions than anyone else
-
-
-def _protagonist(text: str, at: int, index: NameIndex, described: list[str]) -> str | None:
-    """Return the person an article is about ("the candidate" for the one it names far more than anyone), when named
-    shortly before `at` and the description fits: a party it names must be the one the article gives them, and
-    "former" or "vice" is more than the article says of them."""
-    want = [w.lower().strip(".,") for w in described]
-    if "former" in want or any(w.startswith("vice") for w in want):
-        return None
-    counts: Counter[str] = Counter()
-    for name in index.counts:
-        surname_word = family_name(name)
-        if len(index.owners(surname_word)) == 1:
-            counts[name] = len(re.findall(rf"(?<![\w'’-]){re.escape(surname_word)}(?![\w’-])", text))
-    ranked = counts.most_common(2)
-    if not ranked or (len(ranked) == 2 and ranked[0][1] < PROTAGONIST_LEAD * ranked[1][1]):
-        return None
-    name = ranked[0][0]
-    if (
-        name.split()[0] not in gender.given_names()
-        or family_name(name) not in text[max(0, at - PROTAGONIST_REACH) : at]
-    ):
-        return None
-    party = party_named(want)
-    return name if party is None or parties_in(text, [name, family_name(name)], party_bridges()) == [party] else None
 
 
 def _last_person(text: str, a: Attribution, index: NameIndex, pronoun: str, done: list[Resolved]) -> Resolved | None:
