@@ -130,7 +130,9 @@ def get_speaker(speaker_id: str) -> ResponseReturnValue:
     speaker = svc.store.get_speaker(speaker_id)
     if speaker is None:
         raise NotFoundError("speaker", speaker_id)
-    passages = svc.store.get_statements(Filters(speaker_id=speaker_id))
+    # with the statements of articles that named this person by surname alone ("President Obama")
+    twins = [sp.id for sp in svc.speakers.twins(speaker_id)]
+    passages = svc.store.get_statements(Filters.speakers([speaker_id, *twins]))
     renderer = Renderer(svc.store)
     statements = []
     for n, p in enumerate(passages, start=1):

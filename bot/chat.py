@@ -81,7 +81,8 @@ class Chat:
         """Ask which entity a name or role means instead of guessing, listing each with its roles."""
         lines = [f'"{name}" fits {len(found)} speakers in the indexed articles; which one do you mean?']
         for sp in found[:10]:
-            lines.append(f"- {describe(sp)} ({sp.statement_count} statement{'s' if sp.statement_count != 1 else ''})")
+            n = sp.statement_count + sum(t.statement_count for t in self.speakers.twins(sp.id))
+            lines.append(f"- {describe(sp)} ({n} statement{'s' if n != 1 else ''})")
         out = _context(ctx, topic=intent.topic)
         out["candidates"] = [sp.id for sp in found[:10]]
         return Answer("\n".join(lines), intent.name, context=out)
@@ -96,9 +97,10 @@ class Chat:
         same = ctx.get("speaker") == speaker.id
         shown: list[str] = list(ctx.get("shown", [])) if same else []
         spokes = {sp.id: sp for sp in lookup.spokespeople}
-        filters = Filters(
-            params.filters.article_id, params.filters.since, params.filters.until, speaker.id, tuple(spokes)
-        )
+        # the same person stored under their surname alone by articles that never gave a full name
+        also = [*spokes, *(sp.id for sp in self.speakers.twins(speaker.id))]
+        where = params.filters
+        filters = Filters(where.article_id, where.since, where.until, speaker.id, tuple(also))
         topic = intent.topic or (ctx.get("topic") if intent.more and same else None)
         about = True
         if topic:
@@ -108,7 +110,7 @@ class Chat:
             # Newest first (a stable sort keeps each article's statements in text order), so top_k keeps the latest.
             # Without a date or article filter the speaker records' newest-first lists answer with a bounded read.
             plain = not (filters.article_id or filters.since or filters.until)
-            newest = self.store.latest_statements([speaker.id, *spokes], params.top_k + len(shown)) if plain else None
+            newest = self.store.latest_statements([speaker.id, *also], params.top_k + len(shown)) if plain else None
             wanted = params.top_k + len(shown)
             short = (
                 newest is not None

@@ -42,6 +42,11 @@ class Lookup:
     found: tuple[Speaker, ...] = ()
     via: str = ""  # "name", "role", "stands for" (a metonym: "the Kremlin"), "near"
     spokespeople: tuple[Speaker, ...] = ()  # people speaking for the organisation found
+    same: tuple[Speaker, ...] = ()  # the person found, as articles naming them by surname alone stored them
+
+    def ids(self) -> tuple[str, ...]:
+        """Return the ids of every entity found, with their surname-only twins."""
+        return tuple(dict.fromkeys([*(sp.id for sp in self.found), *(sp.id for sp in self.same)]))
 
     @property
     def one(self) -> Speaker | None:
@@ -81,6 +86,8 @@ class SpeakerIndex:
         self._roles: dict[str, list[tuple[Speaker, tuple[str, ...], bool]]] = {}
         self._members: dict[str, list[Speaker]] = {}
         self._rank: dict[str, int] = {}
+        self._twins: dict[str, list[Speaker]] = {}
+        self._twin_of: dict[str, Speaker] = {}
         self._loaded_at = -1e9
         self._checked_at = -1e9
         self._count = -1
@@ -112,9 +119,11 @@ class SpeakerIndex:
             # "Bill Clinton" typed, only "William J. Clinton" written: the entity id keys the formal given name
             exact = self._keys.get(fold(person_key(key)), [])
         if exact:
-            found = tuple(exact)
+            # "Obama" finds the entity of the articles that wrote only "President Obama" and Barack Obama's: one person
+            found = tuple({(m := self._twin_of.get(sp.id, sp)).id: m for sp in exact}.values())
             spokes = self.spokespeople(found[0]) if len(found) == 1 and found[0].kind == "organisation" else ()
-            return Lookup(found, "name", spokes)
+            same = tuple(self._twins.get(found[0].id, ())) if len(found) == 1 else ()
+            return Lookup(found, "name", spokes, same)
         by_role = self._by_role(role_key(typed))
         if by_role:
             return Lookup(tuple(by_role), "role")
@@ -136,6 +145,12 @@ class SpeakerIndex:
             for sp in self._keys[match]:
                 seen.setdefault(sp.id, sp)
         return Lookup(tuple(seen.values()), "near")
+
+    def twins(self, speaker_id: str) -> tuple[Speaker, ...]:
+        """Return the surname-only entities that are this person (statements of articles that never gave a full
+        name)."""
+        self._refresh()
+        return tuple(self._twins.get(speaker_id, ()))
 
     def spokespeople(self, org: Speaker) -> tuple[Speaker, ...]:
         """Return the people whose roles say they speak or work for an organisation."""
@@ -180,7 +195,8 @@ class SpeakerIndex:
         """Return an article's statements and speakers with the newsroom's stored corrections applied.
 
         Nothing else from the index is used: merging a bare "Kirby" into whichever "John Kirby" the index held
-        already made the result depend on ingest order, so a surname resolves only through its own article.
+        already made the result depend on ingest order, so a surname resolves only through its own article when
+        stored. Lookups join it to the one John Kirby of the whole index when read (`twins`).
         """
         # Read on every call (one small query): a correction made by another worker must apply to this ingest too,
         # and a per-process cache would miss it until this process ingested something.
@@ -251,10 +267,38 @@ class SpeakerIndex:
                     keys[last].append(sp)  # the surname alone
         for group in keys.values():
             group.sort(key=lambda s: -s.statement_count)
+        twins = _twins(speakers)
         by_length: dict[int, list[str]] = {}
         for k in keys:
             by_length.setdefault(len(k), []).append(k)
         rank = {sp.id: i for i, sp in enumerate(speakers)}
         # one assignment per table, tables first: a lookup running meanwhile sees the old or the new entries
         self._keys, self._by_length, self._roles, self._members, self._rank = keys, by_length, roles, members, rank
+        by_id = {sp.id: sp for sp in speakers}
+        self._twins, self._twin_of = twins, {t.id: by_id[main] for main, ts in twins.items() for t in ts}
         self._speakers, self._count, self._loaded_at = speakers, count, started
+
+
+def _twins(speakers: Sequence[Speaker]) -> dict[str, list[Speaker]]:
+    """Return, by person id, the one-word person entities that are that person under their surname alone.
+
+    An article that writes only "President Obama" stores an "Obama"; identity stays per article (the same corpus
+    gives the same entities in any ingest order), so the two are joined when read: the surname is that of exactly
+    one person with a full name, or of exactly one who shares a role with the surname-only entity ("President"
+    Obama, not the first lady).
+    """
+    full: dict[str, list[Speaker]] = {}
+    for sp in speakers:
+        if sp.kind == "person" and "--" not in sp.id and len(sp.name.split()) > 1:
+            full.setdefault(fold(family_name(sp.name)), []).append(sp)
+    out: dict[str, list[Speaker]] = {}
+    for sp in speakers:
+        if sp.kind != "person" or "--" in sp.id or len(sp.name.split()) != 1:
+            continue
+        owners = full.get(fold(sp.name), [])
+        if len(owners) > 1:
+            roles = {role_key(r) for r in sp.roles} - {""}
+            owners = [o for o in owners if roles & {role_key(r) for r in o.roles}]
+        if len(owners) == 1:
+            out.setdefault(owners[0].id, []).append(sp)
+    return out

@@ -269,3 +269,35 @@ def test_a_short_given_name_is_the_same_person_across_articles(services: Service
     # "Chris" stands for several formal names (Christopher, Christine, Christian): no merge on a guess
     assert services.store.get_speaker("chris-dalton") is not None
     assert services.store.get_speaker("christopher-dalton") is not None
+
+
+def test_a_surname_only_entity_is_read_as_the_one_person_of_that_surname(people: FlaskClient) -> None:
+    """An article that writes only "Kirby" stores a "kirby": the same person as John Kirby when read, whatever the
+    ingest order (the entities themselves stay per article)."""
+    both = {"a serious mistake", "within days"}
+    for question in ("what did John Kirby say?", "what did Kirby say?"):
+        answer = ask(people, question)
+        assert answer["speaker"] == "John Kirby"
+        assert {w for w in both for c in answer["citations"] if w in c["text"]} == both
+    assert [s["id"] for s in people.get("/speakers?q=Kirby").get_json()["speakers"]] == ["john-kirby"]
+    detail = people.get("/speakers/john-kirby").get_json()
+    assert {w for w in both for s in detail["statements"] if w in s["text"]} == both
+    verdict = people.post("/verify", json={"quote": "within days", "speaker": "John Kirby"}).get_json()
+    assert verdict["label"] == "verified"
+
+
+def test_a_surname_only_entity_joins_the_one_of_that_surname_who_shares_its_role(services: Services) -> None:
+    services.ingestor.ingest_articles(
+        [
+            Article("o-full", "President Barack Obama said the deal was “the best we could get”."),
+            Article("o-wife", "Michelle Obama, the first lady, said schools needed “healthier lunches”."),
+            Article("o-bare", "President Obama said the talks would go on “as long as it takes”."),
+        ]
+    )
+    client = create_app(services=services).test_client()
+    answer = ask(client, "what did Barack Obama say?")
+    assert any("as long as it takes" in c["text"] for c in answer["citations"])
+    assert not any("healthier lunches" in c["text"] for c in answer["citations"])
+    asked = ask(client, "what did Obama say?")  # still two people: asked back, each counted with their twin
+    assert set(asked["context"]["candidates"]) == {"barack-obama", "michelle-obama"}
+    assert "Barack Obama, President (2 statements)" in asked["answer"]

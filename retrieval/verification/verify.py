@@ -74,9 +74,9 @@ class Verifier:
         ids: set[str] = set()
         # Every shorter form of the typed name means the same person: a corpus may know them under any of them.
         for key in name_variants(name):
-            found = self.speakers.candidates(key)
-            ids.update(sp.id for sp in found)
-            best = self.speakers.resolve(key) if found and display is None else None
+            lookup = self.speakers.lookup(key)
+            ids.update(lookup.ids())
+            best = lookup.one if display is None else None
             display = best.name if best else display
         return display or name, frozenset(ids)
 
