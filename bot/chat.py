@@ -252,7 +252,9 @@ class Chat:
     def _group(self, intent: Intent, params: AskParams, ctx: Context) -> Answer:
         group, topic = intent.speaker or "people", intent.topic or ""
         renderer = Renderer(self.store)
-        found = rollup(self.searcher, group, topic, max(params.top_k, 5), params.filters, renderer.article)
+        found = rollup(
+            self.searcher, group, topic, max(params.top_k, 5), params.filters, renderer.article, self.speakers.joined
+        )
         if not found.picks:
             none = f"I found no {group} quoted about {topic} in the indexed articles."
             if found.others:

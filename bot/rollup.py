@@ -58,10 +58,12 @@ def rollup(
     top_k: int,
     filters: Filters,
     article_of: Callable[[str], Article | None],
+    joined: Callable[[str], Speaker | None] = lambda _: None,
 ) -> Rollup:
     """Return up to `top_k` speakers of `group` quoted on `topic`, each with their most relevant statement.
 
-    `article_of` reads an article (the answer's Renderer, so an article read to place a speaker is read once).
+    `article_of` reads an article (the answer's Renderer, so an article read to place a speaker is read once);
+    `joined` gives the person a surname-only entity is read as ("Obama" -> Barack Obama), so they are listed once.
     """
     key = group_key(group) or ""
     filtered = bool(groups().get(key))
@@ -71,7 +73,7 @@ def rollup(
     for p in found:
         st = p.statement
         if st and st.speaker_id and st.speaker:
-            best.setdefault(st.speaker_id, p)
+            best.setdefault((joined(st.speaker_id) or Speaker(st.speaker_id, st.speaker)).id, p)
     picks: list[Pick] = []
     others = 0
     for speaker_id, p in best.items():
@@ -79,9 +81,10 @@ def rollup(
             break
         st = p.statement
         assert st is not None and st.speaker is not None
-        sp = searcher.store.get_speaker(speaker_id) if filtered else None
+        main = joined(st.speaker_id or "")
+        sp = searcher.store.get_speaker(speaker_id) if filtered or main else None
         if filtered and not belongs(group, sp, introduction(st, article_of)):
             others += 1
             continue
-        picks.append(Pick(sp, st.speaker, p))
+        picks.append(Pick(sp, main.name if main else st.speaker, p))
     return Rollup(tuple(picks), filtered, others)

@@ -152,6 +152,11 @@ class SpeakerIndex:
         self._refresh()
         return tuple(self._twins.get(speaker_id, ()))
 
+    def joined(self, speaker_id: str) -> Speaker | None:
+        """Return the person a surname-only entity is read as, or None when it is no one's twin."""
+        self._refresh()
+        return self._twin_of.get(speaker_id)
+
     def spokespeople(self, org: Speaker) -> tuple[Speaker, ...]:
         """Return the people whose roles say they speak or work for an organisation."""
         members = self._members

@@ -298,6 +298,9 @@ def test_a_surname_only_entity_joins_the_one_of_that_surname_who_shares_its_role
     answer = ask(client, "what did Barack Obama say?")
     assert any("as long as it takes" in c["text"] for c in answer["citations"])
     assert not any("healthier lunches" in c["text"] for c in answer["citations"])
+    rolled = ask(client, "what are people saying about the talks and the deal?")
+    assert sum(line.startswith("- Barack Obama") for line in rolled["answer"].splitlines()) == 1
+    assert not any(line.startswith("- Obama") for line in rolled["answer"].splitlines())
     asked = ask(client, "what did Obama say?")  # still two people: asked back, each counted with their twin
     assert set(asked["context"]["candidates"]) == {"barack-obama", "michelle-obama"}
     assert "Barack Obama, President (2 statements)" in asked["answer"]
