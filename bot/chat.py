@@ -208,15 +208,17 @@ class Chat:
                 context=_context(ctx, topic=claim),
             )
         top = ranked[0].st
+        # "Obama" of an article that gave no full name is answered as the person it is read as
+        speaker = self.speakers.joined(top.speaker_id or "") or self.store.get_speaker(top.speaker_id or "")
+        name = speaker.name if speaker else top.speaker
         renderer = Renderer(self.store)
-        text, citations = renderer.ranked(f"{top.speaker}, according to the sources.", [c.passage for c in ranked])
-        speaker = self.store.get_speaker(top.speaker_id or "")
+        text, citations = renderer.ranked(f"{name}, according to the sources.", [c.passage for c in ranked])
         ids = [c.st.id for c in ranked]
         return Answer(
             text,
             "who_said",
             tuple(citations),
-            speaker=top.speaker,
+            speaker=name,
             context=_context(ctx, speaker=speaker, topic=claim, shown=ids, last=ids),
         )
 

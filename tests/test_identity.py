@@ -298,6 +298,7 @@ def test_a_surname_only_entity_joins_the_one_of_that_surname_who_shares_its_role
     answer = ask(client, "what did Barack Obama say?")
     assert any("as long as it takes" in c["text"] for c in answer["citations"])
     assert not any("healthier lunches" in c["text"] for c in answer["citations"])
+    assert ask(client, "who said the talks would go on as long as it takes?")["speaker"] == "Barack Obama"
     rolled = ask(client, "what are people saying about the talks and the deal?")
     assert sum(line.startswith("- Barack Obama") for line in rolled["answer"].splitlines()) == 1
     assert not any(line.startswith("- Obama") for line in rolled["answer"].splitlines())
