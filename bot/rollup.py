@@ -73,7 +73,8 @@ def rollup(
     for p in found:
         st = p.statement
         if st and st.speaker_id and st.speaker:
-            best.setdefault((joined(st.speaker_id) or Speaker(st.speaker_id, st.speaker)).id, p)
+            main = joined(st.speaker_id)
+            best.setdefault(main.id if main else st.speaker_id, p)
     picks: list[Pick] = []
     others = 0
     for speaker_id, p in best.items():

@@ -16,6 +16,8 @@ from retrieval.identity.groups import PARTY_NAMES
 from retrieval.identity.keys import DETERMINERS, family_name, fold, person_key
 from retrieval.identity.lexicon import metonyms
 from retrieval.models import Speaker, Statement, slugify
+from retrieval.quotes.gender import first_names, given_names
+from retrieval.quotes.speakers import SENTENCE_OPENERS
 from retrieval.store import Store
 
 _CACHE_SECONDS = 10.0
@@ -272,7 +274,7 @@ class SpeakerIndex:
                     keys[last].append(sp)  # the surname alone
         for group in keys.values():
             group.sort(key=lambda s: -s.statement_count)
-        twins = _twins(speakers)
+        twins = surname_twins(speakers)
         by_length: dict[int, list[str]] = {}
         for k in keys:
             by_length.setdefault(len(k), []).append(k)
@@ -284,7 +286,7 @@ class SpeakerIndex:
         self._speakers, self._count, self._loaded_at = speakers, count, started
 
 
-def _twins(speakers: Sequence[Speaker]) -> dict[str, list[Speaker]]:
+def surname_twins(speakers: Sequence[Speaker]) -> dict[str, list[Speaker]]:
     """Return, by person id, the one-word person entities that are that person under their surname alone.
 
     An article that writes only "President Obama" stores an "Obama"; identity stays per article (the same corpus
@@ -292,14 +294,19 @@ def _twins(speakers: Sequence[Speaker]) -> dict[str, list[Speaker]]:
     one person with a full name, or of exactly one who shares a role with the surname-only entity ("President"
     Obama, not the first lady).
     """
+    given, first = given_names(), first_names()
     full: dict[str, list[Speaker]] = {}
     for sp in speakers:
-        if sp.kind == "person" and "--" not in sp.id and len(sp.name.split()) > 1:
+        words = sp.name.split()
+        # a person's full name opens with a given name ("New Hampshire Democrat" is no one's)
+        if sp.kind == "person" and "--" not in sp.id and len(words) > 1 and words[0] in given:
             full.setdefault(fold(family_name(sp.name)), []).append(sp)
     out: dict[str, list[Speaker]] = {}
     for sp in speakers:
         if sp.kind != "person" or "--" in sp.id or len(sp.name.split()) != 1:
             continue
+        if sp.name.capitalize() in first or sp.name.lower() in SENTENCE_OPENERS:
+            continue  # "John" alone (a speaker's first name in PolNeAR) is no surname, "From" a misread sentence
         owners = full.get(fold(sp.name), [])
         if len(owners) > 1:
             roles = {role_key(r) for r in sp.roles} - {""}

@@ -13,9 +13,10 @@ from bot.settings import load_settings
 from retrieval.embedding import Embedder
 from retrieval.identity.groups import parties_in
 from retrieval.identity.keys import scope_key
-from retrieval.models import Article
+from retrieval.models import Article, Speaker
 from retrieval.quotes import extract_statements
 from retrieval.quotes.speakers import party_bridges
+from retrieval.speakers import surname_twins
 from tests.test_chat import ask
 
 # Short invented articles (no corpus text): each names its people the way news copy does.
@@ -305,3 +306,23 @@ def test_a_surname_only_entity_joins_the_one_of_that_surname_who_shares_its_role
     asked = ask(client, "what did Obama say?")  # still two people: asked back, each counted with their twin
     assert set(asked["context"]["candidates"]) == {"barack-obama", "michelle-obama"}
     assert "Barack Obama, President (2 statements)" in asked["answer"]
+
+
+def test_only_a_surname_of_a_real_full_name_is_joined() -> None:
+    def person(sid: str, name: str, *roles: str) -> Speaker:
+        return Speaker(sid, name, roles=roles, kind="person")
+
+    found = surname_twins(
+        [
+            person("tom-john", "Tom John"),
+            person("john", "John"),  # a first name alone, not Tom John's surname
+            person("new-hampshire-democrat", "New Hampshire Democrat"),
+            person("democrat", "Democrat"),  # no one's surname: "New Hampshire" is no given name
+            person("al-from", "Al From"),
+            person("from", "From"),  # a sentence misread
+            person("marco-rubio", "Marco Rubio"),
+            person("rubio", "Rubio"),
+            Speaker("officials--k", "officials", kind="group"),
+        ]
+    )
+    assert {main: [t.id for t in ts] for main, ts in found.items()} == {"marco-rubio": ["rubio"]}
