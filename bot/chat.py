@@ -21,6 +21,8 @@ from retrieval.verification.verify import PARAPHRASE_MIN
 _RANK = {"verified": 0, "reported": 1, "misattributed": 2, "altered": 3, "paraphrase": 4, "not_found": 5}
 TOPIC_MIN = 0.35  # dense similarity from which a statement is about a topic; below it, the answer says so
 WHO_SAID_MIN = 0.5  # words of the claim found (0..1) + half the dense similarity, for a who-said answer
+# statements one person of a shared name must have per statement of all the others to be read as the one meant
+DOMINANT = 10
 SHOWN_LIMIT = 200  # statement ids remembered in the context
 
 
@@ -77,6 +79,14 @@ class Chat:
             text += " Closest known speakers: " + ", ".join(s.name for s in near) + "."
         return Answer(text, intent.name, context=_context(ctx, topic=intent.topic))
 
+    def _dominant(self, found: Sequence[Speaker]) -> Speaker | None:
+        """Return the one of several people a name fits whom the articles quote `DOMINANT` times as often as all the
+        others together ("Trump": Donald, not Ivanka), else None (the question is asked back)."""
+        counts = [sp.statement_count + sum(t.statement_count for t in self.speakers.twins(sp.id)) for sp in found]
+        best = max(range(len(found)), key=lambda i: counts[i])
+        rest = sum(counts) - counts[best]
+        return found[best] if found[best].kind == "person" and counts[best] >= DOMINANT * max(rest, 1) else None
+
     def _which_one(self, intent: Intent, name: str, found: Sequence[Speaker], ctx: Context) -> Answer:
         """Ask which entity a name or role means instead of guessing, listing each with its roles."""
         lines = [f'"{name}" fits {len(found)} speakers in the indexed articles; which one do you mean?']
@@ -89,8 +99,13 @@ class Chat:
 
     def _speaker_statements(self, intent: Intent, params: AskParams, ctx: Context) -> Answer:
         lookup = self._speaker(intent, ctx)
+        others: list[Speaker] = []
         if len(lookup.found) > 1:
-            return self._which_one(intent, intent.speaker or "", lookup.found, ctx)
+            main = self._dominant(lookup.found)
+            if main is None:
+                return self._which_one(intent, intent.speaker or "", lookup.found, ctx)
+            others = [sp for sp in lookup.found if sp.id != main.id]
+            lookup = Lookup((main,), lookup.via)
         speaker = lookup.one
         if speaker is None:
             return self._unknown_speaker(intent, intent.speaker or "", ctx)
@@ -142,6 +157,9 @@ class Chat:
                 lead = f"None of {speaker.name}'s statements in the indexed articles is about {topic}. The closest:"
         if lookup.via in {"role", "stands for"}:
             lead = f'Reading "{intent.speaker}" as {describe(speaker)}. ' + lead
+        elif others:
+            rivals = ", ".join(sp.name for sp in others[:3]) + (" and others" if len(others) > 3 else "")
+            lead = f'Reading "{intent.speaker}" as {speaker.name}, quoted far more often than {rivals}. ' + lead
         if spokes:
             lead += " Statements by its spokespeople are labelled."
         # a spokesperson's words are the organisation's answer, but never shown as if the organisation said them

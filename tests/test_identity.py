@@ -326,3 +326,17 @@ def test_only_a_surname_of_a_real_full_name_is_joined() -> None:
         ]
     )
     assert {main: [t.id for t in ts] for main, ts in found.items()} == {"marco-rubio": ["rubio"]}
+
+
+def test_a_name_one_person_is_quoted_by_far_the_most_under_is_read_as_them(services: Services) -> None:
+    topics = ["the budget", "the bridge", "the schools", "the port", "the park", "the tax", "the police",
+              "the water", "the roads", "the library"]  # fmt: skip
+    said = " ".join(f"Mayor Rita Hale said {t} was “her first priority this year”." for t in topics)
+    services.ingestor.ingest_articles(
+        [Article("hale-a", said), Article("hale-b", "Tom Hale said the fair was “the best in years”.")]
+    )
+    client = create_app(services=services).test_client()
+    answer = ask(client, "what did Hale say?")
+    assert answer["speaker"] == "Rita Hale" and answer["citations"]
+    assert answer["answer"].startswith('Reading "Hale" as Rita Hale, quoted far more often than Tom Hale.')
+    assert ask(client, "what did Tom Hale say?")["speaker"] == "Tom Hale"
