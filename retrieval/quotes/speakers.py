@@ -299,7 +299,16 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
         owner = _role_owner(text[a.mention[1] : a.cue[0]], index)
         if owner:
             return Resolved(f"{owner} {role[0]}", "person", a.mention)
+    possessive = mention.split()[0].lower() if mention.split() else ""
+    if found.scoped and found.kind == "organisation" and possessive in OWNER_PRONOUNS and role and role[0].islower():
+        # "his campaign" is the campaign of the man "his" stands for, named as "the Trump campaign" is
+        person = _last_person(text, a, index, OWNER_PRONOUNS[possessive], done)
+        if person is not None and person.name:
+            return Resolved(f"{family_name(person.name)} {role[0]}", "organisation", a.mention)
     return Resolved(found.name, found.kind, a.mention, found.scoped)
+
+
+OWNER_PRONOUNS = {"his": "he", "her": "she"}
 
 
 _FOR_OWNER = re.compile(r"\s+for\s+(?:the\s+)?([^,;:()]+?)[\s,]*$")
