@@ -32,7 +32,7 @@ from retrieval.store import COMPLETE, DELETING, ArticleWrite, Store
 # Times" is the one Times the article names in full, a Census first name tells "he" from "she"
 # 9: a writer's "I" outside quotation marks is no one quoted before it (the byline's one writer, if any); "a
 # spokesman for YouTube" is the YouTube spokesman; a role's id keeps its owner's words; a dateline's date is no one;
-# "his campaign" is the campaign of the man "his" stands for
+# "his campaign" is the campaign of the man "his" stands for, "his aide" his
 PIPELINE_VERSION = "9"
 # Articles embedded together: one large encode call is much faster than many small ones.
 EMBED_GROUP = 16

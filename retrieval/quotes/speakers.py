@@ -300,11 +300,15 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
         if owner:
             return Resolved(f"{owner} {role[0]}", "person", a.mention)
     possessive = mention.split()[0].lower() if mention.split() else ""
-    if found.scoped and found.kind == "organisation" and possessive in OWNER_PRONOUNS and role and role[0].islower():
-        # "his campaign" is the campaign of the man "his" stands for, named as "the Trump campaign" is
+    owned = found.kind in ("organisation", "person") and possessive in OWNER_PRONOUNS
+    if found.scoped and owned and role and role[0].islower():
+        # "his campaign" is the campaign of the man "his" stands for, named as "the Trump campaign" is; "his chief
+        # aide" is "Bernie Sanders’s aide"
         person = _last_person(text, a, index, OWNER_PRONOUNS[possessive], done)
         if person is not None and person.name:
-            return Resolved(f"{family_name(person.name)} {role[0]}", "organisation", a.mention)
+            if found.kind == "organisation":
+                return Resolved(f"{family_name(person.name)} {role[0]}", "organisation", a.mention)
+            return Resolved(f"{person.name}’s {role[0]}", "person", a.mention)
     return Resolved(found.name, found.kind, a.mention, found.scoped)
 
 

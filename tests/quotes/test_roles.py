@@ -214,12 +214,13 @@ def test_a_role_held_for_someone_is_named_with_its_owner() -> None:
     assert _speaker_of(text, "nothing would change") == "spokesman"  # no proper owner: the article's spokesman
 
 
-def test_his_campaign_is_the_campaign_of_the_man_his_stands_for() -> None:
+def test_his_campaign_and_his_aide_are_the_ones_of_the_man_his_stands_for() -> None:
     text = (
         "The race tightened on Monday.\n\n"
         "Sen. Nadia Corvell led the polls. Gov. Alan Marsh trailed her by four points.\n\n"
         "His campaign said the gap would close by March.\n\n"
-        "Her campaign said the lead would hold."
+        "Her campaign said the lead would hold. Marsh was in Dayton. His chief aide said he would debate her."
     )
     assert _kind(text, "gap would close") == ("Marsh campaign", "organisation")
     assert _kind(text, "lead would hold") == ("Corvell campaign", "organisation")
+    assert _kind(text, "would debate her") == ("Alan Marsh’s aide", "person")
