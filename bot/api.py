@@ -114,7 +114,9 @@ def list_speakers() -> ResponseReturnValue:
     if len(q) > 200:
         raise InvalidRequest("q is too long; use at most 200 characters")
     found = (svc.speakers.candidates(q) or svc.speakers.suggest(q, 10)) if q else svc.speakers.all()
-    return jsonify({"speakers": [sp.to_dict() for sp in found[:100]]})
+    # counts with the statements of surname-only twins, as GET /speakers/<id> lists them
+    index = svc.speakers
+    return jsonify({"speakers": [{**sp.to_dict(), "statement_count": index.statement_count(sp)} for sp in found[:100]]})
 
 
 @routes.get(
@@ -138,7 +140,7 @@ def get_speaker(speaker_id: str) -> ResponseReturnValue:
     for n, p in enumerate(passages, start=1):
         assert p.statement is not None
         statements.append({**p.statement.to_dict(), "citation": renderer.citation(n, p).to_dict()})
-    return jsonify({**speaker.to_dict(), "statements": statements})
+    return jsonify({**speaker.to_dict(), "statement_count": len(statements), "statements": statements})
 
 
 def _corrected(c: Correction) -> ResponseReturnValue:

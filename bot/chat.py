@@ -82,7 +82,7 @@ class Chat:
     def _dominant(self, found: Sequence[Speaker]) -> Speaker | None:
         """Return the one of several people a name fits whom the articles quote `DOMINANT` times as often as all the
         others together ("Trump": Donald, not Ivanka), else None (the question is asked back)."""
-        counts = [sp.statement_count + sum(t.statement_count for t in self.speakers.twins(sp.id)) for sp in found]
+        counts = [self.speakers.statement_count(sp) for sp in found]
         best = max(range(len(found)), key=lambda i: counts[i])
         rest = sum(counts) - counts[best]
         return found[best] if found[best].kind == "person" and counts[best] >= DOMINANT * max(rest, 1) else None
@@ -91,7 +91,7 @@ class Chat:
         """Ask which entity a name or role means instead of guessing, listing each with its roles."""
         lines = [f'"{name}" fits {len(found)} speakers in the indexed articles; which one do you mean?']
         for sp in found[:10]:
-            n = sp.statement_count + sum(t.statement_count for t in self.speakers.twins(sp.id))
+            n = self.speakers.statement_count(sp)
             lines.append(f"- {describe(sp)} ({n} statement{'s' if n != 1 else ''})")
         out = _context(ctx, topic=intent.topic)
         out["candidates"] = [sp.id for sp in found[:10]]

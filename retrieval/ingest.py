@@ -357,7 +357,7 @@ class Ingestor:
         for (article, digest), statements in zip(group, found, strict=True):
             # A headline is the desk's summary, not anyone's statement: what it attributes is stored from the body.
             top = headline_end(article)
-            statements = by_writer([s for s in statements if s.start >= top], article.byline)
+            statements = by_writer([s for s in statements if s.start >= top], article.byline, article.text)
             with self.stages("chunk"):
                 chunks = split(article, chunk_size=self.options.chunk_size, chunk_overlap=self.options.chunk_overlap)
             # Identity comes from the article alone (ids from names, never from what the index holds already), so

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from retrieval.errors import StoreUnavailableError
 from retrieval.identity.corrections import apply as apply_corrections
 from retrieval.identity.groups import PARTY_NAMES
-from retrieval.identity.keys import DETERMINERS, family_name, fold, person_key
+from retrieval.identity.keys import DETERMINERS, family_name, fold, person_key, role_named
 from retrieval.identity.lexicon import metonyms
 from retrieval.models import Speaker, Statement, slugify
 from retrieval.quotes.gender import first_names, given_names
@@ -121,14 +121,12 @@ class SpeakerIndex:
             # "Bill Clinton" typed, only "William J. Clinton" written: the entity id keys the formal given name
             exact = self._keys.get(fold(person_key(key)), [])
         if exact:
-            # "Obama" finds the entity of the articles that wrote only "President Obama" and Barack Obama's: one person
-            found = tuple({(m := self._twin_of.get(sp.id, sp)).id: m for sp in exact}.values())
+            found = self._joined(exact)
             spokes = self.spokespeople(found[0]) if len(found) == 1 and found[0].kind == "organisation" else ()
-            same = tuple(self._twins.get(found[0].id, ())) if len(found) == 1 else ()
-            return Lookup(found, "name", spokes, same)
-        by_role = self._by_role(role_key(typed))
+            return Lookup(found, "name", spokes, self._same(found))
+        by_role = self._joined(self._by_role(role_key(typed)))
         if by_role:
-            return Lookup(tuple(by_role), "role")
+            return Lookup(by_role, "role", (), self._same(by_role))
         speaking_for = self._affiliated(role_key(typed))
         if speaking_for:
             # an organisation that is never a speaker itself, answered through the people who speak for it
@@ -142,17 +140,29 @@ class SpeakerIndex:
                 return Lookup((meant[0],), "stands for", spokes)
         # near spellings of what was typed ("Kirbey"); several fits are asked back, never chosen between
         fuzzy = _fuzzy(key, self._by_length, 3, FUZZY_CUTOFF)
-        seen: dict[str, Speaker] = {}
-        for match in fuzzy:
-            for sp in self._keys[match]:
-                seen.setdefault(sp.id, sp)
-        return Lookup(tuple(seen.values()), "near")
+        near = self._joined([sp for match in fuzzy for sp in self._keys[match]])
+        return Lookup(near, "near", (), self._same(near))
+
+    def _joined(self, found: Sequence[Speaker]) -> tuple[Speaker, ...]:
+        """Return entities once each, a surname-only one as the person it is read as ("Obama" and Barack Obama are
+        one person), in the order found."""
+        twin_of = self._twin_of
+        return tuple({(m := twin_of.get(sp.id, sp)).id: m for sp in found}.values())
+
+    def _same(self, found: Sequence[Speaker]) -> tuple[Speaker, ...]:
+        """Return the surname-only twins of the entities found."""
+        twins = self._twins
+        return tuple(t for sp in found for t in twins.get(sp.id, ()))
 
     def twins(self, speaker_id: str) -> tuple[Speaker, ...]:
         """Return the surname-only entities that are this person (statements of articles that never gave a full
         name)."""
         self._refresh()
         return tuple(self._twins.get(speaker_id, ()))
+
+    def statement_count(self, sp: Speaker) -> int:
+        """Return how many statements a speaker has, with those of their surname-only twins."""
+        return sp.statement_count + sum(t.statement_count for t in self.twins(sp.id))
 
     def joined(self, speaker_id: str) -> Speaker | None:
         """Return the person a surname-only entity is read as, or None when it is no one's twin."""
@@ -268,7 +278,7 @@ class SpeakerIndex:
                 k = fold(n)
                 if k and sp not in keys.setdefault(k, []):
                     keys[k].append(sp)
-            if sp.kind == "person" and len(words) > 1:
+            if sp.kind == "person" and len(words) > 1 and not role_named(sp.name):
                 last = fold(family_name(sp.name))
                 if last and sp not in keys.setdefault(last, []):
                     keys[last].append(sp)  # the surname alone
@@ -280,9 +290,10 @@ class SpeakerIndex:
             by_length.setdefault(len(k), []).append(k)
         rank = {sp.id: i for i, sp in enumerate(speakers)}
         # one assignment per table, tables first: a lookup running meanwhile sees the old or the new entries
-        self._keys, self._by_length, self._roles, self._members, self._rank = keys, by_length, roles, members, rank
         by_id = {sp.id: sp for sp in speakers}
+        # twins first: a lookup that reads the new keys already folds the new surname-only entities
         self._twins, self._twin_of = twins, {t.id: by_id[main] for main, ts in twins.items() for t in ts}
+        self._keys, self._by_length, self._roles, self._members, self._rank = keys, by_length, roles, members, rank
         self._speakers, self._count, self._loaded_at = speakers, count, started
 
 
@@ -299,7 +310,8 @@ def surname_twins(speakers: Sequence[Speaker]) -> dict[str, list[Speaker]]:
     for sp in speakers:
         words = sp.name.split()
         # a person's full name opens with a given name ("New Hampshire Democrat" is no one's)
-        if sp.kind == "person" and "--" not in sp.id and len(words) > 1 and words[0] in given:
+        named = len(words) > 1 and words[0] in given and not role_named(sp.name)
+        if sp.kind == "person" and "--" not in sp.id and named:
             full.setdefault(fold(family_name(sp.name)), []).append(sp)
     out: dict[str, list[Speaker]] = {}
     for sp in speakers:

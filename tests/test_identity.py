@@ -12,7 +12,7 @@ from bot.services import Services, build_services
 from bot.settings import load_settings
 from retrieval.embedding import Embedder
 from retrieval.identity.groups import parties_in
-from retrieval.identity.keys import scope_key
+from retrieval.identity.keys import current_id, scope_key
 from retrieval.models import Article, Speaker
 from retrieval.quotes import extract_statements
 from retrieval.quotes.speakers import party_bridges
@@ -340,3 +340,29 @@ def test_a_name_one_person_is_quoted_by_far_the_most_under_is_read_as_them(servi
     assert answer["speaker"] == "Rita Hale" and answer["citations"]
     assert answer["answer"].startswith('Reading "Hale" as Rita Hale, quoted far more often than Tom Hale.')
     assert ask(client, "what did Tom Hale say?")["speaker"] == "Tom Hale"
+
+
+def test_twins_are_folded_in_every_lookup_and_counted_once(services: Services) -> None:
+    services.ingestor.ingest_articles(
+        [
+            Article("o-full", "President Barack Obama said the deal was “the best we could get”."),
+            Article("o-wife", "Michelle Obama, the first lady, said schools needed “healthier lunches”."),
+            Article("o-bare", "President Obama said the talks would go on “as long as it takes”."),
+            Article("s-kirby", "State Department spokesman John Kirby said the talks were “going well”."),
+            Article("s-yt", "A spokesman for YouTube said the video was “removed on Monday”."),
+        ]
+    )
+    _, ids = services.verifier.resolve("Obama")
+    assert {"obama", "barack-obama", "michelle-obama"} <= ids
+    assert [sp.id for sp in services.speakers.lookup("the president").found] == ["barack-obama"]
+    assert "john-kirby" in [sp.id for sp in services.speakers.lookup("the spokesman").found]
+    client = create_app(services=services).test_client()
+    detail = client.get("/speakers/barack-obama").get_json()
+    assert detail["statement_count"] == len(detail["statements"]) == 2
+    listed = client.get("/speakers?q=Barack Obama").get_json()["speakers"]
+    assert [(s["id"], s["statement_count"]) for s in listed] == [("barack-obama", 2)]
+
+
+def test_a_role_named_by_its_owner_keeps_its_id_under_a_stored_correction() -> None:
+    assert current_id("ben-carlow-spokesman") == "ben-carlow-spokesman"
+    assert current_id("josh-earnest") == "joshua-earnest"

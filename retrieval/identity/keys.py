@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from retrieval.identity.lexicon import lexicon
 from retrieval.models import content_id, slugify
 from retrieval.wordlists import name_prefixes, nicknames
 
@@ -42,6 +43,8 @@ def current_id(speaker_id: str) -> str:
     parts = speaker_id.split("-")
     if "--" in speaker_id or not 2 <= len(parts) <= 4 or parts[0] not in nicknames():
         return speaker_id
+    if lexicon().get(parts[-1]) is not None:
+        return speaker_id  # a role named by its owner ("ben-carlow-spokesman", PIPELINE_VERSION 9) keeps every word
     return "-".join([nicknames()[parts[0]].lower(), *parts[1:]])
 
 
@@ -53,13 +56,18 @@ def family_name(name: str) -> str:
     return words[-1] if words else ""
 
 
+def role_named(name: str) -> bool:
+    """Return whether a person entity is a role named by its owner ("White House spokesman", "Bernie Sanders’s
+    aide"): its last word is lower case, as a person's name's never is. Its last word is the role, no surname."""
+    words = name.split()
+    return bool(words) and words[-1].islower()
+
+
 def entity_id(name: str, kind: str | None, scope: str | None = None) -> str:
     """Return the corpus-wide id of an entity; `scope` (an article id) keeps common-noun entities to their article."""
     # "Clinton’s campaign" and "Clinton campaign" are one organisation
     plain = re.sub(r"['’]s\b", "", name)
-    # a role's holder named by the role ("White House spokesman") ends in a lower-case word, a person's name never
-    last = plain.split()[-1] if plain.split() else ""
-    personal = kind == "person" and scope is None and not last.islower()
+    personal = kind == "person" and scope is None and not role_named(plain)
     base = slugify(person_key(plain) if personal else plain)
     return f"{base}--{scope_key(scope)}" if scope else base
 

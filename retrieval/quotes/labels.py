@@ -27,9 +27,10 @@ NOT_SPEAKERS = {
 CLOSERS = '"”'
 
 
-def opens_with_label(text: str, start: int) -> bool:
-    """Return whether the paragraph at `start` opens with a label and a colon ("A: ...", "PENCE: ...")."""
-    return _LABEL.match(text, start) is not None
+def label_at(text: str, start: int) -> str | None:
+    """Return the label opening the paragraph at `start` ("A" of "A: ...", "PENCE" of "PENCE: ..."), or None."""
+    m = _LABEL.match(text, start)
+    return m.group(1) if m else None
 
 
 def find_labelled(text: str, paragraphs: list[Paragraph]) -> list[Attribution]:

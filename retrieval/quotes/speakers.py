@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -10,12 +12,12 @@ from functools import lru_cache, partial
 
 from retrieval.identity import entity_id, noun_kind
 from retrieval.identity.groups import parties_in, party_named
-from retrieval.identity.keys import DETERMINERS, PARTICLES, family_name
+from retrieval.identity.keys import DETERMINERS, PARTICLES, family_name, role_named
 from retrieval.identity.roles import affiliations
 from retrieval.models import Speaker, SpeakerKind, Statement
 from retrieval.quotes import gender
-from retrieval.quotes.labels import opens_with_label
-from retrieval.quotes.marks import find_quotes, headline_end
+from retrieval.quotes.labels import NOT_SPEAKERS, label_at
+from retrieval.quotes.marks import Paragraph, find_quotes, headline_end, normalize_marks, split_paragraphs
 from retrieval.quotes.mentions import TIME_WORDS
 from retrieval.quotes.names import (
     GROUP_PRONOUNS,
@@ -40,6 +42,7 @@ class Resolved:
     kind: SpeakerKind | None
     mention: tuple[int, int] | None
     scoped: bool = False  # a common-noun entity ("the report", "officials"): it belongs to its article only
+    writer: bool = False  # the article's writer's own "I": no one the article quotes
 
 
 # two capitalised words in a row, every such pair of a headline (overlapping)
@@ -70,22 +73,47 @@ class NameIndex:
         self._sex: dict[str, int] = {}
         self._owners: dict[str, list[str]] | None = None
         self._quotations: list[tuple[int, int]] | None = None
+        self._paragraphs: list[Paragraph] = []
         self._interview = False
 
     def narrates(self, at: int) -> bool:
         """Return whether an "I" at `at` is the writer's: outside every quotation, in a paragraph no speaker label
-        opens (an interview's "A: I think ..." is the interviewee's)."""
+        opens (an interview's "A: I think ..." is the interviewee's), not introduced by "... wrote:"."""
+        return self.introduced(at) is None and self._first_person(at)
+
+    def introduced(self, at: int) -> Paragraph | None:
+        """Return the "... wrote:" paragraph that introduces the unquoted paragraph holding `at`, up to the next
+        quotation mark back, or None."""
+        if not self._first_person(at):
+            return None
+        i = bisect.bisect_right([p.start for p in self._paragraphs], at) - 1
+        for p in reversed(self._paragraphs[max(0, i - INTRODUCED_REACH) : max(0, i)]):
+            before = self.text[p.start : p.end].rstrip()
+            if before.endswith(":"):
+                return p
+            if any(mark in before for mark in '"“”'):
+                break
+        return None
+
+    def _first_person(self, at: int) -> bool:
+        """Return whether an "I" at `at` is outside every quotation, interview answer and labelled paragraph."""
         if self._quotations is None:
+            self._paragraphs = split_paragraphs(self.text)
             self._quotations = [(q.open_mark, q.close_mark if q.close_mark is not None else q.end)
-                                for q in find_quotes(self.text)]  # fmt: skip
-            # an interview (several paragraphs are questions) answers in the interviewee's "I", quotation or not
-            self._interview = len(_QUESTION_PARAGRAPH.findall(self.text)) >= INTERVIEW_QUESTIONS
+                                for q in find_quotes(self.text, self._paragraphs)]  # fmt: skip
+            # an interview (several questions, each answered by the next paragraph) answers in the interviewee's "I",
+            # quotation or not; a column's run of rhetorical questions is answered once
+            asked = [self.text[p.start : p.end].rstrip().endswith("?") for p in self._paragraphs]
+            answered = sum(q and not a for q, a in itertools.pairwise(asked))
+            self._interview = answered >= INTERVIEW_QUESTIONS
         if self._interview or any(lo <= at < hi for lo, hi in self._quotations):
             return False
-        start = self.text.rfind("\n", 0, at) + 1
-        # a paragraph after "... wrote:" is the writer introduced there, set off without quotation marks
-        introduced = self.text[:start].rstrip().endswith(":")
-        return not introduced and not opens_with_label(self.text, start)
+        i = bisect.bisect_right([p.start for p in self._paragraphs], at) - 1
+        if i < 0:
+            return True
+        label = label_at(self.text, self._paragraphs[i].start)
+        # "A: I think ...", "PENCE: I ..." are the speaker's (an "Update: I ..." note is the writer's)
+        return label is None or (label.lower() not in {"q", "a"} and label.lower() in NOT_SPEAKERS)
 
     def _headline_names(self, headline: str, body: str) -> list[str]:
         """Return the full names a title-case headline gives surnames its body writes alone: "Hillary Clinton Goes
@@ -189,8 +217,8 @@ class NameIndex:
 
     def _gender(self, name: str) -> int:
         """Return `gender(name)`, computed."""
-        role = name.split()[-1] if name.split() else ""
-        if role.islower():
+        if role_named(name):
+            role = name.split()[-1]
             # a role's holder ("Victor Pinchuk representative"): the owner's given name tells nothing, the role may
             # hint ("YouTube spokeswoman")
             return -1 if role.endswith("woman") else (1 if role.endswith("man") else 0)
@@ -226,7 +254,7 @@ class NameIndex:
 
 
 INTERVIEW_QUESTIONS = 3  # paragraphs ending in a question mark that make an article an interview
-_QUESTION_PARAGRAPH = re.compile(r"\?[ \t]*$", re.M)
+INTRODUCED_REACH = 5  # paragraphs a "... wrote:" introduces at most
 # a dateline: a town, its state or date, a wire's name ("SELMA, N.C. —", "PHILADELPHIA, July 25 (UPI) —")
 _DATELINE = re.compile(
     r"(?:,\s*[A-Z][\w.]*\.?(?:\s[A-Z\d][\w.]*\.?)?)?(?:\s*\([A-Z][\w .]{0,20}\))?"
@@ -258,7 +286,8 @@ def resolve(text: str, atts: list[Attribution]) -> list[Resolved]:
 def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameIndex) -> Resolved:
     """Resolve one attribution given the speakers resolved before it."""
     if a.inherit or a.mention is None:
-        prev = next((r for r in reversed(done) if r.name), None)
+        # a floating quotation after the writer's "I" is the writer's too, not whoever was quoted before it
+        prev = next((r for r in reversed(done) if r.name or r.writer), None)
         return prev if (a.inherit and prev is not None) else Resolved(None, None, None)
     mention = text[a.mention[0] : a.mention[1]]
     if a.mention[0] < index.headline_end:
@@ -269,9 +298,21 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
             return Resolved(found.name, "person", a.mention)
         return Resolved(None, None, a.mention)
     low = mention.strip().lower()
+    if low == "i" and (intro := index.introduced(a.mention[0])) is not None:
+        # "Alan Marsh wrote to supporters:" and then his unquoted words: the one person named there, else no one
+        named = [
+            r for r in done if r.name and r.kind == "person" and r.mention and intro.start <= r.mention[0] < intro.end
+        ]
+        lead = text[intro.start : intro.end]
+        people = {index.expand(index.clean(n)) for _, n in person_names(lead)}
+        # "Wallnau wrote:": a surname alone names the one full name of the article ending in it
+        people |= {o[0] for m in _CAPITALISED.finditer(lead) if len(o := index.owners(m.group())) == 1}
+        if named:
+            return replace(named[-1], mention=a.mention)
+        return Resolved(people.pop(), "person", a.mention) if len(people) == 1 else Resolved(None, None, a.mention)
     if low == "i" and index.narrates(a.mention[0]):
         # the article's writer (a column, a memoir, a letter), never the last person quoted before the "I"
-        return Resolved(None, None, a.mention)
+        return Resolved(None, None, a.mention, writer=True)
     if low in PRONOUNS:
         if a.antecedent is not None:
             found = _name_of(text, text[a.antecedent[0] : a.antecedent[1]], a.antecedent[0], index)
@@ -317,16 +358,23 @@ OWNER_PRONOUNS = {"his": "he", "her": "she"}
 
 _FOR_OWNER = re.compile(r"\s+for\s+(?:the\s+)?([^,;:()]+?)[\s,]*$")
 MAX_OWNER_WORDS = 6
+OWNER_JOINERS = {"of", "and", "for", "on", "de", "la", "van", "von"}  # lower-case words inside one name
 
 
 def _role_owner(between: str, index: NameIndex) -> str | None:
     """Return the person or organisation a role is held for ("for Sen. Bernie Sanders", "for the Jupiter Police
     Department"), from the words between a role mention and its cue; None when they name no one proper."""
     m = _FOR_OWNER.match(between)
-    if m is None or len(m.group(1).split()) > MAX_OWNER_WORDS:
+    words = m.group(1).split() if m else []
+    if m is None or not words or len(words) > MAX_OWNER_WORDS:
+        return None
+    # a name, whole: "for YouTube on Monday", "for X in London" or "for Trump and Pence" name no one owner
+    if any(w.lower() in TIME_WORDS or (w[:1].islower() and w not in OWNER_JOINERS) for w in words):
         return None
     parts = analyse(m.group(1))
-    if not parts.proper or not parts.name[:1].isupper():
+    if not parts.proper or not parts.name[:1].isupper() or parts.name.split()[-1] != words[-1].rstrip(".,"):
+        return None
+    if parts.kind == "person" and "and" in words:
         return None
     if parts.kind == "person":
         return index.expand(index.clean(parts.name))
@@ -629,27 +677,32 @@ _BY = re.compile(r"^\s*by\s+", re.I)
 
 def writer(byline: str) -> str | None:
     """Return the one person a byline names ("By Jane Doe", "Jane Doe, Associated Press"), else None (several
-    writers, an agency, a desk)."""
+    writers, an agency, a desk, a staff credit)."""
     text = _BY.sub("", byline).strip()
-    if not text or re.search(r"\band\b|&|;|/", text):
+    if not text or re.search(r"\b(?:and|with)\b|&|;|/|\||·|\n", text, re.I):
         return None
-    first = text.split(",")[0]
-    parts = analyse(first.title() if first.isupper() else first)  # "BY JOHN SMITH"
-    return parts.name if parts.kind == "person" and parts.proper and len(parts.name.split()) >= 2 else None
+    names = []
+    for part in (p.strip() for p in text.split(",")):
+        parts = analyse(part.title() if part.isupper() else part)  # "BY JOHN SMITH"
+        words = parts.name.split()
+        if parts.kind == "person" and parts.proper and len(words) >= 2 and words[0] in gender.given_names():
+            names.append(parts.name)
+    return names[0] if len(names) == 1 and text.split(",")[0].strip() in (names[0], names[0].upper()) else None
 
 
-def by_writer(statements: list[Statement], byline: str) -> list[Statement]:
+def by_writer(statements: list[Statement], byline: str, text: str) -> list[Statement]:
     """Return the statements with the writer's own "I" (which resolution leaves without a speaker) given to the one
-    person the byline names: a column's "I think" is its author's."""
+    person the byline names: a column's "I think" is its author's. An "I" left without a speaker for any other
+    reason (an interview's answers before anyone is named) stays so."""
     name = writer(byline) if byline else None
-    if name is None:
+    mine = [s for s in statements if s.speaker is None and (s.mention or "").strip().lower() == "i"]
+    if name is None or not mine:
         return statements
+    index = NameIndex(normalize_marks(text))
+    writers = {s.id for s in mine if s.mention_start is not None and index.narrates(s.mention_start)}
     sid = speaker_id(name, "person")
     return [
-        replace(s, speaker=name, speaker_id=sid, speaker_kind="person")
-        if s.speaker is None and (s.mention or "").strip().lower() == "i"
-        else s
-        for s in statements
+        replace(s, speaker=name, speaker_id=sid, speaker_kind="person") if s.id in writers else s for s in statements
     ]
 
 
@@ -684,7 +737,8 @@ def article_speakers(statements: list[Statement], text: str = "") -> list[Speake
                 # a mention is an alias only if its name is part of the speaker's: "Mr. Putin" for Vladimir Putin,
                 # never "Trump campaign" for a Clinton campaign that a pronoun or an inherited report led to
                 words = set(_drop_honorific(a.lower().replace("’", "'")).split())
-                if a and a not in aliases[sid] and words and words <= own:
+                # (a role's own word is no alias: "spokesman" of the YouTube spokesman names every spokesman)
+                if a and a not in aliases[sid] and words and words <= own and not a.islower():
                     aliases[sid].append(a)
             honorific = parts.role.lower().rstrip(".") in honorifics()
             if parts.role and not honorific and parts.role not in roles[sid]:

@@ -248,10 +248,40 @@ def test_an_i_inside_a_quotation_or_an_interview_answer_is_the_speakers() -> Non
     ("byline", "writer"),
     [("By Dana Whitfield", "Dana Whitfield"), ("Dana Whitfield, Associated Press", "Dana Whitfield"),
      ("BY DANA WHITFIELD", "Dana Whitfield"), ("Dana Whitfield and Omar Haddad", None), ("Associated Press", None),
-     ("", None)],
+     ("By Dana Whitfield with Omar Haddad", None), ("By Dana Whitfield, Omar Haddad", None),
+     ("By Staff Reporter", None), ("Dana Whitfield\nStaff Writer", None), ("", None)],
 )  # fmt: skip
 def test_the_writers_i_belongs_to_the_one_person_the_byline_names(byline: str, writer: str | None) -> None:
-    statements = by_writer(extract_statements(COLUMN, "t"), byline)
+    statements = by_writer(extract_statements(COLUMN, "t"), byline, COLUMN)
     st = next(s for s in statements if "the governor is wrong" in s.text)
     assert (st.speaker, st.speaker_id is not None) == (writer, writer is not None)
     assert next(s for s in statements if "pay for itself" in s.text).speaker == "Alan Marsh"
+
+
+def test_the_writers_i_rule_reads_paragraphs_and_keeps_what_is_introduced() -> None:
+    wrapped = (
+        "Budget talks.\n\nGov. Alan Marsh sat down with the paper on Monday to talk about the budget and\n"
+        "the plans of his office.\n\nA: I think the money was there already in the fund, and the schools\n"
+        "will be fine.\n"
+    )
+    assert _speaker_of(wrapped, "money was there already") == "Alan Marsh"
+    letter = (
+        "Alan Marsh wrote to supporters:\n\nI believe this state can balance its books by spring.\n\n"
+        "I said in March that the cuts would hurt families."
+    )
+    assert _speaker_of(letter, "cuts would hurt families") == "Alan Marsh"
+    floating = COLUMN + '\n\nI said so again. "It is a fantasy budget."'
+    statements = by_writer(extract_statements(floating, "t"), "By Dana Whitfield", floating)
+    assert next(s for s in statements if "fantasy budget" in s.text).speaker == "Dana Whitfield"
+    rhetorical = COLUMN.replace("I think", "Will it?\n\nWho pays?\n\nAnd when?\n\nI think")
+    assert _speaker_of(rhetorical, "the governor is wrong") is None
+
+
+def test_an_interviewees_unresolved_i_is_never_given_to_the_byline() -> None:
+    text = (
+        "A conversation about the budget.\n\nOur reporter sat down with the treasurer.\n\nWhy now?\n\n"
+        "I think the timing is right.\n\nWhat about the cost?\n\nI believe the plan pays for itself.\n\n"
+        "And the critics?\n\nI said they would come round."
+    )
+    statements = by_writer(extract_statements(text, "t"), "By Dana Whitfield", text)
+    assert {s.speaker for s in statements if s.mention == "I"} == {None}

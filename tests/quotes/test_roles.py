@@ -224,3 +224,14 @@ def test_his_campaign_and_his_aide_are_the_ones_of_the_man_his_stands_for() -> N
     assert _kind(text, "gap would close") == ("Marsh campaign", "organisation")
     assert _kind(text, "lead would hold") == ("Corvell campaign", "organisation")
     assert _kind(text, "would debate her") == ("Alan Marsh’s aide", "person")
+
+
+@pytest.mark.parametrize(
+    "between",
+    ["YouTube on Monday", "YouTube in London", "Sen. Nadia Corvell in Washington", "Trump and Pence",
+     "Facebook Thursday", "the family"],
+)  # fmt: skip
+def test_a_role_held_for_words_that_are_no_whole_name_keeps_its_article_entity(between: str) -> None:
+    text = f"Rivals traded blows.\n\nA spokesman for {between} said the post was removed."
+    st = _said(text, "post was removed")
+    assert st.speaker == "spokesman" and st.speaker_id is not None and "--" in st.speaker_id
