@@ -366,3 +366,12 @@ def test_twins_are_folded_in_every_lookup_and_counted_once(services: Services) -
 def test_a_role_named_by_its_owner_keeps_its_id_under_a_stored_correction() -> None:
     assert current_id("ben-carlow-spokesman") == "ben-carlow-spokesman"
     assert current_id("josh-earnest") == "joshua-earnest"
+
+
+def test_an_organisation_is_answered_through_the_spokesman_named_for_it(services: Services) -> None:
+    services.ingestor.ingest_articles(
+        [Article("yt", "Videos were removed.\n\nA spokesman for YouTube said the videos broke “our clear rules”.")]
+    )
+    answer = ask(create_app(services=services).test_client(), "what did YouTube say?")
+    assert any("our clear rules" in c["text"] for c in answer["citations"])
+    assert "YouTube spokesman" in answer["answer"]

@@ -377,7 +377,9 @@ def _role_owner(between: str, index: NameIndex) -> str | None:
     if parts.kind == "person" and "and" in words:
         return None
     if parts.kind == "person":
-        return index.expand(index.clean(parts.name))
+        full = index.expand(index.clean(parts.name))
+        # "Carly Fiorina’s spokeswoman" speaks for no organisation; a lone capitalised word ("YouTube") is one
+        return f"{full}’s" if len(full.split()) >= 2 else full
     return parts.name if parts.kind == "organisation" else None
 
 
@@ -743,6 +745,11 @@ def article_speakers(statements: list[Statement], text: str = "") -> list[Speake
             honorific = parts.role.lower().rstrip(".") in honorifics()
             if parts.role and not honorific and parts.role not in roles[sid]:
                 roles[sid].append(parts.role)
+    for sid in order:
+        owned = "’s " in names[sid] or "'s " in names[sid]  # a person's aide speaks for no organisation
+        if kinds[sid] == "person" and role_named(names[sid]) and not owned and names[sid] not in roles[sid]:
+            # "YouTube spokesman" is its own role: it speaks for YouTube ("what did YouTube say?")
+            roles[sid].append(names[sid])
     index = NameIndex(text) if text else None
     parties = {
         sid: parties_in(text, _name_forms(names[sid], index), party_bridges())

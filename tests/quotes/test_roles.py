@@ -206,7 +206,7 @@ def test_a_role_held_for_someone_is_named_with_its_owner() -> None:
     )
     st = _said(text, "would not change her vote")
     assert (st.speaker, st.speaker_kind, st.speaker_id) == (
-        "Nadia Corvell spokeswoman",
+        "Nadia Corvell’s spokeswoman",
         "person",
         "nadia-corvell-spokeswoman",
     )
