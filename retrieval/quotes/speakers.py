@@ -74,19 +74,18 @@ class NameIndex:
         self._owners: dict[str, list[str]] | None = None
         self._quotations: list[tuple[int, int]] | None = None
         self._paragraphs: list[Paragraph] = []
+        self._starts: list[int] = []
         self._interview = False
 
     def narrates(self, at: int) -> bool:
         """Return whether an "I" at `at` is the writer's: outside every quotation, in a paragraph no speaker label
         opens (an interview's "A: I think ..." is the interviewee's), not introduced by "... wrote:"."""
-        return self.introduced(at) is None and self._first_person(at)
+        return self.first_person(at) and self.introduced(at) is None
 
     def introduced(self, at: int) -> Paragraph | None:
-        """Return the "... wrote:" paragraph that introduces the unquoted paragraph holding `at`, up to the next
-        quotation mark back, or None."""
-        if not self._first_person(at):
-            return None
-        i = bisect.bisect_right([p.start for p in self._paragraphs], at) - 1
+        """Return the "... wrote:" paragraph that introduces the paragraph holding `at`, up to the next quotation
+        mark back, or None (ask `first_person` first)."""
+        i = bisect.bisect_right(self._starts, at) - 1
         for p in reversed(self._paragraphs[max(0, i - INTRODUCED_REACH) : max(0, i)]):
             before = self.text[p.start : p.end].rstrip()
             if before.endswith(":"):
@@ -95,10 +94,11 @@ class NameIndex:
                 break
         return None
 
-    def _first_person(self, at: int) -> bool:
+    def first_person(self, at: int) -> bool:
         """Return whether an "I" at `at` is outside every quotation, interview answer and labelled paragraph."""
         if self._quotations is None:
             self._paragraphs = split_paragraphs(self.text)
+            self._starts = [p.start for p in self._paragraphs]
             self._quotations = [(q.open_mark, q.close_mark if q.close_mark is not None else q.end)
                                 for q in find_quotes(self.text, self._paragraphs)]  # fmt: skip
             # an interview (several questions, each answered by the next paragraph) answers in the interviewee's "I",
@@ -108,7 +108,7 @@ class NameIndex:
             self._interview = answered >= INTERVIEW_QUESTIONS
         if self._interview or any(lo <= at < hi for lo, hi in self._quotations):
             return False
-        i = bisect.bisect_right([p.start for p in self._paragraphs], at) - 1
+        i = bisect.bisect_right(self._starts, at) - 1
         if i < 0:
             return True
         label = label_at(self.text, self._paragraphs[i].start)
@@ -298,21 +298,12 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
             return Resolved(found.name, "person", a.mention)
         return Resolved(None, None, a.mention)
     low = mention.strip().lower()
-    if low == "i" and (intro := index.introduced(a.mention[0])) is not None:
-        # "Alan Marsh wrote to supporters:" and then his unquoted words: the one person named there, else no one
-        named = [
-            r for r in done if r.name and r.kind == "person" and r.mention and intro.start <= r.mention[0] < intro.end
-        ]
-        lead = text[intro.start : intro.end]
-        people = {index.expand(index.clean(n)) for _, n in person_names(lead)}
-        # "Wallnau wrote:": a surname alone names the one full name of the article ending in it
-        people |= {o[0] for m in _CAPITALISED.finditer(lead) if len(o := index.owners(m.group())) == 1}
-        if named:
-            return replace(named[-1], mention=a.mention)
-        return Resolved(people.pop(), "person", a.mention) if len(people) == 1 else Resolved(None, None, a.mention)
-    if low == "i" and index.narrates(a.mention[0]):
-        # the article's writer (a column, a memoir, a letter), never the last person quoted before the "I"
-        return Resolved(None, None, a.mention, writer=True)
+    if low == "i" and index.first_person(a.mention[0]):
+        intro = index.introduced(a.mention[0])
+        if intro is None:
+            # the article's writer (a column, a memoir, a letter), never the last person quoted before the "I"
+            return Resolved(None, None, a.mention, writer=True)
+        return _introduced(text, intro, a, done, index)
     if low in PRONOUNS:
         if a.antecedent is not None:
             found = _name_of(text, text[a.antecedent[0] : a.antecedent[1]], a.antecedent[0], index)
@@ -334,15 +325,15 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
             return Resolved(None, None, a.mention)
         return Resolved(prev.name, prev.kind, a.mention, prev.scoped)
     found = _name_of(text, mention, a.mention[0], index)
-    role = (found.name or "").split()[-1:]
-    if found.scoped and found.kind == "person" and role and role[0].islower() and a.cue and a.cue[0] > a.mention[1]:
+    role = (found.name or "").split()[-1:]  # a scoped role's own word ("spokesman")
+    if found.scoped and found.kind == "person" and role_named(found.name or "") and a.cue and a.cue[0] > a.mention[1]:
         # "A spokesman for YouTube said": whose role it is follows the mention, up to the cue
         owner = _role_owner(text[a.mention[1] : a.cue[0]], index)
         if owner:
             return Resolved(f"{owner} {role[0]}", "person", a.mention)
     possessive = mention.split()[0].lower() if mention.split() else ""
     owned = found.kind in ("organisation", "person") and possessive in OWNER_PRONOUNS
-    if found.scoped and owned and role and role[0].islower():
+    if found.scoped and owned and role_named(found.name or ""):
         # "his campaign" is the campaign of the man "his" stands for, named as "the Trump campaign" is; "his chief
         # aide" is "Bernie Sanders’s aide"
         person = _last_person(text, a, index, OWNER_PRONOUNS[possessive], done)
@@ -359,6 +350,18 @@ OWNER_PRONOUNS = {"his": "he", "her": "she"}
 _FOR_OWNER = re.compile(r"\s+for\s+(?:the\s+)?([^,;:()]+?)[\s,]*$")
 MAX_OWNER_WORDS = 6
 OWNER_JOINERS = {"of", "and", "for", "on", "de", "la", "van", "von"}  # lower-case words inside one name
+
+
+def _introduced(text: str, intro: Paragraph, a: Attribution, done: list[Resolved], index: NameIndex) -> Resolved:
+    """Return who the "I" after "Alan Marsh wrote to supporters:" is: the one person named there, else no one."""
+    named = [r for r in done if r.name and r.kind == "person" and r.mention and intro.start <= r.mention[0] < intro.end]
+    if named:
+        return replace(named[-1], mention=a.mention)
+    lead = text[intro.start : intro.end]
+    people = {index.expand(index.clean(n)) for _, n in person_names(lead)}
+    # "Wallnau wrote:": a surname alone names the one full name of the article ending in it
+    people |= {o[0] for m in _CAPITALISED.finditer(lead) if len(o := index.owners(m.group())) == 1}
+    return Resolved(people.pop(), "person", a.mention) if len(people) == 1 else Resolved(None, None, a.mention)
 
 
 def _role_owner(between: str, index: NameIndex) -> str | None:
@@ -378,8 +381,8 @@ def _role_owner(between: str, index: NameIndex) -> str | None:
         return None
     if parts.kind == "person":
         full = index.expand(index.clean(parts.name))
-        # "Carly Fiorina’s spokeswoman" speaks for no organisation; a lone capitalised word ("YouTube") is one
-        return f"{full}’s" if len(full.split()) >= 2 else full
+        # "Carly Fiorina’s spokeswoman" speaks for no organisation; "YouTube" or "Platte River" (no given name) is one
+        return f"{full}’s" if len(full.split()) >= 2 and full.split()[0] in gender.census_sexes() else full
     return parts.name if parts.kind == "organisation" else None
 
 
