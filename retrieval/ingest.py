@@ -33,7 +33,7 @@ from retrieval.store import COMPLETE, DELETING, ArticleWrite, Store
 # 9: a writer's "I" outside quotation marks is no one quoted before it (the byline's one writer, if any); "a
 # spokesman for YouTube" is the YouTube spokesman; a role's id keeps its owner's words; a dateline's date is no one;
 # "his campaign" is the campaign of the man "his" stands for, "his aide" his
-PIPELINE_VERSION = "9"
+PIPELINE_VERSION = "10"
 # Articles embedded together: one large encode call is much faster than many small ones.
 EMBED_GROUP = 16
 # Wraps each stage of an ingest group ("lookup", "prepare" with "chunk" inside it, "embed", "write"): given the

@@ -1,4 +1,5 @@
-"""Word lists kept as package data in retrieval/data/: titles and honorifics, organisation words, countries."""
+"""Word lists kept as package data in retrieval/data/: titles and honorifics, organisation words, countries, US
+states."""
 
 from __future__ import annotations
 
@@ -73,3 +74,15 @@ def countries() -> dict[str, str]:
 def nicknames() -> dict[str, str]:
     """Return the formal given name each short form stands for, keyed lower case ("ben" -> "Benjamin")."""
     return table("nicknames")
+
+
+@cache
+def us_states() -> dict[str, str]:
+    """Return the US state each name or abbreviation stands for, keyed lower case without periods ("fla", "new
+    york" -> "florida", "new york")."""
+    out: dict[str, str] = {}
+    for name, *short in entries("us_states"):
+        state = name.replace("-", " ")
+        for key in (state, *short):
+            out[key] = state
+    return out

@@ -10,12 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 
+from retrieval.citing import END_MARKS, sentence_end
 from retrieval.identity import entity_id, noun_kind
 from retrieval.identity.groups import parties_in, party_named
 from retrieval.identity.keys import DETERMINERS, PARTICLES, family_name, role_named
 from retrieval.identity.roles import affiliations
 from retrieval.models import Speaker, SpeakerKind, Statement
-from retrieval.quotes import gender
+from retrieval.quotes import epithets, gender
+from retrieval.quotes.epithets import Description
 from retrieval.quotes.labels import NOT_SPEAKERS, label_at
 from retrieval.quotes.marks import Paragraph, find_quotes, headline_end, normalize_marks, split_paragraphs
 from retrieval.quotes.mentions import TIME_WORDS
@@ -341,6 +343,12 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
             if found.kind == "organisation":
                 return Resolved(f"{family_name(person.name)} {role[0]}", "organisation", a.mention)
             return Resolved(f"{person.name}’s {role[0]}", "person", a.mention)
+    described = epithets.describe(mention) if found.scoped and found.kind == "person" else None
+    if described is not None:
+        # "the Florida senator" after "Marco Rubio ended his bid": news names a figure, then describes them
+        named = _epithet(text, a, index, done, described)
+        if named:
+            return Resolved(named, "person", a.mention)
     return Resolved(found.name, found.kind, a.mention, found.scoped)
 
 
@@ -482,16 +490,29 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
 def _last_person(text: str, a: Attribution, index: NameIndex, pronoun: str, done: list[Resolved]) -> Resolved | None:
     """Return the last person named or speaking by name before a pronoun's mention whom it may stand for.
 
-    Names inside quotation marks or inside the pronoun's own statement are nobody it can mean. One whose sex the
-    honorifics or the first-name prior tell to agree wins over a later one whose sex nothing tells; one hinted to be
-    of the other sex is never taken.
-    A speaker found among `done` keeps its kind and scope.
+    One whose sex the honorifics or the first-name prior tell to agree wins over a later one whose sex nothing tells;
+    one hinted to be of the other sex is never taken.
+    """
+    people = [r for _, r in _people_before(text, a, index, done)]
+    pool = [r for r in people if index.told_agrees(r.name or "", pronoun)]
+    # then one whose sex nothing tells; a name the article's pronouns hint is of the other sex is nobody's answer
+    pool = pool or [r for r in people if gender.SEXED_PRONOUNS.get(pronoun, 0) * index.gender(r.name or "") >= 0]
+    return pool[-1] if pool else None
+
+
+def _people_before(
+    text: str, a: Attribution, index: NameIndex, done: list[Resolved], reach: int = 1500
+) -> list[tuple[int, Resolved]]:
+    """Return the people named or speaking by name in the `reach` characters before a mention, in text order.
+
+    Names inside quotation marks or inside the mention's own statement are nobody it can mean. A speaker found among
+    `done` keeps its kind and scope.
     """
     assert a.mention is not None
     before = a.mention[0]
-    start = max(0, before - 1500)
+    start = max(0, before - reach)
     window = _QUOTATION.sub(lambda m: " " * len(m.group()), text[start:before])
-    for lo, hi in (*a.fragments, *a.quoted):  # the pronoun's own words
+    for lo, hi in (*a.fragments, *a.quoted):  # the mention's own words
         lo, hi = max(lo, start), min(hi, before)
         if lo < hi:
             window = window[: lo - start] + " " * (hi - lo) + window[hi - start :]
@@ -510,21 +531,59 @@ def _last_person(text: str, a: Attribution, index: NameIndex, pronoun: str, done
         (r.mention[0], r)
         for r in done
         if r.kind == "person" and r.name and r.mention and start <= r.mention[0] < before
-        and not window[r.mention[0] - start].isspace()  # not inside a quotation or the pronoun's own words
+        and not window[r.mention[0] - start].isspace()  # not inside a quotation or the mention's own words
         and text[r.mention[0] : r.mention[1]].strip().lower() not in PRONOUNS  # a named speaker, not a resolved "he"
     ]  # fmt: skip
     spoke = {r.name for r in done}
-    people = [
-        r
-        for _, r in sorted(found, key=lambda x: x[0])
+    return [
+        (at, r)
+        for at, r in sorted(found, key=lambda x: x[0])
         if r.name
         and (len(r.name.split()) >= 2 or r.name in spoke)
         and not TIME_WORDS.intersection(r.name.lower().split())  # "Last Monday" is no one
     ]
-    pool = [r for r in people if index.told_agrees(r.name or "", pronoun)]
-    # then one whose sex nothing tells; a name the article's pronouns hint is of the other sex is nobody's answer
-    pool = pool or [r for r in people if gender.SEXED_PRONOUNS.get(pronoun, 0) * index.gender(r.name or "") >= 0]
-    return pool[-1] if pool else None
+
+
+EPITHET_SENTENCES = 3  # a description stands for someone named in its own sentence or the two before it
+
+
+def _epithet(text: str, a: Attribution, index: NameIndex, done: list[Resolved], d: Description) -> str | None:
+    """Return the person named just before a description that stands for them ("the Florida senator"), else None."""
+    assert a.mention is not None
+    # a headline's capitalised words are no one a story's description looks back to ("New Polls Show Double-Digit")
+    people = [(at, r) for at, r in _people_before(text, a, index, done, reach=800) if at >= index.headline_end]
+    sentences = [
+        [(r.name or "", epithets.leads(_QUOTATION.sub("", text[lo:at]))) for at, r in people if lo <= at < hi]
+        for lo, hi in _sentences_before(text, a.mention[0])
+    ]
+
+    lo, hi = a.mention
+    told = text[:lo] + " " * (hi - lo) + text[hi:]  # "Mika Brzezinski, the Democratic presidential candidate said"
+
+    def fits(name: str) -> int | None:
+        parties = partial(parties_in, told, _name_forms(name, index), party_bridges())
+        return epithets.fit(told, name, d, parties, index.gender(name))
+
+    return epithets.choose(sentences, fits, d.specific)
+
+
+def _sentences_before(text: str, at: int, count: int = EPITHET_SENTENCES) -> list[tuple[int, int]]:
+    """Return the spans of the sentence holding `at` (up to `at`) and of the sentences before it, nearest first, no
+    further back than the paragraph before."""
+    para = text.rfind("\n", 0, at)
+    k = para
+    while k > 0 and text[k - 1] in "\n \t":
+        k -= 1
+    floor = text.rfind("\n", 0, k) + 1 if para >= 0 else 0
+    bounds = {floor}
+    for i in range(floor, at):
+        if text[i] == "\n":
+            bounds.add(i + 1)
+        elif text[i] in END_MARKS and (stop := sentence_end(text, i)) is not None and stop < at:
+            bounds.add(stop)
+    ordered = sorted(bounds)
+    spans = [(lo, hi) for lo, hi in zip(ordered, [*ordered[1:], at], strict=True) if text[lo:hi].strip()]
+    return spans[::-1][:count]
 
 
 # "he"/"she" opening a sentence or a speech tag ('…,” she said'), not inside a clause about someone ("because he")
@@ -540,6 +599,7 @@ def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str
     contradicts them is someone else (the Republican nominee, the vice-presidential one, a sitting president for
     "the former president").
     """
+    state = epithets.state_named(described)
     titles = [re.escape(role)] + ([re.escape(_ABBREVIATED[role]) + r"\."] if role in _ABBREVIATED else [])
     before = text[:at]
     found: list[tuple[int, str, list[str]]] = []
@@ -553,8 +613,11 @@ def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str
         if parts.kind != "person" or not parts.proper:
             continue
         name = index.expand(parts.name)
-        if _fits(described, title, partial(parties_in, text, [name], party_bridges())):
-            return name
+        if not _fits(described, title, partial(parties_in, text, [name], party_bridges())):
+            continue
+        if state and (given := epithets.states_of(text, name)) and state not in given:
+            continue  # "Sen. Dale Pruitt (R-Ohio)" is not "the Vermont senator"
+        return name
     return None
 
 
