@@ -435,13 +435,36 @@ def _embedded(parsed: Parsed, text: str, group: list[Quote]) -> Attribution | No
     if put is not None:
         speaker, verb = put
         return _quoted(group, _span(parsed, verb), mention_span(speaker, base), FIXED_PHRASE)
-    subj = embedded_subject(parsed.tokens_between(parsed.para.start, first.open_mark))
-    if subj is None:
-        return None
+    lead = text[base : first.open_mark]
+    named = _DASH_INTRO.search(lead)
+    if named:
+        # "RED STATES OUTNUMBER BLUE STATES - Jeffrey M. Jones: “…”": a digest's heading, then whose words follow
+        mention: Span = (base + named.start(1), base + named.end(1))
+    else:
+        subj = embedded_subject(parsed.tokens_between(parsed.para.start, first.open_mark))
+        if subj is None or _heading(text[_sentence_start(parsed, subj) : first.open_mark]):
+            return None  # "UN: PEACEKEEPERS PAYING 13-YEAR-OLDS FOR SEX “…”": a heading's words are nobody
+        mention = mention_span(subj, base)
     return Attribution(
         fragments=[(q.start, q.end) for q in group],
         quoted=[(q.start, q.end) for q in group],
-        mention=mention_span(subj, base),
+        mention=mention,
         source="floating",
         confidence=NO_CUE,
     )
+
+
+# a dash, then one name (or two joined by "and") and a colon right before the quotation
+_NAME_RUN = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von))*"
+_DASH_INTRO = re.compile(rf"\s[-–—]{{1,2}}\s+({_NAME_RUN}(?:\s+and\s+{_NAME_RUN})?):\s*$")
+
+
+def _sentence_start(parsed: Parsed, tok: Token) -> int:
+    """Return the absolute offset of the sentence holding a token."""
+    return parsed.para.start + tok.sent[0].idx
+
+
+def _heading(lead: str) -> bool:
+    """Return whether the words before a quotation are a heading in capitals, not a sentence naming its speaker."""
+    words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", lead) if len(w) > 1]
+    return len(words) >= 3 and sum(w.isupper() for w in words) >= 0.6 * len(words)

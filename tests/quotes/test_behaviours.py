@@ -631,3 +631,24 @@ def test_a_question_put_to_someone_is_not_their_statement(text: str, question: s
     # an asker who is named still asks
     (asked,) = extract_statements("Reporters asked Tate whether he would run again.", "t")
     assert asked.speaker == "Reporters" and "run again" in asked.text
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Digest for Monday.\n\nTURNOUT IS UP IN THE SUBURBS - Nora Quill: “Early ballots are running well ahead of "
+            "last year in every county we track.”",
+            "Nora Quill",
+        ),
+        (
+            "Digest for Monday.\n\nPOLLS DISAGREE ON THE RACE - Nora Quill and Ben Ocampo: “The spread between surveys "
+            "is wider than usual this close to a vote.”",
+            "Ben Ocampo",
+        ),
+    ],
+)
+def test_a_digest_heading_in_capitals_is_never_the_speaker(text: str, speaker: str) -> None:
+    # the name between the heading's dash and the colon is whose words follow
+    st = _only(text, "ahead of" if "ahead" in text else "usual")
+    assert st.speaker == speaker
