@@ -316,6 +316,10 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
             else ({"group", "organisation"} if low in GROUP_PRONOUNS else {"organisation"})
         )
         prev = next((r for r in reversed(done) if r.name and r.kind in wanted), None)
+        topic = _topic(text, a, index, done, low) if low in gender.SEXED_PRONOUNS else None
+        if topic is not None:
+            # "Rubio disagreed. “…,” he said": the person the sentence before is about, not the last one quoted
+            return replace(topic, mention=a.mention)
         if low in PERSON_PRONOUNS and (prev is None or not index.agrees(prev.name, low)):
             # "she" after a man's quote is the last woman named or speaking before it, not him
             person = _last_person(text, a, index, low, done)
@@ -542,6 +546,89 @@ def _people_before(
         and (len(r.name.split()) >= 2 or r.name in spoke)
         and not TIME_WORDS.intersection(r.name.lower().split())  # "Last Monday" is no one
     ]
+
+
+TOPIC_SENTENCES = 2  # "he" looks back over its own sentence and the one before it
+MAX_LEAD_WORDS = 8  # "At the news conference Tuesday, Manafort ...": an opening phrase before the subject
+
+
+def _topic(text: str, a: Attribution, index: NameIndex, done: list[Resolved], pronoun: str) -> Resolved | None:
+    """Return the person a "he" or "she" continues: the subject of the nearest sentence before it that names anyone.
+
+    The subject is a person named at the sentence's (or clause's) start, after titles ("Republican Gov. Mary
+    Fallin") or a short opening phrase ("In her speech, Rhimes declared"); names inside quotation marks or the
+    pronoun's own statement do not count. None when that sentence's subject is no person of the pronoun's sex (the
+    pronoun then goes on meaning the last person quoted).
+    """
+    assert a.mention is not None
+    people = [(at, r) for at, r in _people_before(text, a, index, done, reach=800) if at >= index.headline_end]
+    sign = gender.SEXED_PRONOUNS.get(pronoun, 0)
+    for lo, hi in _sentences_before(text, a.mention[0], TOPIC_SENTENCES):
+        here = [(at, r) for at, r in people if lo <= at < hi]
+        if not here:
+            continue
+        # the last who speaks in that sentence ("Even McCain ... is in trouble, Tester said") is what it is about
+        speaking = [r for r in done if r.mention and lo <= r.mention[0] < hi and r.kind == "person" and r.name]
+        leading = [
+            r
+            for k, (at, r) in enumerate(here)
+            if _leads(_QUOTATION.sub("", text[lo : _surname_at(text, r, at)]))
+            and _is_name(r, index, done)
+            # "On the topic of another tough guy, Mr. Putin, Mr. Trump was pressed": an apposition, not the subject
+            and not (k + 1 < len(here) and _APPOSED.fullmatch(text[at : here[k + 1][0]]))
+        ]
+        # the sex must be told to agree: a speaker's by anything the article says, a name's by its title or given
+        # name alone, never by the pronouns after it ("Sandy Hook" is no "he", "ProPublica" no one's)
+        if speaking and sign * index.gender(speaking[-1].name or "") > 0:
+            return speaking[-1]
+        if not speaking and leading and sign * _given_sex(leading[0].name or "", index) > 0:
+            return leading[0]
+        return None
+    return None
+
+
+def _surname_at(text: str, r: Resolved, at: int) -> int:
+    """Return where a person's surname is written in the run found at `at` ("If Gregory Lyle" opens with "If")."""
+    found = text.find(family_name(r.name or ""), at, at + 80)
+    return found if found >= 0 else at
+
+
+def _given_sex(name: str, index: NameIndex) -> int:
+    """Return the sex a person's title or given name tells (1 a man, -1 a woman, 0 neither)."""
+    return index.honorific_sex.get(name) or gender.prior(name)[0]
+
+
+def _is_name(r: Resolved, index: NameIndex, done: list[Resolved]) -> bool:
+    """Return whether a capitalised run is surely a person's name: a speaker's, or opened by a given name ("Texas
+    Sen", "During Mr" and "San Diego" are not)."""
+    words = (r.name or "").split()
+    if any(d.name == r.name for d in done):
+        return True
+    return len(words) >= 2 and words[0] in gender.given_names() and words[-1].lower() not in titles() | honorifics()
+
+
+def _leads(prefix: str) -> bool:
+    """Return whether a name after these words is its clause's subject: nothing but titles before it, or an opening
+    phrase closed by a comma ("Asked about Trump, Cruz said")."""
+    clause = prefix.split(";")[-1]
+    head, comma, tail = clause.rpartition(",")
+    words = tail.split()
+    if not all(w[:1].isupper() or w.lower().strip(".") in _TITLE_MODIFIERS for w in words):
+        return False
+    if any(w.lower() in SUBORDINATORS for w in words):
+        return False  # "If Trump doesn't win the nomination, he said ...": a clause about him, not his
+    if not comma:
+        return True
+    opening = head.split()
+    return 0 < len(opening) <= MAX_LEAD_WORDS and "," not in head and not _SUBJECT_PRONOUN_WORD.search(head)
+
+
+_APPOSED = re.compile(r"[\w.’'\- ]+,\s*")
+# words that make a name after them part of a clause or phrase about the person ("If Lyle wins", "For Chait,")
+SUBORDINATORS = {"if", "when", "whenever", "although", "though", "while", "because", "since", "after", "before",
+                 "unless", "as", "once", "until", "whether", "where", "for", "to", "from", "of", "by", "with", "about",
+                 "like", "unlike", "against", "than", "during", "according", "on", "in", "at"}  # fmt: skip
+_SUBJECT_PRONOUN_WORD = re.compile(r"\b(?:he|she|they|i|we)\b", re.I)
 
 
 EPITHET_SENTENCES = 3  # a description stands for someone named in its own sentence or the two before it
