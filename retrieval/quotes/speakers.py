@@ -576,6 +576,7 @@ def _topic(text: str, a: Attribution, index: NameIndex, done: list[Resolved], pr
             and _is_name(r, index, done)
             # "On the topic of another tough guy, Mr. Putin, Mr. Trump was pressed": an apposition, not the subject
             and not (k + 1 < len(here) and _APPOSED.fullmatch(text[at : here[k + 1][0]]))
+            and not _NAME_FOLLOWS.match(text, _surname_at(text, r, at) + len(family_name(r.name or "")))
         ]
         # the sex must be told to agree: a speaker's by anything the article says, a name's by its title or given
         # name alone, never by the pronouns after it ("Sandy Hook" is no "he", "ProPublica" no one's)
@@ -623,6 +624,7 @@ def _leads(prefix: str) -> bool:
     return 0 < len(opening) <= MAX_LEAD_WORDS and "," not in head and not _SUBJECT_PRONOUN_WORD.search(head)
 
 
+_NAME_FOLLOWS = re.compile(r"[’']?s?,\s+[A-Z]")  # "Mr. Putin, Mr. Trump", "Rubio, Cruz and Kasich"
 _APPOSED = re.compile(r"[\w.’'\- ]+,\s*")
 # words that make a name after them part of a clause or phrase about the person ("If Lyle wins", "For Chait,")
 SUBORDINATORS = {"if", "when", "whenever", "although", "though", "while", "because", "since", "after", "before",

@@ -334,3 +334,13 @@ def test_a_subject_whose_given_name_is_the_other_sex_is_not_he() -> None:
         "“We are,” he said."
     )
     assert _speaker_of(text, "We are,") == "Walter Brandt"
+
+
+def test_a_name_in_apposition_is_not_the_subject() -> None:
+    text = (
+        "The hearing ran late.\n\n"
+        "“We are not done,” said Walter Brandt, the committee chairman.\n\n"
+        "Gregory Lyle runs against him in May.\n\n"
+        "On the subject of his rival, Mr. Lyle, Mr. Brandt was blunt. “He is wrong,” he said."
+    )
+    assert _speaker_of(text, "He is wrong") == "Walter Brandt"
