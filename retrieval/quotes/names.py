@@ -232,6 +232,8 @@ def person_names(text: str) -> Iterator[tuple[int, str]]:
         name = _shortest(parts.name) if parts.kind == "person" else ""
         if name.endswith((" Jr", " Sr")) and text.startswith(".", m.end()):
             name += "."  # the pattern's word boundary stops before the abbreviation's dot
+        elif text.startswith(".", m.end()) and words[-1].lower() in titles():
+            continue  # "Texas Sen. Ted Cruz", "During Mr. Clinton's": the run stops at a title's dot
         if len(name.split()) >= 2 and not name.endswith(("’s", "'s")) and name.split()[0].lower() not in PLACE_HEADS:
             yield m.start(), name
 

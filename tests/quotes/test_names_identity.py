@@ -294,3 +294,15 @@ def test_a_datelines_town_date_and_wire_are_no_speaker(dateline: str) -> None:
         "to residents after the flood warnings went out late."
     )
     assert _speakers(text)["a deep and"] == "Harlow City Council"
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Texas Sen. Ted Cruz spoke first.", ["Ted Cruz"]),
+        ("During Mr. Clinton's presidency, rates fell.", []),
+        ("Donald Trump Jr. spoke first.", ["Donald Trump Jr."]),
+    ],
+)
+def test_a_run_of_capitals_ending_in_a_title_is_no_name(text: str, names: list[str]) -> None:
+    assert [name for _, name in person_names(text)] == names
