@@ -437,6 +437,8 @@ def _embedded(parsed: Parsed, text: str, group: list[Quote]) -> Attribution | No
         return _quoted(group, _span(parsed, verb), mention_span(speaker, base), FIXED_PHRASE)
     lead = text[base : first.open_mark]
     named = _DASH_INTRO.search(lead)
+    if named and not (len(named.group(1).split()) >= 2 or _heading(lead[: named.start()].split(".")[-1])):
+        named = None  # "three priorities - Housing: “…”", "questions from the panel - Q: “…”": no one's name
     if named:
         # "RED STATES OUTNUMBER BLUE STATES - Jeffrey M. Jones: “…”": a digest's heading, then whose words follow
         mention: Span = (base + named.start(1), base + named.end(1))

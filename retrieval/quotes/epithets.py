@@ -6,9 +6,10 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
+from retrieval.citing import abbreviations
 from retrieval.identity.groups import party_named
-from retrieval.identity.keys import family_name
 from retrieval.wordlists import us_states
 
 # Offices a description and a title can both name; the words of a title that name each ("Sen. Marco Rubio").
@@ -42,7 +43,7 @@ MODIFIERS = frozenset(
 _MALE = frozenset(("businessman", "congressman"))
 _FEMALE = frozenset(("businesswoman", "congresswoman"))
 _TAG = re.compile(r"\s*\(\s*[DRI]\s*-\s*([A-Za-z. ]+?)\.?\s*\)|,\s+[DRI]-([A-Z][A-Za-z.]*)")
-_STATE_AFTER = re.compile(r",?\s+of\s+((?:New |North |South |West |Rhode )?[A-Z][a-z]+)")
+_STATE_AFTER = re.compile(r",?\s+of\s+((?:New |North |South |West |Rhode )?[A-Z][a-z]+)(?![\w-])(?!\s+[A-Z])")
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,10 @@ class Description:
 
 # Words that make a description someone else's: "the other billionaire", "a new mogul".
 _ELSEWHERE = frozenset(
-    ("other", "another", "new", "next", "same", "first", "second", "third", "last", "younger", "elder")
-)
+    ("other", "another", "new", "next", "same", "first", "second", "third", "last", "younger", "elder", "rival",
+     "opposing", "competing", "fellow", "previous", "future", "eventual", "potential", "possible", "prospective",
+     "likely")
+)  # fmt: skip
 
 
 def _describes(word: str) -> bool:
@@ -111,44 +114,60 @@ def describe(mention: str) -> Description | None:
 
 
 def _titles_before(text: str, start: int) -> list[str]:
-    """Return the title words right before a name at `start`, lower case without periods ("florida", "sen")."""
+    """Return the title words right before a name at `start`, lower case without periods ("florida", "sen"); a word
+    ending a sentence ("... with President Obama. Marco Rubio") is none of them."""
     words: list[str] = []
-    for w in reversed(re.split(r"[,;:!?\n(\"“”]|\.\s+(?=[A-Z])", text[max(0, start - 80) : start])[-1].split()):
-        if len(words) == 5 or not (w[:1].isupper() or w.lower().strip(".") in MODIFIERS):
+    for w in reversed(re.split(r"[,;:!?\n(\"“”]", text[max(0, start - 80) : start])[-1].split()):
+        bare = w.lower().strip(".")
+        if len(words) == 5 or not (w[:1].isupper() or bare in MODIFIERS):
             break
-        words.insert(0, w.lower().strip("."))
+        if w.endswith(".") and bare not in abbreviations():
+            break
+        words.insert(0, bare)
     return words
 
 
 def _states_after(text: str, end: int) -> list[str]:
-    """Return the states a tag or "of" right after a name gives ("(R-Fla.)", ", R-Fla.", "of Ohio")."""
+    """Return the states a tag or "of" right after a name gives ("(R-Fla.)", ", R-Fla.", "of Ohio"); never a place
+    that only starts like one ("of La Jolla", "of New York University")."""
     found = []
     tag = _TAG.match(text, end)
     if tag:
-        found.append((tag.group(1) or tag.group(2)).lower().replace(".", "").strip())
+        found.append(us_states().get((tag.group(1) or tag.group(2)).lower().replace(".", "").strip(), ""))
     of = _STATE_AFTER.match(text, end)
-    if of:
+    if of and of.group(1).lower() in _state_names():
         found.append(of.group(1).lower())
-    return [s for f in found if (s := us_states().get(f))]
+    return [f for f in found if f]
 
 
-def _occurrences(text: str, name: str) -> list[tuple[int, int]]:
-    """Return where the article writes a person's full name or surname."""
-    return [
-        m.span()
-        for form in {name, family_name(name)}
+@lru_cache(maxsize=4096)
+def _facts(text: str, form: str) -> tuple[tuple[int, int, tuple[str, ...], tuple[str, ...]], ...]:
+    """Return, for each place the article writes a name form, its span, the title words before it and the states
+    after it (computed once per article and form: descriptions ask about the same people again and again)."""
+    return tuple(
+        (m.start(), m.end(), tuple(_titles_before(text, m.start())), tuple(_states_after(text, m.end())))
         for m in re.finditer(rf"(?<![\w’'-]){re.escape(form)}(?![\w’'-])", text)
+    )
+
+
+def _occurrences(text: str, forms: Sequence[str], skip: tuple[int, int]) -> list[tuple[list[str], list[str]]]:
+    """Return (title words, states after) for each place the article writes one of a person's name forms, outside
+    the span `skip` (the description itself: "Mika Brzezinski, the Democratic candidate said" says nothing of her)."""
+    return [
+        (list(title), list(after))
+        for form in dict.fromkeys(forms)
+        for start, end, title, after in _facts(text, form)
+        if end <= skip[0] or start >= skip[1]
     ]
 
 
-def states_of(text: str, name: str) -> set[str]:
-    """Return the US states the article gives a person ("Florida Sen. Marco Rubio", "Rubio (R-Fla.)", "Marco Rubio of
-    Florida"); empty when it gives none."""
+def states_of(text: str, forms: Sequence[str], skip: tuple[int, int] = (0, 0)) -> set[str]:
+    """Return the US states the article gives a person, written as any of `forms` ("Florida Sen. Marco Rubio",
+    "Rubio (R-Fla.)", "Marco Rubio of Florida"); empty when it gives none."""
     states: set[str] = set()
-    for start, end in _occurrences(text, name):
-        title = _titles_before(text, start)
+    for title, after in _occurrences(text, forms, skip):
         states.update(w for w in [*title, *map(" ".join, itertools.pairwise(title))] if w in _state_names())
-        states.update(_states_after(text, end))
+        states.update(after)
     return states
 
 
@@ -158,14 +177,17 @@ def state_named(words: Sequence[str]) -> str | None:
     return d.state if d else None
 
 
-def fit(text: str, name: str, d: Description, party: Callable[[], list[str]], sex: int) -> int | None:
-    """Return how much the article says that `name` is what `d` describes: None when something it says of the person
-    contradicts the description (another office, state or party, a sitting "President" for "the former
-    president"), else the number of facts that agree (office, state, party)."""
+def fit(
+    text: str, forms: Sequence[str], d: Description, party: Callable[[], list[str]], sex: int, skip: tuple[int, int]
+) -> int | None:
+    """Return how much the article says that a person (written as any of `forms`: the full name, and the surname
+    when no one else bears it) is what `d` describes: None when something it says of them contradicts the
+    description (another office, state or party, a sitting "President" for "the former president"), else the number
+    of facts that agree (office, state, party). `skip` is the description's own span."""
     if d.sex and d.sex * sex < 0:
         return None
-    titles = [_titles_before(text, start) for start, _ in _occurrences(text, name)]
-    states = states_of(text, name)
+    titles = [title for title, _ in _occurrences(text, forms, skip)]
+    states = states_of(text, forms, skip)
     held = {office for title in titles for office, words in OFFICES.items() if words.intersection(title)}
     score = 0
     if d.noun in OFFICES and held:
@@ -206,7 +228,8 @@ def choose(
     """Return the one person a description stands for, from the people named in the sentences before it (nearest
     sentence first, each as (name, leads) in the order it names them).
 
-    The person whom the article says most of what the description says wins. When it says nothing of anyone and the
+    The person whom the article says most of what the description says wins (none when two in one sentence tie).
+    When it says nothing of anyone and the
     description is only a noun any of them may be ("the businessman"), the answer is the only one that fits in the
     nearest sentence naming anyone who fits, and only when no "he" or "she" comes before that name in it.
     """
@@ -220,7 +243,9 @@ def choose(
         return None
     best = max(s for _, s, _, _ in scored)
     if best > 0:
-        return next(name for _, s, name, _ in sorted(scored, key=lambda x: x[0]) if s == best)
+        top = [(rank, name) for rank, s, name, _ in scored if s == best]
+        nearest_top = {name for rank, name in top if rank == min(r for r, _ in top)}
+        return nearest_top.pop() if len(nearest_top) == 1 else None  # two Ohio senators: it may be either
     if needs_support:
         return None  # nothing the article says makes anyone "the Florida senator"
     nearest = [(name, first) for r, _, name, first in scored if r == scored[0][0]]

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from retrieval.citing import abbreviations
 from retrieval.identity.keys import PARTICLES, SUFFIXES, family_name
 from retrieval.identity.lexicon import lexicon
 from retrieval.models import SpeakerKind
@@ -232,8 +233,8 @@ def person_names(text: str) -> Iterator[tuple[int, str]]:
         name = _shortest(parts.name) if parts.kind == "person" else ""
         if name.endswith((" Jr", " Sr")) and text.startswith(".", m.end()):
             name += "."  # the pattern's word boundary stops before the abbreviation's dot
-        elif text.startswith(".", m.end()) and words[-1].lower() in titles():
-            continue  # "Texas Sen. Ted Cruz", "During Mr. Clinton's": the run stops at a title's dot
+        elif text.startswith(".", m.end()) and words[-1].lower() in titles() & abbreviations():
+            continue  # "Texas Sen. Ted Cruz", "During Mr. Clinton's": the run stops at an abbreviated title
         if len(name.split()) >= 2 and not name.endswith(("’s", "'s")) and name.split()[0].lower() not in PLACE_HEADS:
             yield m.start(), name
 

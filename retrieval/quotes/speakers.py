@@ -571,12 +571,12 @@ def _topic(text: str, a: Attribution, index: NameIndex, done: list[Resolved], pr
         speaking = [r for r in done if r.mention and lo <= r.mention[0] < hi and r.kind == "person" and r.name]
         leading = [
             r
-            for k, (at, r) in enumerate(here)
-            if _leads(_QUOTATION.sub("", text[lo : _surname_at(text, r, at)]))
+            for at, r in here
+            if (surname := _surname_at(text, r, at)) is not None
+            and _leads(_QUOTATION.sub("", text[lo:surname]))
             and _is_name(r, index, done)
-            # "On the topic of another tough guy, Mr. Putin, Mr. Trump was pressed": an apposition, not the subject
-            and not (k + 1 < len(here) and _APPOSED.fullmatch(text[at : here[k + 1][0]]))
-            and not _NAME_FOLLOWS.match(text, _surname_at(text, r, at) + len(family_name(r.name or "")))
+            # "another tough guy, Mr. Putin, Mr. Trump was pressed": an apposition; "Lyle’s son": someone else
+            and not _NAME_FOLLOWS.match(text, surname + len(family_name(r.name or "")))
         ]
         # the sex must be told to agree: a speaker's by anything the article says, a name's by its title or given
         # name alone, never by the pronouns after it ("Sandy Hook" is no "he", "ProPublica" no one's)
@@ -588,10 +588,10 @@ def _topic(text: str, a: Attribution, index: NameIndex, done: list[Resolved], pr
     return None
 
 
-def _surname_at(text: str, r: Resolved, at: int) -> int:
+def _surname_at(text: str, r: Resolved, at: int) -> int | None:
     """Return where a person's surname is written in the run found at `at` ("If Gregory Lyle" opens with "If")."""
     found = text.find(family_name(r.name or ""), at, at + 80)
-    return found if found >= 0 else at
+    return found if found >= 0 else None
 
 
 def _given_sex(name: str, index: NameIndex) -> int:
@@ -624,8 +624,9 @@ def _leads(prefix: str) -> bool:
     return 0 < len(opening) <= MAX_LEAD_WORDS and "," not in head and not _SUBJECT_PRONOUN_WORD.search(head)
 
 
-_NAME_FOLLOWS = re.compile(r"[’']?s?,\s+[A-Z]")  # "Mr. Putin, Mr. Trump", "Rubio, Cruz and Kasich"
-_APPOSED = re.compile(r"[\w.’'\- ]+,\s*")
+# after a surname: another name ("Mr. Putin, Mr. Trump", "Rubio, Cruz and Kasich"), never a party tag or a role
+# ("Lyle, R-Texas,", "Lyle, Trump’s campaign manager,"); or a possessive ("Lyle’s son")
+_NAME_FOLLOWS = re.compile(r"[’']s\b|,\s+(?![DRI]-)(?![A-Z][\w.-]*[’']s\b)[A-Z]")
 # words that make a name after them part of a clause or phrase about the person ("If Lyle wins", "For Chait,")
 SUBORDINATORS = {"if", "when", "whenever", "although", "though", "while", "because", "since", "after", "before",
                  "unless", "as", "once", "until", "whether", "where", "for", "to", "from", "of", "by", "with", "about",
@@ -633,6 +634,7 @@ SUBORDINATORS = {"if", "when", "whenever", "although", "though", "while", "becau
 _SUBJECT_PRONOUN_WORD = re.compile(r"\b(?:he|she|they|i|we)\b", re.I)
 
 
+SENTENCES_REACH = 1500  # characters looked back over for the sentences before a mention
 EPITHET_SENTENCES = 3  # a description stands for someone named in its own sentence or the two before it
 
 
@@ -640,18 +642,24 @@ def _epithet(text: str, a: Attribution, index: NameIndex, done: list[Resolved], 
     """Return the person named just before a description that stands for them ("the Florida senator"), else None."""
     assert a.mention is not None
     # a headline's capitalised words are no one a story's description looks back to ("New Polls Show Double-Digit")
-    people = [(at, r) for at, r in _people_before(text, a, index, done, reach=800) if at >= index.headline_end]
+    # and a role already read for an earlier mention ("the Ohio senator") is no name either
+    found = _people_before(text, a, index, done, reach=800)
+    people = [(at, r) for at, r in found if at >= index.headline_end and not r.scoped]
     sentences = [
         [(r.name or "", epithets.leads(_QUOTATION.sub("", text[lo:at]))) for at, r in people if lo <= at < hi]
         for lo, hi in _sentences_before(text, a.mention[0])
     ]
 
     lo, hi = a.mention
-    told = text[:lo] + " " * (hi - lo) + text[hi:]  # "Mika Brzezinski, the Democratic presidential candidate said"
 
     def fits(name: str) -> int | None:
-        parties = partial(parties_in, told, _name_forms(name, index), party_bridges())
-        return epithets.fit(told, name, d, parties, index.gender(name))
+        forms = _name_forms(name, index)  # the surname too, unless a relative bears it ("George W." and "Jeb Bush")
+
+        def parties() -> list[str]:
+            # the description says nothing of the name before it ("Mika Brzezinski, the Democratic candidate said")
+            return parties_in(text[:lo] + " " * (hi - lo) + text[hi:], forms, party_bridges())
+
+        return epithets.fit(text, forms, d, parties, index.gender(name), (lo, hi))
 
     return epithets.choose(sentences, fits, d.specific)
 
@@ -664,6 +672,7 @@ def _sentences_before(text: str, at: int, count: int = EPITHET_SENTENCES) -> lis
     while k > 0 and text[k - 1] in "\n \t":
         k -= 1
     floor = text.rfind("\n", 0, k) + 1 if para >= 0 else 0
+    floor = max(floor, at - SENTENCES_REACH)  # an article in one paragraph: never scan it all for each mention
     bounds = {floor}
     for i in range(floor, at):
         if text[i] == "\n":
@@ -704,7 +713,7 @@ def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str
         name = index.expand(parts.name)
         if not _fits(described, title, partial(parties_in, text, [name], party_bridges())):
             continue
-        if state and (given := epithets.states_of(text, name)) and state not in given:
+        if state and (given := epithets.states_of(text, _name_forms(name, index))) and state not in given:
             continue  # "Sen. Dale Pruitt (R-Ohio)" is not "the Vermont senator"
         return name
     return None

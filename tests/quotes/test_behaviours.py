@@ -644,11 +644,18 @@ def test_a_question_put_to_someone_is_not_their_statement(text: str, question: s
         (
             "Digest for Monday.\n\nPOLLS DISAGREE ON THE RACE - Nora Quill and Ben Ocampo: “The spread between surveys "
             "is wider than usual this close to a vote.”",
-            "Ben Ocampo",
+            "Nora Quill and Ben Ocampo",
         ),
     ],
 )
 def test_a_digest_heading_in_capitals_is_never_the_speaker(text: str, speaker: str) -> None:
     # the name between the heading's dash and the colon is whose words follow
     st = _only(text, "ahead of" if "ahead" in text else "usual")
-    assert st.speaker == speaker
+    assert st.mention == speaker
+
+
+@pytest.mark.parametrize("intro", ["three priorities - Housing:", "questions from the panel - Q:"])
+def test_a_dash_before_one_word_and_a_colon_in_a_sentence_is_no_digest_author(intro: str) -> None:
+    text = f"The mayor spoke.\n\nThe mayor laid out {intro} “We will build more homes this year.”"
+    st = _only(text, "more homes")
+    assert st.mention == "The mayor"

@@ -113,3 +113,40 @@ def test_an_appositive_description_is_no_evidence_of_the_name_before_it() -> Non
 )
 def test_describe_reads_a_definite_description(mention: str, expected: Description | None) -> None:
     assert describe(mention) == expected
+
+
+def test_two_people_the_article_says_it_of_equally_are_left_unresolved() -> None:
+    text = (
+        "Budget talks stalled.\n\n"
+        "Ana Kessler (D-Ohio) met Dale Pruitt (R-Ohio) on Monday.\n\n"
+        "“We will find the money,” the Ohio senator said."
+    )
+    assert _speaker_of(text, "find the money") == "Ohio senator"
+
+
+def test_a_town_that_starts_like_a_state_gives_no_state() -> None:
+    text = (
+        "Budget talks stalled.\n\n"
+        "Ana Kessler of La Jolla spoke on Monday.\n\n"
+        "“We will find the money,” the Louisiana senator said."
+    )
+    assert _speaker_of(text, "find the money") == "Louisiana senator"
+
+
+def test_the_word_ending_the_sentence_before_a_name_is_no_title_of_it() -> None:
+    # "... with President Obama. Marco Rubio": Rubio holds no presidency
+    text = (
+        "Budget talks stalled.\n\n"
+        "The panel met with President Dana Obert. Marco Ruiz (R-Fla.) waited outside.\n\n"
+        "“We will find the money,” the Florida senator said."
+    )
+    assert _speaker_of(text, "find the money") == "Marco Ruiz"
+
+
+def test_a_rival_is_someone_else() -> None:
+    text = (
+        "The deal closed.\n\n"
+        "Walter Brandt opened his campaign last spring.\n\n"
+        "“He has no plan,” the rival candidate said."
+    )
+    assert _speaker_of(text, "no plan") == "rival candidate"

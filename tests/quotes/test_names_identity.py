@@ -302,6 +302,7 @@ def test_a_datelines_town_date_and_wire_are_no_speaker(dateline: str) -> None:
         ("Texas Sen. Ted Cruz spoke first.", ["Ted Cruz"]),
         ("During Mr. Clinton's presidency, rates fell.", []),
         ("Donald Trump Jr. spoke first.", ["Donald Trump Jr."]),
+        ("The award went to Betty White.", ["Betty White"]),  # a surname that is also a title word, not abbreviated
     ],
 )
 def test_a_run_of_capitals_ending_in_a_title_is_no_name(text: str, names: list[str]) -> None:

@@ -101,10 +101,11 @@ def test_a_pronoun_keeps_the_article_scope_of_a_common_noun_speaker() -> None:
 
 
 def test_a_rare_first_names_prior_yields_to_the_articles_own_pronouns() -> None:
-    sex, votes = gender.first_names().get("Terry", (0, 0))
-    assert sex == 1 and votes < gender.SURE_SUPPORT  # a man's name in train, on little evidence
-    text = "The appeal failed, said Terry Lund. She said the family would try again."
-    assert NameIndex(text).gender("Terry Lund") < 0
+    # a man's name in train, on little evidence (which one depends on the rebuilt prior)
+    rare = sorted(n for n, (sex, votes) in gender.first_names().items() if sex == 1 and votes < gender.SURE_SUPPORT)
+    assert rare
+    text = f"The appeal failed, said {rare[0]} Lund. She said the family would try again."
+    assert NameIndex(text).gender(f"{rare[0]} Lund") < 0
 
 
 def test_a_title_in_quotation_marks_is_no_speaker_of_the_next_quotation() -> None:
@@ -301,7 +302,7 @@ def test_an_opening_phrase_and_titles_before_the_subject_keep_it_the_subject() -
     text = (
         "The hearing ran late.\n\n"
         "“We are not done,” said Walter Brandt, the committee chairman.\n\n"
-        "At a news conference on Tuesday, Republican Sen. Gregory Lyle called the inquiry a waste. "
+        "At a news conference on Tuesday, Republican Sen. Gregory Lyle walked out of the hearing room. "
         "He said the panel “has nothing left to find.”"
     )
     assert _speaker_of(text, "nothing left") == "Gregory Lyle"
@@ -344,3 +345,13 @@ def test_a_name_in_apposition_is_not_the_subject() -> None:
         "On the subject of his rival, Mr. Lyle, Mr. Brandt was blunt. “He is wrong,” he said."
     )
     assert _speaker_of(text, "He is wrong") == "Walter Brandt"
+
+
+def test_a_name_before_a_possessive_is_not_the_subject() -> None:
+    text = (
+        "The hearing ran late.\n\n"
+        "“We are not done,” said Walter Brandt, the committee chairman.\n\n"
+        "Gregory Lyle’s son walked out.\n\n"
+        "“This is the end of it,” he said."
+    )
+    assert _speaker_of(text, "end of it") == "Walter Brandt"
