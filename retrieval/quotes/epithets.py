@@ -6,7 +6,7 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from retrieval.citing import abbreviations
 from retrieval.identity.groups import party_named
@@ -26,10 +26,10 @@ OFFICES: dict[str, frozenset[str]] = {
 }
 # The nouns that describe a public figure the article has just named ("the Democratic presidential candidate"). A
 # description a title may also confirm: "Republican presidential candidate Donald Trump" is a candidate.
+# Each must be a role noun of identity/nouns.txt, or no mention reaches it.
 DESCRIBED = frozenset(
     ("senator", "governor", "president", "mayor", "congressman", "congresswoman", "candidate", "nominee",
-     "front-runner", "frontrunner", "hopeful", "contender", "businessman", "businesswoman", "billionaire", "mogul",
-     "tycoon")
+     "businessman", "businesswoman", "billionaire", "mogul", "tycoon")
 )  # fmt: skip
 # Nouns that say who is meant with no other word; "the senator" is left to the title that names its holder and "the
 # candidate" alone may be any of the race's candidates.
@@ -82,7 +82,9 @@ def _describes(word: str) -> bool:
     return word.islower() and word.isalpha() and word not in _ELSEWHERE
 
 
+@cache
 def _state_names() -> frozenset[str]:
+    """Return the US states' full names, lower case ("new york")."""
     return frozenset(us_states().values())
 
 
@@ -140,7 +142,7 @@ def _states_after(text: str, end: int) -> list[str]:
     return [f for f in found if f]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # keyed by the article's text: a few articles' worth, never the whole corpus
 def _facts(text: str, form: str) -> tuple[tuple[int, int, tuple[str, ...], tuple[str, ...]], ...]:
     """Return, for each place the article writes a name form, its span, the title words before it and the states
     after it (computed once per article and form: descriptions ask about the same people again and again)."""
@@ -216,7 +218,7 @@ def fit(
 _SOMEONE_ELSE = re.compile(r"\b(?:he|she)\b", re.I)
 
 
-def leads(sentence: str) -> bool:
+def no_pronoun_before(sentence: str) -> bool:
     """Return whether the part of a sentence before a name has no "he" or "she": "he did say he found Trump
     charming" is about someone else, whom a later "the gambling tycoon" describes."""
     return _SOMEONE_ELSE.search(sentence) is None
@@ -226,12 +228,12 @@ def choose(
     sentences: Sequence[Sequence[tuple[str, bool]]], fits: Callable[[str], int | None], needs_support: bool
 ) -> str | None:
     """Return the one person a description stands for, from the people named in the sentences before it (nearest
-    sentence first, each as (name, leads) in the order it names them).
+    sentence first, each as (name, no "he" or "she" before it) in the order it names them).
 
     The person whom the article says most of what the description says wins (none when two in one sentence tie).
-    When it says nothing of anyone and the
-    description is only a noun any of them may be ("the businessman"), the answer is the only one that fits in the
-    nearest sentence naming anyone who fits, and only when no "he" or "she" comes before that name in it.
+    When it says nothing of anyone and the description is only a noun any of them may be ("the businessman"), the
+    answer is the only one that fits in the nearest sentence naming anyone who fits, and only when no "he" or "she"
+    comes before that name in it.
     """
     scored: list[tuple[int, int, str, bool]] = []
     for rank, names in enumerate(sentences):

@@ -553,12 +553,12 @@ MAX_LEAD_WORDS = 8  # "At the news conference Tuesday, Manafort ...": an opening
 
 
 def _topic(text: str, a: Attribution, index: NameIndex, done: list[Resolved], pronoun: str) -> Resolved | None:
-    """Return the person a "he" or "she" continues: the subject of the nearest sentence before it that names anyone.
+    """Return the person a "he" or "she" continues: who the nearest sentence before it that names anyone is about.
 
-    The subject is a person named at the sentence's (or clause's) start, after titles ("Republican Gov. Mary
-    Fallin") or a short opening phrase ("In her speech, Rhimes declared"); names inside quotation marks or the
-    pronoun's own statement do not count. None when that sentence's subject is no person of the pronoun's sex (the
-    pronoun then goes on meaning the last person quoted).
+    That is the last person who speaks in the sentence, else the person named at its (or a clause's) start, after
+    titles ("Republican Gov. Mary Fallin") or a short opening phrase ("In her speech, Rhimes declared"); names inside
+    quotation marks or the pronoun's own statement do not count. None when that person is not told to be of the
+    pronoun's sex (the pronoun then goes on meaning the last person quoted).
     """
     assert a.mention is not None
     people = [(at, r) for at, r in _people_before(text, a, index, done, reach=800) if at >= index.headline_end]
@@ -605,7 +605,7 @@ def _is_name(r: Resolved, index: NameIndex, done: list[Resolved]) -> bool:
     words = (r.name or "").split()
     if any(d.name == r.name for d in done):
         return True
-    return len(words) >= 2 and words[0] in gender.given_names() and words[-1].lower() not in titles() | honorifics()
+    return len(words) >= 2 and words[0] in gender.given_names() and words[-1].lower() not in titles()
 
 
 def _leads(prefix: str) -> bool:
@@ -646,7 +646,11 @@ def _epithet(text: str, a: Attribution, index: NameIndex, done: list[Resolved], 
     found = _people_before(text, a, index, done, reach=800)
     people = [(at, r) for at, r in found if at >= index.headline_end and not r.scoped]
     sentences = [
-        [(r.name or "", epithets.leads(_QUOTATION.sub("", text[lo:at]))) for at, r in people if lo <= at < hi]
+        [
+            (r.name or "", epithets.no_pronoun_before(_QUOTATION.sub("", text[lo:at])))
+            for at, r in people
+            if lo <= at < hi
+        ]
         for lo, hi in _sentences_before(text, a.mention[0])
     ]
 
