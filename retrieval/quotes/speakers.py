@@ -691,7 +691,9 @@ def _sentences_before(text: str, at: int, count: int = EPITHET_SENTENCES) -> lis
 # "he"/"she" opening a sentence or a speech tag ('…,” she said'), not inside a clause about someone ("because he")
 _SUBJECT_PRONOUN = re.compile(r"(?:[.!?]['\"”’]?\s+|[,!?]['\"”’]\s+)(he|she)\b", re.I)
 _CAPITALISED = re.compile(r"(?<![\w.’'-])[A-Z][a-z][\w’'-]*(?![\w’'-])")
-_QUOTATION = re.compile(r"“[^”]*”|\"[^\"\n]*\"")  # a name inside someone's words is not who speaks after them
+# A name inside someone's words is not who speaks after them. A quotation may close with the other kind of mark
+# (“…" as some feeds write it) and run over paragraphs that each reopen it; an unclosed “ masks nothing.
+_QUOTATION = re.compile(r"“(?:[^“”]|\n\s*“)*[”\"]|\"[^\"“”\n]*[\"”]")
 
 
 def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str]) -> str | None:

@@ -654,6 +654,17 @@ def test_a_digest_heading_in_capitals_is_never_the_speaker(text: str, speaker: s
     assert st.mention == speaker
 
 
+def test_a_heading_in_capitals_before_a_cueless_quotation_speaks_for_no_one() -> None:
+    # the parser finds a subject in the heading's words; words in capitals are a heading, not a sentence naming them
+    text = "Morning digest.\n\nUN: PEACEKEEPERS FAULT THE FERRY LINE “The checks went undone for years on every boat.”"
+    statements = extract_statements(text, "t")
+    assert not any(st.mention and "PEACEKEEPERS" in st.mention for st in statements)
+    # a sentence in lower case keeps its subject as the speaker
+    text = "Morning digest.\n\nThe mayor called the plan “a reckless gamble with our savings.”"
+    (st,) = extract_statements(text, "t")
+    assert st.mention == "The mayor"
+
+
 @pytest.mark.parametrize("intro", ["three priorities - Housing:", "questions from the panel - Q:"])
 def test_a_dash_before_one_word_and_a_colon_in_a_sentence_is_no_digest_author(intro: str) -> None:
     text = f"The mayor spoke.\n\nThe mayor laid out {intro} “We will build more homes this year.”"
