@@ -12,9 +12,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from bot import create_app
+from bot.chat import describe
 from bot.render import intro_verb
 from bot.services import Services
-from retrieval.models import Article
+from retrieval.models import Article, Speaker
 from tests.test_chat import ask, cited
 
 BUDGET = Article(
@@ -193,3 +194,17 @@ def test_seed_misattribution_names_zelensky_with_the_diff(seeded: Services) -> N
     v = verdict_of(client, "Did Kirby say Putin deserves to be sentenced?")
     assert v["label"] == "misattributed" and v["actual_speaker"] == "Volodymyr Zelensky"
     assert v["diff"] and "Zelensky" in v["answer"] and "something close" not in v["answer"]
+
+
+@pytest.mark.parametrize(
+    ("speaker", "shown"),
+    [
+        (Speaker("john-kirby", "John Kirby", roles=("spokesman",)), "John Kirby, spokesman"),
+        # a role-named entity is not described by its own role twice
+        (Speaker("gop-nominee", "Republican presidential nominee", roles=("Republican presidential nominee",)),
+         "Republican presidential nominee"),
+        (Speaker("acme", "Acme Corp", kind="organisation"), "Acme Corp (organisation)"),
+    ],
+)  # fmt: skip
+def test_a_speaker_is_described_by_name_and_other_roles(speaker: Speaker, shown: str) -> None:
+    assert describe(speaker) == shown
