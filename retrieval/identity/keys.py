@@ -13,6 +13,17 @@ DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
 
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 PARTICLES = {"de", "van", "von", "al", "bin", "da", "di", "del", "la", "le", "du", "der"}
+
+
+def opens_with_particle(name: str) -> bool:
+    """Return whether a name opens with a surname's particle ("de Blasio", "Van Hollen"), so it is a surname alone.
+
+    A capitalised "Al" before a name is the given name of Al Gore and Al Sharpton, not the Arabic article.
+    """
+    words = name.split()
+    return bool(words) and words[0].lower() in PARTICLES and not (words[0] == "Al" and len(words) == 2)
+
+
 _INITIAL = re.compile(r"^[A-Za-z]\.?$|^[A-Za-z]\.[A-Za-z]\.?$")  # lower case too: a lookup keys a folded name
 
 

@@ -13,7 +13,7 @@ from functools import lru_cache, partial
 from retrieval.citing import END_MARKS, sentence_end
 from retrieval.identity import entity_id, noun_kind
 from retrieval.identity.groups import parties_in, party_named
-from retrieval.identity.keys import DETERMINERS, PARTICLES, family_name, role_named
+from retrieval.identity.keys import DETERMINERS, PARTICLES, family_name, opens_with_particle, role_named
 from retrieval.identity.roles import affiliations
 from retrieval.models import Speaker, SpeakerKind, Statement
 from retrieval.quotes import epithets, gender
@@ -146,13 +146,13 @@ class NameIndex:
     def expand(self, name: str, honorific: str = "") -> str:
         """Return the full name a surname means here ("Mrs." wants a woman, "Mr." a man), or the name itself."""
         words = name.split()
-        if len(words) >= 2 and words[0].lower() not in PARTICLES:
+        if len(words) >= 2 and not opens_with_particle(name):
             return self.tail(name)
         last = surname(name)
         best = [
             n
             for n in self.counts
-            if surname(n) == last and len(n.split()) >= 2 and n.split()[0].lower() not in PARTICLES and n != name
+            if surname(n) == last and len(n.split()) >= 2 and not opens_with_particle(n) and n != name
         ]
         if honorific:
             # "Mrs. Trump" is not Donald Trump: keep only full names the article's pronouns agree with
@@ -177,7 +177,7 @@ class NameIndex:
             self._owners = {}
             for n in self.counts:
                 words = n.split()
-                if len(words) >= 2 and words[0].lower() not in PARTICLES:
+                if len(words) >= 2 and not opens_with_particle(n):
                     self._owners.setdefault(family_name(n), []).append(n)
         return self._owners.get(surname_word, [])
 

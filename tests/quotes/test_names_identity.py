@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.identity.keys import entity_id, family_name, person_key
+from retrieval.identity.keys import entity_id, family_name, opens_with_particle, person_key
 from retrieval.quotes import extract_statements
 from retrieval.quotes.gender import census_sexes, given_names, honorific_sexes
 from retrieval.quotes.names import analyse, person_names, surname
@@ -37,6 +37,19 @@ def test_a_bare_surname_finds_the_full_name_that_ends_in_a_suffix() -> None:
         "“The cranes are older than I am,” Dunmore said."
     )
     assert _speakers(text) == {"The cranes are": "Walter P. Dunmore Jr."}
+
+
+def test_a_surname_alone_is_completed_past_the_given_name_al() -> None:
+    text = "Organizer Al Pettway spoke first.\n\n“The bridge will not open this year,” Pettway said."
+    assert _speakers(text) == {"The bridge will": "Al Pettway"}
+
+
+@pytest.mark.parametrize(
+    ("name", "particle"),
+    [("Al Pettway", False), ("Van Tassel", True), ("de Blasio", True), ("Al Said Hamdan", True), ("al Pettway", True)],
+)
+def test_only_a_lower_case_or_longer_al_is_a_particle(name: str, particle: bool) -> None:
+    assert opens_with_particle(name) is particle
 
 
 def test_a_long_title_does_not_cut_the_name_off() -> None:
