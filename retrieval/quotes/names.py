@@ -169,6 +169,21 @@ def _analyse(mention: str) -> MentionParts:
     return MentionParts(name, " ".join(role_words), "person", True)
 
 
+# An acronym ("RNC", "F.A.A."), a word with a capital inside it that no surname prefix explains ("BuzzFeed",
+# "WikiLeaks", not "McCain", "DeSantis" or "O'Brien"), or a web address ("Factcheck.org").
+_ACRONYM = re.compile(r"(?:[A-Z]\.){2,}|[A-Z]{2,6}")
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
+_SURNAME_PREFIX = re.compile(r"(?:Mc|Mac|O['’]|De|Di|Da|Du|La|Le|Van|Vande|Vander|Von|St)[A-Z]")
+_ADDRESS = re.compile(r"[\w\-]+\.(?:com|org|net|gov|edu)", re.IGNORECASE)
+
+
+def org_shaped(word: str) -> bool:
+    """Return whether one capitalised word is written as an organisation's name is, never as a person's."""
+    if _ACRONYM.fullmatch(word) or _ADDRESS.fullmatch(word):
+        return True
+    return bool(_INNER_CAPITAL.search(word)) and not _SURNAME_PREFIX.match(word) and "-" not in word
+
+
 AGENT_ENDINGS = ("er", "or", "ist", "ian", "ant", "ent", "man", "woman", "ar")  # Recorder, Assessor, Registrar
 
 

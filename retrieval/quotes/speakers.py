@@ -29,6 +29,7 @@ from retrieval.quotes.names import (
     UPPER,
     analyse,
     full_names,
+    org_shaped,
     person_names,
     surname,
 )
@@ -468,6 +469,10 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
             sex = next((w for w in (x.strip(".").lower() for x in parts.role.split()) if w in honorifics()), "")
             full = index.expand(index.tail(name), sex if sex in gendered_honorifics() else "")
             org = _org_opened_by(text, full, index) if len(full.split()) == 1 and not parts.role else None
+            if not org and len(full.split()) == 1 and org_shaped(full) and not index.owners(full.capitalize()):
+                return Resolved(full, "organisation", None)  # "the RNC", "BuzzFeed"; "TAPPER:" is Jake Tapper
+            if not org and _plural_of_a_word(text, full, index):
+                return Resolved(full, "group", None)  # "the Clintons", "Germans": a family or a people
             return Resolved(org, "organisation", None) if org else Resolved(full, "person", None)
         return Resolved(parts.name, parts.kind, None)
     # a common noun ("the senator", "officials", "the report", "Lawmakers" opening a sentence)
@@ -752,6 +757,15 @@ def _fits(described: list[str], title: list[str], party: Callable[[], list[str]]
     if any(w.startswith("vice") for w in want) != any(w.startswith("vice") for w in have):
         return False
     return "former" not in want or "former" in have
+
+
+def _plural_of_a_word(text: str, word: str, index: NameIndex) -> bool:
+    """Return whether one capitalised word is the plural of a word the article writes alone ("the Clintons" beside
+    "Clinton said", "Germans" beside "the German chancellor"), and no one's surname here ("Sanders", "Matthews")."""
+    if not re.fullmatch(r"[A-Z][a-z]+[a-rt-z]s", word) or index.owners(word):
+        return False
+    # a given name is followed by its surname ("Matthew Dowd"): only a singular not followed by a name counts
+    return re.search(rf"\b{word[:-1]}\b(?![’']s\b)(?!\s+[A-Z])", text) is not None
 
 
 def _org_opened_by(text: str, word: str, index: NameIndex) -> str | None:

@@ -320,3 +320,29 @@ def test_a_datelines_town_date_and_wire_are_no_speaker(dateline: str) -> None:
 )
 def test_a_run_of_capitals_ending_in_a_title_is_no_name(text: str, names: list[str]) -> None:
     assert [name for _, name in person_names(text)] == names
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker", "kind"),
+    [
+        ("“The rule is unlawful,” the NLRB said in a filing.", "NLRB", "organisation"),
+        ("“The rule is unlawful,” SeaTrek said in a filing.", "SeaTrek", "organisation"),
+        ("“The rule is unlawful,” Ledgerwatch.org said in a post.", "Ledgerwatch.org", "organisation"),
+        # surnames with a capital inside, and a transcript's label in capitals, stay people
+        ("“The rule is unlawful,” McAvoy said in a filing.", "McAvoy", "person"),
+        ("“The rule is unlawful,” DeMarco said in a filing.", "DeMarco", "person"),
+        # a family named by the plural of a surname the article writes alone
+        ("Dale Orwell thanked them, and Orwell smiled. “We are grateful,” the Orwells said.", "Orwells", "group"),
+        # a surname ending in s whose singular is a given name followed by a surname is one person
+        ("Brett Adamo spoke first. “We are grateful,” Roberts said, as did Robert Lyle.", "Roberts", "person"),
+    ],
+)
+def test_a_one_word_speaker_is_an_organisation_or_family_by_its_shape(sentence: str, speaker: str, kind: str) -> None:
+    st = next(st for st in extract_statements(f"Notes.\n\n{sentence}", "t") if st.text.startswith(("The rule", "We")))
+    assert (st.speaker, st.speaker_kind) == (speaker, kind)
+
+
+def test_a_capitals_label_is_the_person_whose_surname_it_is() -> None:
+    text = "Transcript.\n\nJAKE MORROW: Good morning.\n\nMORROW: Welcome back to the show, and thank you for watching."
+    kinds = {(st.speaker, st.speaker_kind) for st in extract_statements(text, "t")}
+    assert kinds == {("Jake Morrow", "person")}
