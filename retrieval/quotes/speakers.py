@@ -97,6 +97,16 @@ class NameIndex:
                 break
         return None
 
+    def asks(self, at: int) -> bool:
+        """Return whether `at` lies in an interview's question: a paragraph labelled "Q:" or ending in "?"."""
+        if self._quotations is None:
+            self.first_person(at)  # reads the paragraphs
+        i = bisect.bisect_right(self._starts, at) - 1
+        if i < 0:
+            return False
+        p = self._paragraphs[i]
+        return (label_at(self.text, p.start) or "").upper() == "Q" or self.text[p.start : p.end].rstrip().endswith("?")
+
     def first_person(self, at: int) -> bool:
         """Return whether an "I" at `at` is outside every quotation, interview answer and labelled paragraph."""
         if self._quotations is None:
@@ -446,6 +456,8 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
     after = _DATELINE.match(text, at + len(mention)) if mention.isupper() else None
     if after:
         mention = after.group(1).strip()  # the parser took the dateline's town for the subject
+    if re.fullmatch(r"[A-HJ-Z]\.?", mention.strip()):
+        return Resolved(None, None, None)  # an interview's "Q:" or "A:", an initial: no one's name
     parts = analyse(from_capitals(mention, text))
     if parts.role.endswith(" of") or parts.role.endswith(" of the"):
         # "Representative Charles B. Rangel of New York": the place is not the person
@@ -502,7 +514,11 @@ def _last_person(text: str, a: Attribution, index: NameIndex, pronoun: str, done
     One whose sex the honorifics or the first-name prior tell to agree wins over a later one whose sex nothing tells;
     one hinted to be of the other sex is never taken.
     """
-    people = [r for _, r in _people_before(text, a, index, done)]
+    found = _people_before(text, a, index, done)
+    if pronoun == "i":
+        # an interview answer's "I" is the interviewee, never someone the question names ("Q: Trump voters are ...")
+        found = [(at, r) for at, r in found if not index.asks(at)]
+    people = [r for _, r in found]
     pool = [r for r in people if index.told_agrees(r.name or "", pronoun)]
     # then one whose sex nothing tells; a name the article's pronouns hint is of the other sex is nobody's answer
     pool = pool or [r for r in people if gender.SEXED_PRONOUNS.get(pronoun, 0) * index.gender(r.name or "") >= 0]

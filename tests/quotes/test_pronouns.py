@@ -278,6 +278,17 @@ def test_the_writers_i_rule_reads_paragraphs_and_keeps_what_is_introduced() -> N
     assert _speaker_of(rhetorical, "the governor is wrong") is None
 
 
+def test_an_interview_answers_i_is_no_one_the_question_names() -> None:
+    # the answer's "I" is the interviewee, not the last person the question names; a "Q" label is no one
+    text = (
+        "Gov. Alan Marsh spoke with the paper on Monday.\n\nQ: Why now?\n\nA: The timing is right for the state.\n\n"
+        "Q: Dana Whitfield supporters, Omar Haddad supporters, are reflecting, the polls tell us, a lot of anger.\n\n"
+        "A: I think they feel left behind, and I understand that feeling."
+    )
+    assert _speaker_of(text, "feel left behind") == "Alan Marsh"
+    assert all(st.speaker != "Q" for st in extract_statements(text, "t"))
+
+
 def test_an_interviewees_unresolved_i_is_never_given_to_the_byline() -> None:
     text = (
         "A conversation about the budget.\n\nOur reporter sat down with the treasurer.\n\nWhy now?\n\n"
