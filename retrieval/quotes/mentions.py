@@ -90,7 +90,11 @@ def subject_of(tok: Token) -> tuple[Token | None, Token | None]:
             if coarse(subj) in {"VERB", "AUX"} or (subj.dep_ == "nsubjpass" and subj.lower_ in {"it"}):
                 return None, None  # a clausal or dummy subject names nobody
             if subj.lower_ in RELATIVE and cur.dep_ == "relcl":
-                return subj, cur.head
+                noun = cur.head
+                described = any(c.dep_ == "det" for c in noun.children)  # "a Republican", "the lawyer"
+                if noun.dep_ == "appos" and described and coarse(noun.head) == "PROPN":
+                    noun = noun.head  # "Mr. Guerrero, a Republican who said …": the name the noun describes
+                return subj, noun
             return subj, None
         if cur.dep_ in {"acl", "relcl"}:
             # participles hung off a noun are often misparsed; the noun phrase before the cue is the speaker

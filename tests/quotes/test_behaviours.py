@@ -670,3 +670,16 @@ def test_a_dash_before_one_word_and_a_colon_in_a_sentence_is_no_digest_author(in
     text = f"The mayor spoke.\n\nThe mayor laid out {intro} “We will build more homes this year.”"
     st = _only(text, "more homes")
     assert st.mention == "The mayor"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "But Mr. Okafor, a Republican who calls himself a fiscal hawk, has said the levy is a mistake.",
+        "The city ignored Nadia Rusk, an engineer who has warned that the bridge is unsafe for heavy trucks.",
+    ],
+)
+def test_who_after_a_described_name_is_that_name_not_the_description(text: str) -> None:
+    # "X, a Republican who said …": the relative pronoun's noun is the description; the speaker is the name
+    st = next(st for st in extract_statements(text, "t") if st.mention == "who")
+    assert st.speaker in {"Okafor", "Nadia Rusk"}
