@@ -62,6 +62,9 @@ def analyse(mention: str) -> MentionParts:
     return _analyse(mention)
 
 
+_MODIFIER = re.compile(r"[a-z]-(?:born|based|bred|raised|educated|trained|backed|led|owned|run|funded|area)$")
+
+
 def _is_role(word: str) -> bool:
     """Return whether a word is a role noun of the identity lexicon ("economist", "spokesman")."""
     return lexicon().get(word.lower()) == "role"
@@ -132,6 +135,10 @@ def _analyse(mention: str) -> MentionParts:
         k = j
     run = words[k:]
     role_words = words[:k]
+    # "South Korean-born Monte Haines", "Texas-based Dana Whitfield": a capitalised modifier is no part of a full
+    # name ("a Los Angeles-area Sanders volunteer" names no one)
+    modified = max((i for i, w in enumerate(run[:-2]) if _MODIFIER.search(w)), default=-1)
+    role_words, run = role_words + run[: modified + 1], run[modified + 1 :]
     # "Representative Peter T. King of New York", "Nevins of Showtime": the place or employer after a person's name
     # is not the person; "Secretary of State X", "Bank of America" and "Department of X" keep their "of"
     at = next((i for i, w in enumerate(run) if w.lower() == "of"), 0)

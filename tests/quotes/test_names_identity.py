@@ -346,3 +346,15 @@ def test_a_capitals_label_is_the_person_whose_surname_it_is() -> None:
     text = "Transcript.\n\nJAKE MORROW: Good morning.\n\nMORROW: Welcome back to the show, and thank you for watching."
     kinds = {(st.speaker, st.speaker_kind) for st in extract_statements(text, "t")}
     assert kinds == {("Jake Morrow", "person")}
+
+
+@pytest.mark.parametrize(
+    ("intro", "later", "speaker"),
+    [
+        ("Ohio-born Dana Whitfield", "Whitfield", "Dana Whitfield"),
+        ("West Nebraska-based Omar Haddad", "Haddad", "Omar Haddad"),
+    ],
+)
+def test_a_capitalised_modifier_is_not_part_of_the_name(intro: str, later: str, speaker: str) -> None:
+    text = f"Notes.\n\n{intro} spoke.\n\n“The bridge will not open this year,” {later} said."
+    assert _speakers(text) == {"The bridge will": speaker}
