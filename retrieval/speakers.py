@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from retrieval.errors import StoreUnavailableError
 from retrieval.identity.corrections import apply as apply_corrections
 from retrieval.identity.groups import PARTY_NAMES
-from retrieval.identity.keys import DETERMINERS, family_name, fold, person_key, role_named
+from retrieval.identity.keys import DETERMINERS, SUFFIXES, family_name, fold, person_key, role_named
 from retrieval.identity.lexicon import metonyms
 from retrieval.models import Speaker, Statement, slugify
 from retrieval.quotes.gender import first_names, given_names
@@ -303,17 +303,20 @@ def surname_twins(speakers: Sequence[Speaker]) -> dict[str, list[Speaker]]:
     An article that writes only "President Obama" stores an "Obama"; identity stays per article (the same corpus
     gives the same entities in any ingest order), so the two are joined when read: the surname is that of exactly
     one person with a full name, or of exactly one who shares a role with the surname-only entity ("President"
-    Obama, not the first lady).
+    Obama, not the first lady). The same person written with a suffix joins too (`suffix_twins`).
     """
     given, first = given_names(), first_names()
+    out = suffix_twins(speakers)
+    suffixed = {t.id for ts in out.values() for t in ts}
     full: dict[str, list[Speaker]] = {}
     for sp in speakers:
+        if sp.id in suffixed:
+            continue  # "Biden" is Joe Biden's: his suffixed name is no second owner of the surname
         words = sp.name.split()
         # a person's full name opens with a given name ("New Hampshire Democrat" is no one's)
         named = len(words) > 1 and words[0] in given and not role_named(sp.name)
         if sp.kind == "person" and "--" not in sp.id and named:
             full.setdefault(fold(family_name(sp.name)), []).append(sp)
-    out: dict[str, list[Speaker]] = {}
     for sp in speakers:
         if sp.kind != "person" or "--" in sp.id or len(sp.name.split()) != 1:
             continue
@@ -325,4 +328,24 @@ def surname_twins(speakers: Sequence[Speaker]) -> dict[str, list[Speaker]]:
             owners = [o for o in owners if roles & {role_key(r) for r in o.roles}]
         if len(owners) == 1:
             out.setdefault(owners[0].id, []).append(sp)
+    return out
+
+
+def suffix_twins(speakers: Sequence[Speaker]) -> dict[str, list[Speaker]]:
+    """Return, by person id, the entities that are that person written with a generational suffix.
+
+    "Joseph R. Biden Jr." (one paper's style) and "Joe Biden" are one vice president: the suffixed entity joins the
+    one without when the two share a role. A son shares none with his father ("Donald Trump Jr." stays his own).
+    """
+    by_id = {sp.id: sp for sp in speakers if sp.kind == "person" and "--" not in sp.id}
+    out: dict[str, list[Speaker]] = {}
+    for sp in by_id.values():
+        words = sp.name.split()
+        if len(words) < 3 or words[-1].strip(".").lower() not in SUFFIXES:
+            continue
+        base = by_id.get(sp.id.rsplit("-", 1)[0])
+        if base is None or role_named(base.name):
+            continue
+        if ({role_key(r) for r in sp.roles} - {""}) & {role_key(r) for r in base.roles}:
+            out.setdefault(base.id, []).append(sp)
     return out

@@ -328,6 +328,27 @@ def test_only_a_surname_of_a_real_full_name_is_joined() -> None:
     assert {main: [t.id for t in ts] for main, ts in found.items()} == {"marco-rubio": ["rubio"]}
 
 
+def test_a_suffixed_name_sharing_a_role_is_the_same_person_and_a_son_is_not(services: Services) -> None:
+    services.ingestor.ingest_articles(
+        [
+            Article("b-short", "Mayor Wendell Price said the port was “ready for the ships”."),
+            Article("b-long", "Mayor Wendell K. Price Jr. said the bridge would open “before the summer”."),
+            Article("b-bare", "Mayor Price said the schools needed “more teachers”."),
+            Article("t-son", "Arlo Quince Jr., his son, said the firm was “doing fine”."),
+            Article("t-dad", "Arlo Quince, a developer, said the tower was “almost finished”."),
+        ]
+    )
+    client = create_app(services=services).test_client()
+    answer = ask(client, "what did Price say?")  # one person under three names, not a question back
+    assert answer["speaker"] == "Wendell Price"
+    cited = " ".join(c["text"] for c in answer["citations"])
+    assert all(words in cited for words in ("ready for the ships", "before the summer", "more teachers"))
+    detail = client.get("/speakers/wendell-price").get_json()
+    assert detail["statement_count"] == len(detail["statements"]) == 3
+    asked = ask(client, "what did Quince say?")  # father and son stay two
+    assert set(asked["context"]["candidates"]) == {"arlo-quince", "arlo-quince-jr"}
+
+
 def test_a_name_one_person_is_quoted_by_far_the_most_under_is_read_as_them(services: Services) -> None:
     topics = ["the budget", "the bridge", "the schools", "the port", "the park", "the tax", "the police",
               "the water", "the roads", "the library"]  # fmt: skip
