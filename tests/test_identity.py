@@ -349,6 +349,27 @@ def test_a_suffixed_name_sharing_a_role_is_the_same_person_and_a_son_is_not(serv
     assert set(asked["context"]["candidates"]) == {"arlo-quince", "arlo-quince-jr"}
 
 
+def test_a_misspelt_given_name_and_a_compound_surname_are_read_as_their_person() -> None:
+    def person(sid: str, name: str, count: int, *roles: str) -> Speaker:
+        return Speaker(sid, name, roles=roles, kind="person", statement_count=count)
+
+    found = surname_twins(
+        [
+            person("jonathan-okafor", "Jonathan Okafor", 40),
+            person("jonathon-okafor", "Jonathon Okafor", 3),  # one letter changed, quoted far less: a typo
+            person("brian-tell", "Brian Tell", 12),
+            person("bryan-tell", "Bryan Tell", 4),  # one letter apart but not ten times rarer, no shared role
+            person("dora-okoro-ruiz", "Dora Okoro Ruiz", 6),
+            person("okoro-ruiz", "Okoro Ruiz", 2),  # a compound surname alone
+            person("ruiz", "Ruiz", 1),
+        ]
+    )
+    assert {main: sorted(t.id for t in ts) for main, ts in found.items()} == {
+        "jonathan-okafor": ["jonathon-okafor"],
+        "dora-okoro-ruiz": ["okoro-ruiz", "ruiz"],
+    }
+
+
 def test_a_name_one_person_is_quoted_by_far_the_most_under_is_read_as_them(services: Services) -> None:
     topics = ["the budget", "the bridge", "the schools", "the port", "the park", "the tax", "the police",
               "the water", "the roads", "the library"]  # fmt: skip
