@@ -212,7 +212,8 @@ class NameIndex:
         while len(words) > 1 and (
             "." in words[0].rstrip(".")  # a dateline's state ("N.C.")
             or words[0].lower() in self.lower_words  # written in lower case elsewhere: a common word
-            or words[0].lower() in SENTENCE_OPENERS  # "Meanwhile Trump ..." opening a sentence
+            or words[0].lower() in SENTENCE_OPENERS  # "Meanwhile Trump ...", "Why Obama's pick ..." opening a sentence
+            or words[0].lower() in PARTY_GROUPS  # "Democrats Hillary Clinton, Bernie Sanders and ..."
         ):
             words = words[1:]
         return " ".join(words)
@@ -413,7 +414,8 @@ SENTENCE_OPENERS = {"meanwhile", "however", "still", "also", "later", "earlier",
                     "indeed", "moreover", "finally", "again", "even", "only", "so", "but", "and", "or", "as", "when",
                     "while", "after", "before", "since", "though", "although", "because", "if", "unless", "until",
                     "whether", "like", "unlike", "with", "without", "for", "from", "in", "on", "at", "by", "said",
-                    "says", "asked", "told", "adding", "according"}  # fmt: skip
+                    "says", "asked", "told", "adding", "according", "why", "how", "what", "where", "who", "neither",
+                    "nor", "either", "both", "despite", "during", "is", "are", "was", "does", "did", "can"}  # fmt: skip
 INDEFINITE = {"a", "an", "another", "one"}  # "a spokesman" is nobody the article named with that role
 PARTY_GROUPS = {"democrats", "republicans", "libertarians", "greens", "tories", "socialists"}
 _ABBREVIATED = {"senator": "Sen", "governor": "Gov", "representative": "Rep", "congressman": "Rep", "general": "Gen"}

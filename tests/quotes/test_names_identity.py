@@ -13,6 +13,7 @@ from retrieval.identity.keys import entity_id, family_name, opens_with_particle,
 from retrieval.quotes import extract_statements
 from retrieval.quotes.gender import census_sexes, given_names, honorific_sexes
 from retrieval.quotes.names import analyse, person_names, surname
+from retrieval.quotes.speakers import NameIndex
 
 
 def _speakers(text: str) -> dict[str, str | None]:
@@ -358,3 +359,17 @@ def test_a_capitals_label_is_the_person_whose_surname_it_is() -> None:
 def test_a_capitalised_modifier_is_not_part_of_the_name(intro: str, later: str, speaker: str) -> None:
     text = f"Notes.\n\n{intro} spoke.\n\n“The bridge will not open this year,” {later} said."
     assert _speakers(text) == {"The bridge will": speaker}
+
+
+@pytest.mark.parametrize(
+    ("run", "name"),
+    [
+        ("Why Omar Haddad", "Omar Haddad"),  # a headline's question word
+        ("Neither Dana Whitfield", "Dana Whitfield"),
+        ("Democrats Dana Whitfield", "Dana Whitfield"),  # "Democrats Dana Whitfield, Omar Haddad and ..."
+        ("Meanwhile Omar Haddad", "Omar Haddad"),
+        ("Will Haddad", "Will Haddad"),  # a given name that is also a verb stays
+    ],
+)
+def test_a_word_opening_a_sentence_is_no_part_of_a_name(run: str, name: str) -> None:
+    assert NameIndex(f"Notes.\n\n{run} spoke on Monday.").clean(run) == name
