@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from retrieval.identity import noun_kind
 from retrieval.quotes.gender import given_names
 from retrieval.quotes.names import analyse
 from retrieval.quotes.parsing import coarse
@@ -97,14 +98,35 @@ def subject_of(tok: Token) -> tuple[Token | None, Token | None]:
                 return subj, noun
             return subj, None
         if cur.dep_ in {"acl", "relcl"}:
-            # participles hung off a noun are often misparsed; the noun phrase before the cue is the speaker
-            return left_subject(cur), None
+            issuer = _issuer(cur.head)
+            if issuer is not None:
+                return issuer, None  # "Trump issued a statement Tuesday saying …": whoever issued it speaks
+            # participles hung off a noun are often misparsed; the noun phrase before the cue is the speaker, unless
+            # it is a date ("a statement Tuesday saying")
+            left = left_subject(cur)
+            return (None if left is not None and left.lower_ in TIME_WORDS else left), None
         # "began by saying …" borrows through "by"; a preposition far from its head is a misattached phrase
         far_prep = cur.dep_ == "prep" and cur.i > cur.head.i + MAX_PREP_REACH
         if cur.dep_ not in BORROWING_DEPS or cur.head is cur or far_prep:
             return None, None
         cur = cur.head
     return None, None
+
+
+# verbs whose subject puts out the document they take: "X issued a statement saying …" is X's statement
+ISSUING = {"issue", "issued", "issues", "release", "released", "releases", "post", "posted", "posts", "send", "sent",
+           "sends", "publish", "published", "publishes", "tweet", "tweeted", "tweets", "put", "puts", "file", "filed",
+           "files", "write", "wrote", "writes", "deliver", "delivered", "delivers"}  # fmt: skip
+
+
+def _issuer(noun: Token) -> Token | None:
+    """Return the subject of the verb that puts out a document ("Trump" of "Trump issued a statement"), or None."""
+    if noun.dep_ != "dobj" or noun.head.lower_ not in ISSUING or noun_kind(noun.lower_)[0] != "document":
+        return None
+    subj = next((c for c in noun.head.children if c.dep_ == "nsubj"), None)
+    if subj is None or coarse(subj) not in {"PROPN", "NOUN", "PRON"} or subj.lower_ in NOT_SPEAKERS | RELATIVE:
+        return None
+    return subj
 
 
 def outer_subject(tok: Token, is_cue: Callable[[Token], bool]) -> Token | None:

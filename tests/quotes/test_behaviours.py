@@ -683,3 +683,15 @@ def test_who_after_a_described_name_is_that_name_not_the_description(text: str) 
     # "X, a Republican who said …": the relative pronoun's noun is the description; the speaker is the name
     st = next(st for st in extract_statements(text, "t") if st.mention == "who")
     assert st.speaker in {"Okafor", "Nadia Rusk"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mayor Ruth Okafor issued a statement Tuesday saying the levy “will be repealed before the spring.”",
+        "Mayor Ruth Okafor posted a letter on Friday saying the levy “will be repealed before the spring.”",
+    ],
+)
+def test_a_document_put_out_by_someone_speaks_for_them_not_for_its_date(text: str) -> None:
+    st = next(st for st in extract_statements(text, "t") if "repealed" in st.text)
+    assert st.speaker == "Ruth Okafor"
