@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 
-from retrieval.citing import END_MARKS, sentence_end
+from retrieval.citing import END_MARKS, abbreviations, sentence_end
 from retrieval.identity import entity_id, noun_kind
 from retrieval.identity.groups import parties_in, party_named
 from retrieval.identity.keys import DETERMINERS, PARTICLES, family_name, opens_with_particle, role_named
@@ -554,6 +554,13 @@ def _people_before(
         and m.group().lower() not in index.lower_words
         and len(owners := index.owners(m.group())) == 1
     ]
+    # a surname after a person's title ("President Obama" in an article that never writes his given name)
+    titled = [
+        (start + m.start(), Resolved(index.expand(m.group(2), _sexed(m.group(1))), "person", None))
+        for m in _titled_surname().finditer(window)
+        if start + m.start() >= index.headline_end and m.group(2).lower() not in index.lower_words | titles()
+    ]
+    found += titled
     found += [
         (r.mention[0], r)
         for r in done
@@ -566,7 +573,7 @@ def _people_before(
         (at, r)
         for at, r in sorted(found, key=lambda x: x[0])
         if r.name
-        and (len(r.name.split()) >= 2 or r.name in spoke)
+        and (len(r.name.split()) >= 2 or r.name in spoke or any(t is r for _, t in titled))
         and not TIME_WORDS.intersection(r.name.lower().split())  # "Last Monday" is no one
     ]
 
@@ -593,20 +600,24 @@ def _topic(text: str, a: Attribution, index: NameIndex, done: list[Resolved], pr
         # the last who speaks in that sentence ("Even McCain ... is in trouble, Tester said") is what it is about
         speaking = [r for r in done if r.mention and lo <= r.mention[0] < hi and r.kind == "person" and r.name]
         leading = [
-            r
+            (r, _titled(text[at:surname]))
             for at, r in here
             if (surname := _surname_at(text, r, at)) is not None
             and _leads(_QUOTATION.sub("", text[lo:surname]))
-            and _is_name(r, index, done)
+            and (_is_name(r, index, done) or _titled(text[at:surname]))
             # "another tough guy, Mr. Putin, Mr. Trump was pressed": an apposition; "Lyle’s son": someone else
             and not _NAME_FOLLOWS.match(text, surname + len(family_name(r.name or "")))
         ]
         # the sex must be told to agree: a speaker's by anything the article says, a name's by its title or given
-        # name alone, never by the pronouns after it ("Sandy Hook" is no "he", "ProPublica" no one's)
+        # name alone, never by the pronouns after it ("Sandy Hook" is no "he", "ProPublica" no one's); a name after
+        # a person's title ("President Obama") is a person's, so the article's pronouns may tell its sex
         if speaking and sign * index.gender(speaking[-1].name or "") > 0:
             return speaking[-1]
-        if not speaking and leading and sign * _given_sex(leading[0].name or "", index) > 0:
-            return leading[0]
+        if not speaking and leading:
+            person, titled = leading[0]
+            sex = _given_sex(person.name or "", index) or (index.gender(person.name or "") if titled else 0)
+            if sign * sex > 0:
+                return person
         return None
     return None
 
@@ -615,6 +626,27 @@ def _surname_at(text: str, r: Resolved, at: int) -> int | None:
     """Return where a person's surname is written in the run found at `at` ("If Gregory Lyle" opens with "If")."""
     found = text.find(family_name(r.name or ""), at, at + 80)
     return found if found >= 0 else None
+
+
+@lru_cache(maxsize=1)
+def _titled_surname() -> re.Pattern[str]:
+    """Return the pattern of one capitalised word after a person's title ("President Obama", "Sen. Lyle"), not the
+    first word of a longer name or a possessive."""
+    short = titles() & abbreviations()  # "Sen." takes its dot; "... the candidate. Yet" is a sentence's end
+    forms = [t.capitalize() + (r"\.?" if t in short else "") for t in titles() if t.isalpha()]
+    words = "|".join(sorted(forms, key=len, reverse=True))
+    return re.compile(rf"\b({words}|Mrs\.?|Ms\.?|Miss|Mr\.?)[ \t]+([A-Z][a-z][\w-]*)(?![\w’'.-])(?![ \t]+[A-Z])")
+
+
+def _sexed(title: str) -> str:
+    """Return an honorific that tells a sex ("mrs" of "Mrs."), else "": `NameIndex.expand` narrows by it."""
+    word = title.strip(".").lower()
+    return word if word in gendered_honorifics() else ""
+
+
+def _titled(run: str) -> bool:
+    """Return whether a capitalised run holds a person's title before the name ("President Obama", "Sen. Lyle")."""
+    return any(w.strip(".,").lower() in titles() | honorifics() for w in run.split())
 
 
 def _given_sex(name: str, index: NameIndex) -> int:

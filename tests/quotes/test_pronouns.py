@@ -366,3 +366,21 @@ def test_a_name_before_a_possessive_is_not_the_subject() -> None:
         "“This is the end of it,” he said."
     )
     assert _speaker_of(text, "end of it") == "Walter Brandt"
+
+
+def test_he_continues_a_surname_written_only_after_a_title() -> None:
+    # the article never writes the president's given name; his title says the run is a person's
+    text = (
+        "The court fight.\n\nWith Dana Whitfield, President Okafor made the safe choice for the court. "
+        "He is daring the senators to refuse her a hearing, he said."
+    )
+    assert _speaker_of(text, "daring the senators") == "Okafor"
+
+
+def test_a_womans_honorific_before_a_shared_surname_is_never_the_man_of_that_name() -> None:
+    text = (
+        "Holiday party.\n\nWalter Brandt and his wife, Ellen Brandt, greeted the guests, and Gregory Lyle came late. "
+        "“It felt like old times,” Mr. Lyle said. But Mrs. Brandt, who was busy with another guest, was not "
+        "as friendly. When she finally noticed him, he said, “she barely smiled at all that evening.”"
+    )
+    assert _speaker_of(text, "barely smiled") == "Gregory Lyle"
