@@ -33,7 +33,10 @@ from retrieval.store import COMPLETE, DELETING, ArticleWrite, Store
 # 9: a writer's "I" outside quotation marks is no one quoted before it (the byline's one writer, if any); "a
 # spokesman for YouTube" is the YouTube spokesman; a role's id keeps its owner's words; a dateline's date is no one;
 # "his campaign" is the campaign of the man "his" stands for, "his aide" his
-PIPELINE_VERSION = "10"
+# 10: "he" continues the subject of the sentence before; definite descriptions; digest headings
+# 11: organisations and families by a word's shape, "Al" a given name, an interview's "Q" no one, "X, a Republican
+# who", "-born" modifiers, titled surnames for pronouns, issuing verbs; the models retrained
+PIPELINE_VERSION = "11"
 # Articles embedded together: one large encode call is much faster than many small ones.
 EMBED_GROUP = 16
 # Wraps each stage of an ingest group ("lookup", "prepare" with "chunk" inside it, "embed", "write"): given the
