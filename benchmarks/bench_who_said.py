@@ -27,10 +27,10 @@ completed by the one first name written before that surname in the same article 
     python benchmarks/bench_who_said.py --order-check               # ingest twice more, shuffled; same partition?
     python benchmarks/bench_who_said.py --corpus train --keep /tmp/qb-who-train --junk   # 100 largest entities
     python benchmarks/bench_who_said.py --corpus train --reuse /tmp/qb-who-train --show 40   # score train, worst 40
+    python benchmarks/bench_who_said.py --reuse /tmp/qb-who-dev --golden benchmarks/golden_who.yaml
 
 Of train, the 84 held-out articles (`evaluate.heldout_ids`) are left out unless --include-heldout, so rules read
 from its worst people never see them.
-    python benchmarks/bench_who_said.py --reuse /tmp/qb-who-dev --golden benchmarks/golden_who.yaml
 
 Writes numbers only (no corpus text) to benchmarks/results/who_said.json.
 

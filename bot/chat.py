@@ -326,11 +326,10 @@ def _means(c: Candidate) -> bool:
 
 def describe(sp: Speaker) -> str:
     """Return a speaker's name with their roles, for telling entities apart ("John Kirby, spokesman")."""
+    if not sp.roles:
+        return f"{sp.name} ({sp.kind})"
     # an entity named by its role ("Republican presidential nominee") is not described by that role again
-    others = [r for r in sp.roles if r.casefold() != sp.name.casefold()]
-    if others or sp.roles:
-        return ", ".join([sp.name, *others[:2]])
-    return f"{sp.name} ({sp.kind})"
+    return ", ".join([sp.name, *[r for r in sp.roles if r.casefold() != sp.name.casefold()][:2]])
 
 
 def _role_for(sp: Speaker, org: Speaker) -> str:

@@ -328,13 +328,20 @@ def surname_twins(speakers: Sequence[Speaker]) -> dict[str, list[Speaker]]:
             continue
         if sp.name.capitalize() in first or sp.name.lower() in SENTENCE_OPENERS:
             continue  # "John" alone (a speaker's first name in PolNeAR) is no surname, "From" a misread sentence
-        owners = [o for o in full.get(fold(family_name(sp.name)), []) if fold(o.name).endswith(" " + fold(sp.name))]
+        owners = [
+            o for o in full.get(fold(family_name(sp.name)), []) if _unsuffixed(o.name).endswith(" " + fold(sp.name))
+        ]
         if len(owners) > 1:
             roles = {role_key(r) for r in sp.roles} - {""}
             owners = [o for o in owners if roles & {role_key(r) for r in o.roles}]
         if len(owners) == 1:
             out.setdefault(owners[0].id, []).append(sp)
     return out
+
+
+def _unsuffixed(name: str) -> str:
+    """Return a name folded without its generational suffix ("walter p dunmore" of "Walter P. Dunmore Jr.")."""
+    return fold(" ".join(w for w in name.split() if w.strip(".,").lower() not in SUFFIXES))
 
 
 def suffix_twins(speakers: Sequence[Speaker]) -> dict[str, list[Speaker]]:

@@ -21,7 +21,11 @@ def opens_with_particle(name: str) -> bool:
     A capitalised "Al" before a name is the given name of Al Gore and Al Sharpton, not the Arabic article.
     """
     words = name.split()
-    return bool(words) and words[0].lower() in PARTICLES and not (words[0] == "Al" and len(words) == 2)
+    if not words or words[0].lower() not in PARTICLES:
+        return False
+    # "Al J. Pettway", "Al Gore Jr.": initials and a suffix do not count; "Al Said Hamdan" opens a surname
+    core = [w for w in words if not _INITIAL.match(w) and w.strip(".,").lower() not in SUFFIXES]
+    return not (words[0] == "Al" and len(core) == 2 and core[1].lower() not in PARTICLES)
 
 
 _INITIAL = re.compile(r"^[A-Za-z]\.?$|^[A-Za-z]\.[A-Za-z]\.?$")  # lower case too: a lookup keys a folded name

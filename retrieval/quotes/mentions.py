@@ -114,9 +114,10 @@ def subject_of(tok: Token) -> tuple[Token | None, Token | None]:
 
 
 # verbs whose subject puts out the document they take: "X issued a statement saying …" is X's statement
-ISSUING = {"issue", "issued", "issues", "release", "released", "releases", "post", "posted", "posts", "send", "sent",
-           "sends", "publish", "published", "publishes", "tweet", "tweeted", "tweets", "put", "puts", "file", "filed",
-           "files", "write", "wrote", "writes", "deliver", "delivered", "delivers"}  # fmt: skip
+ISSUING = {"issue", "issued", "issues", "issuing", "release", "released", "releases", "releasing", "post", "posted",
+           "posts", "posting", "send", "sent", "sends", "sending", "publish", "published", "publishes", "publishing",
+           "tweet", "tweeted", "tweets", "tweeting", "put", "puts", "putting", "file", "filed", "files", "filing",
+           "write", "wrote", "writes", "writing", "deliver", "delivered", "delivers", "delivering"}  # fmt: skip
 
 
 def _issuer(noun: Token) -> Token | None:

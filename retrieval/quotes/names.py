@@ -62,7 +62,7 @@ def analyse(mention: str) -> MentionParts:
     return _analyse(mention)
 
 
-_MODIFIER = re.compile(r"[a-z]-(?:born|based|bred|raised|educated|trained|backed|led|owned|run|funded|area)$")
+_MODIFIER = re.compile(r"[\w.]-(?:born|based|bred|raised|educated|trained|backed|led|owned|run|funded|area)$", re.I)
 
 
 def _is_role(word: str) -> bool:
@@ -180,7 +180,7 @@ def _analyse(mention: str) -> MentionParts:
 # "WikiLeaks", not "McCain", "DeSantis" or "O'Brien"), or a web address ("Factcheck.org").
 _ACRONYM = re.compile(r"(?:[A-Z]\.){2,}|[A-Z]{2,6}")
 _INNER_CAPITAL = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
-_SURNAME_PREFIX = re.compile(r"(?:Mc|Mac|O['’]|De|Di|Da|Du|La|Le|Van|Vande|Vander|Von|St)[A-Z]")
+_SURNAME_PREFIX = re.compile(r"(?:Mc|Mac|O['’]|De|Des|Di|Da|Du|El|Fitz|La|Le|Van|Vande|Vander|Von|St|Ter|Ten)[A-Z]")
 _ADDRESS = re.compile(r"[\w\-]+\.(?:com|org|net|gov|edu)", re.IGNORECASE)
 
 

@@ -34,7 +34,7 @@ from retrieval.quotes.names import (
     surname,
 )
 from retrieval.quotes.spans import Attribution
-from retrieval.wordlists import countries, female_honorifics, gendered_honorifics, honorifics, titles
+from retrieval.wordlists import countries, female_honorifics, gendered_honorifics, honorifics, org_words, titles
 
 
 @dataclass(frozen=True)
@@ -454,6 +454,7 @@ def from_capitals(mention: str, text: str) -> str:
 
 def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
     """Return the entity a non-pronoun mention names: a person, organisation, group, document, or none."""
+    end = at + len(mention)
     mention = re.split(r"\s[—–-]{1,2}\s", mention)[-1]  # "SELMA, N.C. — Donald Trump": a dateline is no name
     after = _DATELINE.match(text, at + len(mention)) if mention.isupper() else None
     if after:
@@ -483,9 +484,9 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
             sex = next((w for w in (x.strip(".").lower() for x in parts.role.split()) if w in honorifics()), "")
             full = index.expand(index.tail(name), sex if sex in gendered_honorifics() else "")
             org = _org_opened_by(text, full, index) if len(full.split()) == 1 and not parts.role else None
-            if not org and len(full.split()) == 1 and org_shaped(full) and not index.owners(full.capitalize()):
+            if not org and len(full.split()) == 1 and _org_shaped_here(text, full, end, index):
                 return Resolved(full, "organisation", None)  # "the RNC", "BuzzFeed"; "TAPPER:" is Jake Tapper
-            if not org and _plural_of_a_word(text, full, index):
+            if not org and _plural_of_a_word(text, mention, full, index):
                 return Resolved(full, "group", None)  # "the Clintons", "Germans": a family or a people
             return Resolved(org, "organisation", None) if org else Resolved(full, "person", None)
         return Resolved(parts.name, parts.kind, None)
@@ -558,9 +559,12 @@ def _people_before(
     titled = [
         (start + m.start(), Resolved(index.expand(m.group(2), _sexed(m.group(1))), "person", None))
         for m in _titled_surname().finditer(window)
-        if start + m.start() >= index.headline_end and m.group(2).lower() not in index.lower_words | titles()
+        if start + m.start() >= index.headline_end
+        and m.group(2).lower() not in index.lower_words
+        and m.group(2).lower() not in titles() | org_words()  # "Justice Department", "Secretary General"
     ]
     found += titled
+    titled_ids = {id(r) for _, r in titled}
     found += [
         (r.mention[0], r)
         for r in done
@@ -573,7 +577,7 @@ def _people_before(
         (at, r)
         for at, r in sorted(found, key=lambda x: x[0])
         if r.name
-        and (len(r.name.split()) >= 2 or r.name in spoke or any(t is r for _, t in titled))
+        and (len(r.name.split()) >= 2 or r.name in spoke or id(r) in titled_ids)
         and not TIME_WORDS.intersection(r.name.lower().split())  # "Last Monday" is no one
     ]
 
@@ -630,12 +634,21 @@ def _surname_at(text: str, r: Resolved, at: int) -> int | None:
 
 @lru_cache(maxsize=1)
 def _titled_surname() -> re.Pattern[str]:
-    """Return the pattern of one capitalised word after a person's title ("President Obama", "Sen. Lyle"), not the
-    first word of a longer name or a possessive."""
-    short = titles() & abbreviations()  # "Sen." takes its dot; "... the candidate. Yet" is a sentence's end
-    forms = [t.capitalize() + (r"\.?" if t in short else "") for t in titles() if t.isalpha()]
+    """Return the pattern of one capitalised word after a person's title ("President Obama", "Sen. Lyle", "Mrs.
+    Clinton"), not the first word of a longer name or a possessive."""
+    forms = [t.capitalize() + (r"\.?" if t in abbreviations() else "") for t in PERSON_TITLES]
     words = "|".join(sorted(forms, key=len, reverse=True))
-    return re.compile(rf"\b({words}|Mrs\.?|Ms\.?|Miss|Mr\.?)[ \t]+([A-Z][a-z][\w-]*)(?![\w’'.-])(?![ \t]+[A-Z])")
+    # a sentence may end after the name ("signed by President Okafor."); an abbreviation's dot ("U.S.") may not
+    return re.compile(rf"\b({words})[ \t]+([A-Z][a-z][\w-]*)(?![\w’'-])(?!\.\w)(?![ \t]+[A-Z])")
+
+
+# titles written right before a person's surname; not the title words of institutions ("General Motors", "National
+# Guard", "White House") nor of roles that precede a given name ("Prince William")
+PERSON_TITLES = frozenset(
+    """president sen senator rep representative gov governor mayor judge justice secretary gen adm admiral capt col lt
+    dr prof professor rev reverend rabbi imam ambassador chancellor minister commissioner sheriff speaker congressman
+    congresswoman chairman chairwoman pope ayatollah cardinal archbishop mr mrs ms miss""".split()  # noqa: SIM905
+)
 
 
 def _sexed(title: str) -> str:
@@ -646,7 +659,7 @@ def _sexed(title: str) -> str:
 
 def _titled(run: str) -> bool:
     """Return whether a capitalised run holds a person's title before the name ("President Obama", "Sen. Lyle")."""
-    return any(w.strip(".,").lower() in titles() | honorifics() for w in run.split())
+    return any(w.strip(".,").lower() in PERSON_TITLES for w in run.split())
 
 
 def _given_sex(name: str, index: NameIndex) -> int:
@@ -746,9 +759,10 @@ def _sentences_before(text: str, at: int, count: int = EPITHET_SENTENCES) -> lis
 # "he"/"she" opening a sentence or a speech tag ('…,” she said'), not inside a clause about someone ("because he")
 _SUBJECT_PRONOUN = re.compile(r"(?:[.!?]['\"”’]?\s+|[,!?]['\"”’]\s+)(he|she)\b", re.I)
 _CAPITALISED = re.compile(r"(?<![\w.’'-])[A-Z][a-z][\w’'-]*(?![\w’'-])")
-# A name inside someone's words is not who speaks after them. A quotation may close with the other kind of mark
-# (“…" as some feeds write it) and run over paragraphs that each reopen it; an unclosed “ masks nothing.
-_QUOTATION = re.compile(r"“(?:[^“”]|\n\s*“)*[”\"]|\"[^\"“”\n]*[\"”]")
+# A name inside someone's words is not who speaks after them. A quotation may run over paragraphs that each reopen it,
+# or close with the other kind of mark within its paragraph (“…" as some feeds write it); an unclosed “ masks nothing.
+# No two branches match the same text, so a long run of unclosed paragraphs costs linear time.
+_QUOTATION = re.compile(r"“[^“”\n]*(?:\n\s*“[^“”\n]*)*”|“[^“”\"\n]*\"|\"[^\"“”\n]*[\"”]")
 
 
 def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str]) -> str | None:
@@ -809,13 +823,30 @@ def _fits(described: list[str], title: list[str], party: Callable[[], list[str]]
     return "former" not in want or "former" in have
 
 
-def _plural_of_a_word(text: str, word: str, index: NameIndex) -> bool:
-    """Return whether one capitalised word is the plural of a word the article writes alone ("the Clintons" beside
-    "Clinton said", "Germans" beside "the German chancellor"), and no one's surname here ("Sanders", "Matthews")."""
+def _org_shaped_here(text: str, word: str, end: int, index: NameIndex) -> bool:
+    """Return whether one word is an organisation's by its shape (`names.org_shaped`) and the article writes it as no
+    one's name: a word in capitals the article also writes in title case ("TRUMP" beside "Mr. Trump") or a speaker's
+    label in a transcript ("HOLT: Good evening") is a person's."""
+    if not org_shaped(word):
+        return False
+    if word.isupper() and (text.startswith(":", end) or index.owners(word.capitalize())):
+        return False
+    return not (word.isupper() and re.search(rf"\b{re.escape(word.capitalize())}\b", text))
+
+
+def _plural_of_a_word(text: str, mention: str, word: str, index: NameIndex) -> bool:
+    """Return whether one capitalised word is a family or a people, not a person: "the Clintons" where the article
+    names a Clinton in full, or a people's name ("Germans", "Hispanics") whose singular the article writes as a word
+    of its own ("the German chancellor"). A surname ("Sanders", "Williams", "Matthews") is neither."""
     if not re.fullmatch(r"[A-Z][a-z]+[a-rt-z]s", word) or index.owners(word):
         return False
-    # a given name is followed by its surname ("Matthew Dowd"): only a singular not followed by a name counts
-    return re.search(rf"\b{word[:-1]}\b(?![’']s\b)(?!\s+[A-Z])", text) is not None
+    one = word[:-1]
+    if re.match(r"the\s", mention, re.IGNORECASE) and index.owners(one):
+        return True  # "the Clintons", "the Khans"
+    if not re.search(r"(?:an|ese|ish|i|ic)$", one) or one in gender.given_names():
+        return False
+    # a people's singular is an adjective before a common noun ("German chancellor", "Hispanic voters")
+    return re.search(rf"\b{one}\s+[a-z]", text) is not None
 
 
 def _org_opened_by(text: str, word: str, index: NameIndex) -> str | None:

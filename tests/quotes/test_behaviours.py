@@ -673,16 +673,16 @@ def test_a_dash_before_one_word_and_a_colon_in_a_sentence_is_no_digest_author(in
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "speaker"),
     [
-        "But Mr. Okafor, a Republican who calls himself a fiscal hawk, has said the levy is a mistake.",
-        "The city ignored Nadia Rusk, an engineer who has warned that the bridge is unsafe for heavy trucks.",
+        ("But Mr. Okafor, a Republican who calls himself a fiscal hawk, has said the levy is a mistake.", "Okafor"),
+        ("The city ignored Nadia Rusk, an engineer who has warned that the bridge is unsafe for trucks.", "Nadia Rusk"),
     ],
 )
-def test_who_after_a_described_name_is_that_name_not_the_description(text: str) -> None:
+def test_who_after_a_described_name_is_that_name_not_the_description(text: str, speaker: str) -> None:
     # "X, a Republican who said …": the relative pronoun's noun is the description; the speaker is the name
     st = next(st for st in extract_statements(text, "t") if st.mention == "who")
-    assert st.speaker in {"Okafor", "Nadia Rusk"}
+    assert st.speaker == speaker
 
 
 @pytest.mark.parametrize(
