@@ -336,6 +336,9 @@ def test_a_run_of_capitals_ending_in_a_title_is_no_name(text: str, names: list[s
         ("Dale Orwell thanked them, and Orwell smiled. “We are grateful,” the Orwells said.", "Orwells", "group"),
         # a surname ending in s whose singular is a given name followed by a surname is one person
         ("Brett Adamo spoke first. “We are grateful,” Roberts said, as did Robert Lyle.", "Roberts", "person"),
+        ("Prince William visited the base. “We are grateful,” Williams said.", "Williams", "person"),
+        ("The Hill reported it first. “We are grateful,” Hills said.", "Hills", "person"),
+        ("“The rule is unlawful,” FitzGerald said in a filing.", "FitzGerald", "person"),
     ],
 )
 def test_a_one_word_speaker_is_an_organisation_or_family_by_its_shape(sentence: str, speaker: str, kind: str) -> None:
@@ -347,6 +350,13 @@ def test_a_capitals_label_is_the_person_whose_surname_it_is() -> None:
     text = "Transcript.\n\nJAKE MORROW: Good morning.\n\nMORROW: Welcome back to the show, and thank you for watching."
     kinds = {(st.speaker, st.speaker_kind) for st in extract_statements(text, "t")}
     assert kinds == {("Jake Morrow", "person")}
+    # a label in capitals no full name explains is still a person, never an acronym's organisation
+    debate = (
+        "Debate.\n\nHOLT: Good evening and welcome to the first debate tonight.\n\n"
+        "QUINCE: We are going to build the bridge and it will be great.\n\nHOLT: Thank you for that answer.\n\n"
+        "QUINCE: You are welcome, and I mean it very much."
+    )
+    assert {st.speaker_kind for st in extract_statements(debate, "t")} == {"person"}
 
 
 @pytest.mark.parametrize(

@@ -384,3 +384,12 @@ def test_a_womans_honorific_before_a_shared_surname_is_never_the_man_of_that_nam
         "as friendly. When she finally noticed him, he said, “she barely smiled at all that evening.”"
     )
     assert _speaker_of(text, "barely smiled") == "Gregory Lyle"
+
+
+def test_a_quotation_closed_by_the_other_mark_hides_only_its_own_words() -> None:
+    # “…" closes within its paragraph; the names of the paragraphs after it are still there for "he"
+    text = (
+        'Budget fight.\n\nMayor Dana Whitfield spoke on Monday. “We will win," she said.\n\n'
+        'Gov. Alan Marsh disagreed with the mayor on the "reckless" plan.\n\nHe said the plan would fail by spring.'
+    )
+    assert _speaker_of(text, "plan would fail") == "Alan Marsh"
