@@ -55,6 +55,7 @@ from harness import RESULTS, SHARED, load_records, print_table, require_corpus, 
 from bot.services import Services, build_services
 from bot.settings import load_settings
 from retrieval.quotes.evaluate import heldout_ids
+from retrieval.speakers import surname_twins
 
 PRONOUNS = {"he", "she", "they", "we", "i", "it", "you", "him", "her", "them", "us", "me", "his", "hers", "their",
             "its", "our", "my", "one", "who", "that", "which", "this", "said", "whom"}  # fmt: skip
@@ -392,6 +393,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"index: {counts.articles} articles, {counts.statements} statements, {counts.speakers} speakers "
               f"({time.perf_counter() - t0:.1f}s ingest)", flush=True)  # fmt: skip
         result: dict[str, Any] = {"corpus": args.corpus, "articles": counts.articles, "speakers": counts.speakers}
+        # entities the speaker index reads as another person (surname-only, suffixed, misspelt, compound surnames)
+        twins = surname_twins(services.store.list_speakers())
+        result["read_as_another"] = sorted(t.name for ts in twins.values() for t in ts if len(t.name.split()) > 1)
+        result["read_as_another_count"] = sum(map(len, twins.values()))
+        print(f"entities read as another person: {result['read_as_another_count']} "
+              f"(with several words: {', '.join(result['read_as_another']) or 'none'})", flush=True)  # fmt: skip
         if args.junk:
             result["junk"] = junk(services)
             for i, row in enumerate(result["junk"], start=1):

@@ -367,24 +367,28 @@ def suffix_twins(speakers: Sequence[Speaker]) -> dict[str, list[Speaker]]:
 def misspelt_twins(full: dict[str, list[Speaker]]) -> dict[str, list[Speaker]]:
     """Return, by person id, the people of the same surname whose given name is theirs misspelt by one letter.
 
-    "Hilary Clinton" (6 statements) is Hillary Clinton (598), "Rence Priebus" Reince Priebus: both given names have
-    five letters or more, and the main spelling is quoted ten times as often or the two share a role, so two real
-    people ("Brian" and "Bryan Smith") are not joined on a typo's evidence alone.
+    `full` holds the people whose name opens with a given name, by surname. "Hilary Clinton" (6 statements) is
+    Hillary Clinton (598): both given names have five letters or more, and the main spelling is quoted ten times as
+    often or the two share a role, so two real people ("Brian" and "Bryan Smith") are not joined on a typo's evidence
+    alone. The best-quoted spellings are read first, and one joined to another is nobody's main spelling in turn.
     """
     out: dict[str, list[Speaker]] = {}
+    joined: set[str] = set()
     for people in full.values():
-        for sp in people:
+        for sp in sorted(people, key=lambda p: p.statement_count, reverse=True):
             mine = sp.name.split()[0]
             mains = [
                 o
                 for o in people
                 if o.statement_count > sp.statement_count
+                and o.id not in joined
                 and (o.statement_count >= MISSPELT_RATIO * max(1, sp.statement_count) or _share_role(o, sp))
                 and min(len(mine), len(o.name.split()[0])) >= 5
                 and _one_edit(mine.lower(), o.name.split()[0].lower())
             ]
             if len(mains) == 1:
                 out.setdefault(mains[0].id, []).append(sp)
+                joined.add(sp.id)
     return out
 
 

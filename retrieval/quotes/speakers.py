@@ -97,10 +97,25 @@ class NameIndex:
                 break
         return None
 
+    def _read_paragraphs(self) -> list[tuple[int, int]]:
+        """Read the article's paragraphs, quotations and whether it is an interview, once (`first_person`, `asks`);
+        return the quotations' spans."""
+        if self._quotations is not None:
+            return self._quotations
+        self._paragraphs = split_paragraphs(self.text)
+        self._starts = [p.start for p in self._paragraphs]
+        self._quotations = [(q.open_mark, q.close_mark if q.close_mark is not None else q.end)
+                            for q in find_quotes(self.text, self._paragraphs)]  # fmt: skip
+        # an interview (several questions, each answered by the next paragraph) answers in the interviewee's "I",
+        # quotation or not; a column's run of rhetorical questions is answered once
+        asked = [self.text[p.start : p.end].rstrip().endswith("?") for p in self._paragraphs]
+        answered = sum(q and not a for q, a in itertools.pairwise(asked))
+        self._interview = answered >= INTERVIEW_QUESTIONS
+        return self._quotations
+
     def asks(self, at: int) -> bool:
         """Return whether `at` lies in an interview's question: a paragraph labelled "Q:" or ending in "?"."""
-        if self._quotations is None:
-            self.first_person(at)  # reads the paragraphs
+        self._read_paragraphs()
         i = bisect.bisect_right(self._starts, at) - 1
         if i < 0:
             return False
@@ -109,17 +124,8 @@ class NameIndex:
 
     def first_person(self, at: int) -> bool:
         """Return whether an "I" at `at` is outside every quotation, interview answer and labelled paragraph."""
-        if self._quotations is None:
-            self._paragraphs = split_paragraphs(self.text)
-            self._starts = [p.start for p in self._paragraphs]
-            self._quotations = [(q.open_mark, q.close_mark if q.close_mark is not None else q.end)
-                                for q in find_quotes(self.text, self._paragraphs)]  # fmt: skip
-            # an interview (several questions, each answered by the next paragraph) answers in the interviewee's "I",
-            # quotation or not; a column's run of rhetorical questions is answered once
-            asked = [self.text[p.start : p.end].rstrip().endswith("?") for p in self._paragraphs]
-            answered = sum(q and not a for q, a in itertools.pairwise(asked))
-            self._interview = answered >= INTERVIEW_QUESTIONS
-        if self._interview or any(lo <= at < hi for lo, hi in self._quotations):
+        quotations = self._read_paragraphs()
+        if self._interview or any(lo <= at < hi for lo, hi in quotations):
             return False
         i = bisect.bisect_right(self._starts, at) - 1
         if i < 0:
@@ -556,12 +562,13 @@ def _people_before(
         and len(owners := index.owners(m.group())) == 1
     ]
     # a surname after a person's title ("President Obama" in an article that never writes his given name)
+    no_name = titles() | org_words()  # "Justice Department", "Secretary General"
     titled = [
         (start + m.start(), Resolved(index.expand(m.group(2), _sexed(m.group(1))), "person", None))
         for m in _titled_surname().finditer(window)
         if start + m.start() >= index.headline_end
         and m.group(2).lower() not in index.lower_words
-        and m.group(2).lower() not in titles() | org_words()  # "Justice Department", "Secretary General"
+        and m.group(2).lower() not in no_name
     ]
     found += titled
     titled_ids = {id(r) for _, r in titled}
