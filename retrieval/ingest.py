@@ -36,7 +36,9 @@ from retrieval.store import COMPLETE, DELETING, ArticleWrite, Store
 # 10: "he" continues the subject of the sentence before; definite descriptions; digest headings
 # 11: organisations and families by a word's shape, "Al" a given name, an interview's "Q" no one, "X, a Republican
 # who", "-born" modifiers, titled surnames for pronouns, issuing verbs; the models retrained
-PIPELINE_VERSION = "11"
+# 12: surnames keep their particles and Arabic article ("Ursula von der Leyen", "Bashar al-Assad"); a role's holder
+# named in apposition ("The Chancellor, Rachel Reeves, said"; "the executive" after "its chief executive, Laura Chen,")
+PIPELINE_VERSION = "12"
 # Articles embedded together: one large encode call is much faster than many small ones.
 EMBED_GROUP = 16
 # Wraps each stage of an ingest group ("lookup", "prepare" with "chunk" inside it, "embed", "write"): given the

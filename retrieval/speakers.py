@@ -279,9 +279,9 @@ class SpeakerIndex:
                 if k and sp not in keys.setdefault(k, []):
                     keys[k].append(sp)
             if sp.kind == "person" and len(words) > 1 and not role_named(sp.name):
-                last = fold(family_name(sp.name))
-                if last and sp not in keys.setdefault(last, []):
-                    keys[last].append(sp)  # the surname alone
+                for last in dict.fromkeys((fold(family_name(sp.name)), surname_key(sp.name))):
+                    if last and sp not in keys.setdefault(last, []):
+                        keys[last].append(sp)  # the surname alone, "al-Assad" and "Assad"
         for group in keys.values():
             group.sort(key=lambda s: -s.statement_count)
         twins = surname_twins(speakers)
@@ -313,7 +313,7 @@ def surname_twins(speakers: Sequence[Speaker]) -> dict[str, list[Speaker]]:
         # a person's full name opens with a given name ("New Hampshire Democrat" is no one's)
         named = len(words) > 1 and words[0] in given and not role_named(sp.name)
         if sp.kind == "person" and "--" not in sp.id and named:
-            full.setdefault(fold(family_name(sp.name)), []).append(sp)
+            full.setdefault(surname_key(sp.name), []).append(sp)
     for main, ts in misspelt_twins(full).items():
         out.setdefault(main, []).extend(ts)
     # "Biden" is Joe Biden's: his suffixed or misspelt name is no second owner of the surname
@@ -329,7 +329,7 @@ def surname_twins(speakers: Sequence[Speaker]) -> dict[str, list[Speaker]]:
         if sp.name.capitalize() in first or sp.name.lower() in SENTENCE_OPENERS:
             continue  # "John" alone (a speaker's first name in PolNeAR) is no surname, "From" a misread sentence
         owners = [
-            o for o in full.get(fold(family_name(sp.name)), []) if _unsuffixed(o.name).endswith(" " + fold(sp.name))
+            o for o in full.get(surname_key(sp.name), []) if _unsuffixed(o.name).endswith(" " + _unarticled(sp.name))
         ]
         if len(owners) > 1:
             roles = {role_key(r) for r in sp.roles} - {""}
@@ -337,6 +337,19 @@ def surname_twins(speakers: Sequence[Speaker]) -> dict[str, list[Speaker]]:
         if len(owners) == 1:
             out.setdefault(owners[0].id, []).append(sp)
     return out
+
+
+_ARTICLE = re.compile(r"^(?:al|el) ")
+
+
+def surname_key(name: str) -> str:
+    """Return a name's surname folded, past an Arabic article: "Bashar al-Assad" and "Assad" share "assad"."""
+    return _ARTICLE.sub("", fold(family_name(name)))
+
+
+def _unarticled(name: str) -> str:
+    """Return a name folded without an opening Arabic article ("al-Assad" -> "assad")."""
+    return _ARTICLE.sub("", fold(name))
 
 
 def _unsuffixed(name: str) -> str:

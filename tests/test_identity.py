@@ -370,6 +370,16 @@ def test_a_misspelt_given_name_and_a_compound_surname_are_read_as_their_person()
     }
 
 
+def test_a_surname_alone_joins_the_full_name_past_its_arabic_article() -> None:
+    def person(sid: str, name: str) -> Speaker:
+        return Speaker(sid, name, kind="person")
+
+    found = surname_twins(
+        [person("omar-al-haddad", "Omar al-Haddad"), person("haddad", "Haddad"), person("al-haddad", "al-Haddad")]
+    )
+    assert {main: sorted(t.id for t in ts) for main, ts in found.items()} == {"omar-al-haddad": ["al-haddad", "haddad"]}
+
+
 def test_a_name_one_person_is_quoted_by_far_the_most_under_is_read_as_them(services: Services) -> None:
     topics = ["the budget", "the bridge", "the schools", "the port", "the park", "the tax", "the police",
               "the water", "the roads", "the library"]  # fmt: skip

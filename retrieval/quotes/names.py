@@ -35,9 +35,13 @@ def _core(word: str) -> str:
     return re.sub(r"(['’]s)$", "", word).strip(".").lower()
 
 
+_ARTICLE_PREFIX = "(?:al-|el-)?"  # an Arabic surname's article: "Bashar al-Assad", "Muammar el-Qaddafi"
+_ARTICLED = re.compile(r"(?:al|el)-[A-Z]")
+
+
 def is_capitalised(word: str) -> bool:
-    """Return whether a word starts with an upper-case letter."""
-    return word[:1].isupper()
+    """Return whether a word starts with an upper-case letter, after an Arabic article ("al-Assad")."""
+    return word[:1].isupper() or bool(_ARTICLED.match(word))
 
 
 _PARTY_TAG = re.compile(r"\([^)]*\)|\b[RDI]-[A-Z][A-Za-z.]*")  # "(D-Newport News)" whole, then "R-Wis."
@@ -112,8 +116,15 @@ def _analyse(mention: str) -> MentionParts:
         return MentionParts(text, "", kind, False)
     # the trailing run of capitalised words is the name; lower-case words before it are the role
     k = len(words)
-    while k > 0 and (is_capitalised(words[k - 1]) or words[k - 1].lower() in {"of", "de", "van", "von", "al"}):
+    while k > 0 and (
+        is_capitalised(words[k - 1])
+        or words[k - 1] == "of"
+        or words[k - 1] in PARTICLES
+        or (words[k - 1] == "the" and k >= 2 and words[k - 2] == "of")  # "Council of the Great City Schools"
+    ):
         k -= 1
+    while k < len(words) and words[k] in ("of", "the"):
+        k += 1  # "the head of the Office of Management": the name opens with a capital
     # an organisation's name may hold a connector ("Securities and Exchange Commission", "Centers for Disease
     # Control and Prevention", "Council on Foreign Relations"); a person's never does ("Trump and Pence")
     j = k
@@ -219,8 +230,9 @@ def _owned_person(run: list[str]) -> MentionParts | None:
 
 
 def surname(name: str) -> str:
-    """Return the surname of a name, lower-cased ("Harry B. Harris Jr." -> "harris")."""
-    return _core(family_name(name))
+    """Return the surname of a name, lower-cased, past an Arabic article ("Harry B. Harris Jr." -> "harris", "Bashar
+    al-Assad" -> "assad")."""
+    return re.sub(r"^(?:al|el)-", "", _core(family_name(name)))
 
 
 SENTENCE_VERBS = {"said", "says", "added", "asked", "told", "wrote", "according", "when", "while", "but", "and"}
@@ -231,9 +243,10 @@ SENTENCE_VERBS = {"said", "says", "added", "asked", "told", "wrote", "according"
 # ("BlueGreen Alliance", "YouGov") than a person's ("LeBron James"), so it opens none
 UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
 LOWER = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĵķĺļľŀłńņňŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżž"
+_PARTICLE_RUN = rf"(?:(?:{'|'.join(sorted(PARTICLES))})[ \t]+){{0,2}}"  # "Ursula von der Leyen", "Lula da Silva"
+_NAME_WORD = rf"{_ARTICLE_PREFIX}[{UPPER}][{UPPER}{LOWER}’'\-]*[{UPPER}{LOWER}]"
 _FULL_NAME = re.compile(
-    rf"(?<![\w’'])[{UPPER}][{LOWER}]+"
-    rf"(?:[ \t]+(?:[A-Z]\.[ \t]+)?[{UPPER}][{UPPER}{LOWER}’'\-]*[{UPPER}{LOWER}])+(?!\w)"
+    rf"(?<![\w’'])[{UPPER}][{LOWER}]+(?:[ \t]+{_PARTICLE_RUN}(?:[A-Z]\.[ \t]+)?{_NAME_WORD})+(?!\w)"
 )
 _INITIAL = re.compile(r"[A-Z]\.(?:[A-Z]\.)?$")
 PLACE_HEADS = {"lake", "mount", "fort", "port", "cape", "gulf"}  # "Lake Erie", "Fort Hood": a place, not a person

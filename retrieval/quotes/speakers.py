@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 
-from retrieval.citing import END_MARKS, abbreviations, sentence_end
+from retrieval.citing import END_MARKS, abbreviations, is_abbreviation, sentence_end
 from retrieval.identity import entity_id, noun_kind
 from retrieval.identity.groups import parties_in, party_named
 from retrieval.identity.keys import DETERMINERS, PARTICLES, family_name, opens_with_particle, role_named
@@ -502,7 +502,11 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
         return Resolved(None, None, None)  # "Tuesday", "softer language", "someone": not a speaker
     if kind == "role" and not plural:
         definite = mention.split()[0].lower() not in INDEFINITE
-        named = _holder(text, head.lower(), at, index, mention.split()) if definite else None
+        named = (
+            (_apposed(text, end, index) or _holder(text, head.lower(), at, index, mention.split()))
+            if definite
+            else None
+        )
         if named:
             return Resolved(named, "person", None)
         return Resolved(parts.name, "person", None, True)
@@ -513,8 +517,49 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
             return Resolved(named, "organisation", None)
         return Resolved(parts.name, "organisation", None, True)
     if kind == "document":
-        return Resolved(parts.name, "document", None, True)
+        issuer = _issuer_after(text, end)
+        if issuer is not None:
+            return issuer
+        return Resolved(_undated(parts.name), "document", None, True)
     return Resolved(parts.name, "group", None, True)
+
+
+# "U.S.", "Sen. Amy Brooks", "Treasury", "Department’s"; a sentence's final dot ends it
+_ISSUER_WORD = r"(?:(?:[A-Z]\.)+|[A-Z][a-z]{1,3}\.(?=\s+[A-Z])|[A-Z][\w'’\-]*)"
+_ISSUED_BY = re.compile(
+    rf"\s+(?:from|by|of)\s+(the\s+)?((?>{_ISSUER_WORD}(?:\s+(?:of\s+(?:the\s+)?)?{_ISSUER_WORD}){{0,6}}))"
+    r"(?=\s+([a-z][\w\-]*)|[\s,.;:!?]|$)"
+)
+
+
+def _issuer_after(text: str, end: int) -> Resolved | None:
+    """Return who issued a document the mention names just after it: "A report from the Treasury showed" is the
+    Treasury's, "a statement by Sen. Amy Brooks said" hers; a date ("a report from last May") issues nothing."""
+    m = _ISSUED_BY.match(text, end)
+    if m is None or (m.group(3) and noun_kind(m.group(3))[0] is not None):
+        return None  # "the study by Harvard University researchers": the researchers, whose the rules decide
+    if re.search(r"['’]s?$", m.group(2)):
+        return None  # "a report from the State Department's inspector general": the owner's someone wrote it
+    parts = analyse(m.group(2))
+    if not parts.proper or parts.kind not in ("organisation", "person") or parts.name.lower() in TIME_WORDS:
+        return None
+    if parts.kind == "person" and len(parts.name.split()) < 2:
+        if not m.group(1):
+            return None  # "a letter from Smith": left to the surname rules, not guessed here
+        return Resolved(parts.name, "organisation", None)  # "the Treasury": no person is "the" anyone
+    return Resolved(parts.name, parts.kind, None)
+
+
+def _undated(name: str) -> str:
+    """Return a document's name without a date that owns it: "Monday's report" is a report, not Monday's."""
+    words = name.split()
+    if len(words) < 2 or re.sub(r"['’]s?$", "", words[0]).lower() not in TIME_WORDS:
+        return name
+    rest = words[1:]
+    while len(rest) > 1 and rest[0].strip(",").isdigit():
+        rest = rest[1:]  # "November 23 lawsuit"
+    # "Morning Consult poll" is a pollster's name, not a morning's poll
+    return " ".join(rest) if words[0].endswith(("'s", "’s")) or rest[0][:1].islower() else name
 
 
 def _last_person(text: str, a: Attribution, index: NameIndex, pronoun: str, done: list[Resolved]) -> Resolved | None:
@@ -772,6 +817,26 @@ _CAPITALISED = re.compile(r"(?<![\w.’'-])[A-Z][a-z][\w’'-]*(?![\w’'-])")
 _QUOTATION = re.compile(r"“[^“”\n]*(?:\n\s*“[^“”\n]*)*”|“[^“”\"\n]*\"|\"[^\"“”\n]*[\"”]")
 
 
+_APPOSED = re.compile(rf",\s+{_HOLDER}(?=\s*,)")
+# what opens a role phrase that a name in apposition closes: "The company's chief executive, Laura Chen,"
+_OWNER = r"\b(?:[Tt]he|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[A-Z][\w.\-]*['’]s?)\s+"
+_CLOSED = r"(?=\s*[,;:)]|\.(?!\w)|\s*$)"  # the apposition ends: a comma, or the sentence's end
+
+
+def _cut_at_title(text: str, end: int) -> bool:
+    """Return whether a name matched up to `end` stops at a title's period ("Mr" of "Mr. Obama", "Indiana Gov")."""
+    return text.startswith(".", end) and is_abbreviation(text[:end].split()[-1])
+
+
+def _apposed(text: str, end: int, index: NameIndex) -> str | None:
+    """Return the person a role mention is in apposition with ("The Chancellor, Rachel Reeves, has defended")."""
+    m = _APPOSED.match(text, end)
+    parts = analyse(m.group(1)) if m and not _cut_at_title(text, m.end(1)) else None
+    if parts is None or parts.kind != "person" or not parts.proper or len(parts.name.split()) < 2:
+        return None
+    return index.expand(parts.name)
+
+
 def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str]) -> str | None:
     """Return the person the article names with a role word before `at` ("Sen. Jeff Merkley" for "the senator").
 
@@ -788,6 +853,10 @@ def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str
     for m in re.finditer(rf"{_HOLDER},\s+(?:the\s+|a\s+)?((?:[\w'’\-]+\s+){{0,4}}){re.escape(role)}\b", before):
         if len(m.group(1).split()) >= 2:  # "in Chelsea, the mayor said": a place before a new clause is no holder
             found.append((m.start(), m.group(1), m.group(2).split()))
+    # the role first, the name in apposition: "The company's chief executive, Laura Chen, said"
+    for m in re.finditer(rf"{_OWNER}((?:[\w'’\-]+\s+){{0,3}})(?i:{re.escape(role)}),\s+{_HOLDER}{_CLOSED}", before):
+        if not _cut_at_title(before, m.end(2)):
+            found.append((m.start(), m.group(2), [*m.group(1).split(), role]))
     for _, raw, title in sorted(found, reverse=True):
         parts = analyse(raw)
         if parts.kind != "person" or not parts.proper:
@@ -801,6 +870,7 @@ def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str
     return None
 
 
+_RANKS = ("shadow", "deputy", "assistant", "associate", "acting", "interim")  # a title's words that make another role
 _TITLE_MODIFIERS = {"former", "vice", "then", "presidential", "vice-presidential", "acting", "deputy"}
 
 
@@ -827,6 +897,8 @@ def _fits(described: list[str], title: list[str], party: Callable[[], list[str]]
             return False
     if any(w.startswith("vice") for w in want) != any(w.startswith("vice") for w in have):
         return False
+    if any((q in want) != (q in have) for q in _RANKS):
+        return False  # the shadow chancellor is not "the chancellor", nor a deputy director "the director"
     return "former" not in want or "former" in have
 
 

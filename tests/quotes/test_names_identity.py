@@ -46,6 +46,28 @@ def test_a_surname_alone_is_completed_past_the_given_name_al() -> None:
 
 
 @pytest.mark.parametrize(
+    ("mention", "name"),
+    [
+        ("Commission President Marta von der Ruhe", "Marta von der Ruhe"),
+        ("Brazilian President Paulo Souza da Costa", "Paulo Souza da Costa"),
+        ("Syrian envoy Karim al-Haddad", "Karim al-Haddad"),
+    ],
+)
+def test_a_surname_with_particles_or_an_arabic_article_is_named_whole(mention: str, name: str) -> None:
+    assert analyse(mention).name == name
+    assert [n for _, n in person_names(f"{mention} spoke on Monday.")] == [name]
+
+
+def test_a_surname_alone_is_completed_past_its_particles_and_article() -> None:
+    text = (
+        "Commission President Marta von der Ruhe and envoy Karim al-Haddad met on Monday.\n\n"
+        "“We will not wait,” Von der Ruhe said.\n\n"
+        "“Nor will we,” Haddad said."
+    )
+    assert _speakers(text) == {"We will not": "Marta von der Ruhe", "Nor will we,": "Karim al-Haddad"}
+
+
+@pytest.mark.parametrize(
     ("name", "particle"),
     [("Al Pettway", False), ("Van Tassel", True), ("de Blasio", True), ("Al Said Hamdan", True), ("al Pettway", True)],
 )

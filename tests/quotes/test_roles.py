@@ -77,6 +77,37 @@ def test_a_place_before_a_new_clause_is_no_holder() -> None:
     assert _speaker_of(text, "worst in a decade") != "Chelsea"
 
 
+def test_a_role_named_first_and_its_holder_in_apposition_is_that_holder() -> None:
+    text = (
+        "The company's chief executive, Laura Chen, said the plant had lost money for years.\n\n"
+        "“We looked at every option,” the executive said."
+    )
+    assert _speaker_of(text, "every option") == "Laura Chen"
+
+
+def test_a_role_mention_with_its_holder_in_apposition_is_the_holder() -> None:
+    text = "The Chancellor, Rachel Reeves, has defended her spending plans against the unions."
+    assert _speaker_of(text, "spending plans") == "Rachel Reeves"
+
+
+def test_a_shadow_or_deputy_holder_is_not_the_role() -> None:
+    text = (
+        "The Chancellor, Rachel Reeves, spoke in Leeds on Monday.\n\n"
+        "The shadow chancellor, Mel Stride, accused the government of breaking its promises.\n\n"
+        "The chancellor said she “will not change course.”"
+    )
+    assert _speaker_of(text, "change course") == "Rachel Reeves"
+
+
+def test_a_role_before_a_clause_opened_by_a_titled_name_is_no_apposition() -> None:
+    text = (
+        "Mayor Luis de Souza opened the bridge.\n\n"
+        "When he first ran for mayor, Mr. Obama spoke of bridges.\n\n"
+        "The mayor said the bridge “took too long to build.”"
+    )
+    assert _speaker_of(text, "took too long") == "Luis de Souza"
+
+
 def test_an_indefinite_role_is_nobody_the_article_named() -> None:
     text = (
         "Campaign spokeswoman Rita Moss declined to comment on Monday.\n\n"
