@@ -371,7 +371,42 @@ def _resolve_one(text: str, a: Attribution, done: list[Resolved], index: NameInd
         named = _epithet(text, a, index, done, described)
         if named:
             return Resolved(named, "person", a.mention)
+    earlier = _same_again(mention, found, a.mention[0], done, index) if found.scoped else None
+    if earlier is not None:
+        return replace(earlier, mention=a.mention)
     return Resolved(found.name, found.kind, a.mention, found.scoped)
+
+
+GENERIC_ORGS = {"company", "firm", "corporation", "group", "organization", "organisation"}
+COMPANIES = {"company", "firm", "corporation"}
+# words of an organisation's name that say it is no company: "the company" after the Communications Workers of
+# America quoted last is the employer it bargains with, not the union
+NOT_COMPANIES = {"workers", "union", "association", "federation", "foundation", "institute", "university", "council",
+                 "committee", "department", "agency", "party", "commission", "center", "centre", "society", "league",
+                 "coalition", "campaign", "administration", "ministry", "office", "court", "police"}  # fmt: skip
+SAME_AGAIN_REACH = 1000  # characters back to the speaker a bare "the spokesperson" or "the company" goes on quoting
+
+
+def _same_again(mention: str, found: Resolved, at: int, done: list[Resolved], index: NameIndex) -> Resolved | None:
+    """Return the speaker a bare definite noun goes on quoting: "the spokesperson" after "A Google spokesperson
+    said" is that spokesperson, "the company" after "Meta said" is Meta. Only the last speaker before it counts, and
+    only when the noun fits: a role the speaker is named by, or a generic word for any organisation."""
+    words = mention.lower().split()
+    if len(words) != 2 or words[0] != "the" or not found.name:
+        return None
+    prev = next((r for r in reversed(done) if r.name and r.mention), None)
+    if prev is None or prev.mention is None or at - prev.mention[1] > SAME_AGAIN_REACH:
+        return None
+    name = prev.name or ""
+    if found.kind == "person" and prev.kind == "person" and role_named(name) and name.endswith(" " + words[1]):
+        return prev  # the article's own "Google spokesperson"
+    if found.kind != "organisation" or words[1] not in GENERIC_ORGS or prev.scoped or not name[:1].isupper():
+        return None
+    if words[1] in COMPANIES and NOT_COMPANIES & {w.lower() for w in name.split()}:
+        return None
+    # an organisation, or one word the article never gives anyone as a surname ("Meta", not "Trump")
+    one_word = prev.kind == "person" and len(name.split()) == 1 and not index.owners(name) and not index.gender(name)
+    return prev if prev.kind == "organisation" or one_word else None
 
 
 OWNER_PRONOUNS = {"his": "he", "her": "she"}

@@ -266,3 +266,34 @@ def test_a_role_held_for_words_that_are_no_whole_name_keeps_its_article_entity(b
     text = f"Rivals traded blows.\n\nA spokesman for {between} said the post was removed."
     st = _said(text, "post was removed")
     assert st.speaker == "spokesman" and st.speaker_id is not None and "--" in st.speaker_id
+
+
+def test_the_role_again_is_the_spokesperson_just_quoted() -> None:
+    text = (
+        "A Google spokesperson said the company would consider an appeal.\n\n"
+        "“We respectfully disagree with the conclusions,” the spokesperson said."
+    )
+    assert _speaker_of(text, "respectfully disagree") == "Google spokesperson"
+
+
+def test_the_company_again_is_the_one_just_quoted_but_not_a_union() -> None:
+    text = (
+        "Meta said in a statement that it had already changed its practices.\n\n"
+        "The company added that it would “engage constructively” with regulators."
+    )
+    assert _speaker_of(text, "engage constructively") == "Meta"
+    union = (
+        "Pay talks with Norvell Telecom broke down on Monday.\n\n"
+        "The Communications Workers of America said the offer was “an insult.”\n\n"
+        "The company said that the offer was “fair and final.”"
+    )
+    assert _speaker_of(union, "fair and final") != "Communications Workers of America"
+
+
+def test_the_company_is_not_a_person_just_quoted() -> None:
+    text = (
+        "Donald Trump said the tower would open in May.\n\n"
+        "“It will be beautiful,” Trump said.\n\n"
+        "The company said that the opening “may slip.”"
+    )
+    assert _speaker_of(text, "may slip") != "Donald Trump"
