@@ -163,7 +163,7 @@ class Chat:
         if spokes:
             lead += " Statements by its spokespeople are labelled."
         # a spokesperson's words are the organisation's answer, but never shown as if the organisation said them
-        labels = {sid: f"{sp.name}, {_role_for(sp, speaker)}" for sid, sp in spokes.items()}
+        labels = {sid: _spokes_label(sp, speaker) for sid, sp in spokes.items()}
         render = renderer.ranked if topic else renderer.statements
         text, citations = render(lead, fresh, labels)
         ids = [p.statement.id for p in fresh if p.statement]
@@ -330,6 +330,13 @@ def describe(sp: Speaker) -> str:
         return f"{sp.name} ({sp.kind})"
     # an entity named by its role ("Republican presidential nominee") is not described by that role again
     return ", ".join([sp.name, *[r for r in sp.roles if r.casefold() != sp.name.casefold()][:2]])
+
+
+def _spokes_label(sp: Speaker, org: Speaker) -> str:
+    """Return how a spokesperson's lines are labelled: "Dmitry Peskov, Kremlin spokesman"; a role-named entity
+    ("Google spokesperson") is its own label."""
+    role = _role_for(sp, org)
+    return sp.name if role.casefold() == sp.name.casefold() else f"{sp.name}, {role}"
 
 
 def _role_for(sp: Speaker, org: Speaker) -> str:

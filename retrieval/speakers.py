@@ -15,6 +15,7 @@ from retrieval.identity.corrections import apply as apply_corrections
 from retrieval.identity.groups import PARTY_NAMES
 from retrieval.identity.keys import DETERMINERS, SUFFIXES, family_name, fold, person_key, role_named
 from retrieval.identity.lexicon import metonyms
+from retrieval.identity.roles import RANKS
 from retrieval.models import Speaker, Statement, slugify
 from retrieval.quotes.gender import first_names, given_names
 from retrieval.quotes.speakers import SENTENCE_OPENERS
@@ -190,6 +191,8 @@ class SpeakerIndex:
         seen: set[str] = set()
         # only the roles ending in the phrase's head noun, in index order (each speaker judged by its first such role)
         for sp, got, scoped in self._roles.get(words[-1], ()):
+            if (set(got) & _OTHER_ROLE) - set(words):
+                continue  # "the chancellor" is not the shadow chancellor, "the president" no former or vice one
             if sp.id not in seen and set(words) <= set(got):
                 seen.add(sp.id)
                 (unnamed if scoped else exact if list(got) == words else loose).append(sp)
@@ -295,6 +298,9 @@ class SpeakerIndex:
         self._twins, self._twin_of = twins, {t.id: by_id[main] for main, ts in twins.items() for t in ts}
         self._keys, self._by_length, self._roles, self._members, self._rank = keys, by_length, roles, members, rank
         self._speakers, self._count, self._loaded_at = speakers, count, started
+
+
+_OTHER_ROLE = RANKS | {"former", "vice"}
 
 
 def surname_twins(speakers: Sequence[Speaker]) -> dict[str, list[Speaker]]:

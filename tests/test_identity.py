@@ -127,6 +127,29 @@ def test_a_bare_title_is_read_as_a_role(people: FlaskClient) -> None:
     assert any("only a start" in c["text"] for c in answer["citations"])
 
 
+def test_a_role_known_only_from_a_role_mention_finds_its_holder_not_the_shadow_one(services: Services) -> None:
+    services.ingestor.ingest_articles(
+        [
+            Article(
+                "budget",
+                "Budget row deepens\n\n"  # a short first paragraph is a headline: no statements come from it
+                "The Chancellor, Rachel Reeves, has defended her spending plans.\n\n"
+                "The shadow chancellor, Mel Stride, said “working people will pay for this.”\n\n"
+                "A Treasury spokesperson said the figures had been checked.\n\n"
+                "“The numbers are sound,” the spokesperson said.",
+            )
+        ]
+    )
+    client = create_app(services=services).test_client()
+    answer = ask(client, "what did the chancellor say?")
+    assert answer["speaker"] == "Rachel Reeves"
+    assert any("defended her spending plans" in c["text"] for c in answer["citations"])
+    assert ask(client, "what did the shadow chancellor say?")["speaker"] == "Mel Stride"
+    treasury = ask(client, "what did the Treasury say?")
+    assert any("numbers are sound" in c["text"] for c in treasury["citations"])
+    assert "Treasury spokesperson, Treasury spokesperson" not in treasury["answer"]
+
+
 def test_organisation_answer_includes_its_spokesperson_labelled(people: FlaskClient) -> None:
     answer = ask(people, "what did the White House say?")
     assert any("veto the bill" in c["text"] for c in answer["citations"])

@@ -7,6 +7,9 @@ from retrieval.identity.lexicon import noun_kind
 # capitalised words inside a role that are titles, not part of an organisation's name
 _TITLE_WORDS = {"press", "deputy", "senior", "vice", "former", "chief", "executive", "prime", "first", "acting",
                 "assistant", "associate", "principal", "interim", "top", "lead", "then"}  # fmt: skip
+# words that make a title another role: the shadow chancellor is not "the chancellor", nor a deputy director "the
+# director"; "former" and "vice" are read where a description is fitted, since "the former president" wants them
+RANKS = frozenset({"shadow", "deputy", "assistant", "associate", "acting", "interim"})
 _NOT_ALONE = {"state", "national", "security", "general", "house", "white", "of", "the", "new"}
 
 

@@ -365,7 +365,9 @@ def attribute_quotes(
         embedded = _embedded(here, text, group)
         if embedded is not None:
             out.append(embedded)
-        elif _is_floating(text, group, out) and (_first_in_paragraph(text, group[0]) or not scare_quote(text, group)):
+        elif _is_floating(text, group, out) and (
+            _first_in_paragraph(text, group[0]) or _own_sentence(text, group) or not scare_quote(text, group)
+        ):
             out.append(
                 Attribution(
                     fragments=[(q.start, q.end) for q in group],
@@ -398,6 +400,14 @@ def _titled(text: str, group: list[Quote]) -> bool:
         return False
     lead = text[max(0, group[0].open_mark - 12) : group[0].open_mark].rstrip().lower()
     return lead.endswith(TITLE_LEADS)
+
+
+def _own_sentence(text: str, group: list[Quote]) -> bool:
+    """Return whether a quotation is a whole sentence of its own ('… said at a briefing. “Stay inside.”'): however
+    short, that is speech, not a scare quote."""
+    before = text[: group[0].open_mark].rstrip()
+    inner = text[group[0].start : group[-1].end].strip()
+    return bool(before) and before[-1] in ".!?" and inner[:1].isupper() and inner[-1:] in (".", "!", "?")
 
 
 def _is_floating(text: str, group: list[Quote], previous: list[Attribution]) -> bool:

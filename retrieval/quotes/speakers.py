@@ -14,7 +14,7 @@ from retrieval.citing import END_MARKS, abbreviations, is_abbreviation, sentence
 from retrieval.identity import entity_id, noun_kind
 from retrieval.identity.groups import parties_in, party_named
 from retrieval.identity.keys import DETERMINERS, PARTICLES, family_name, opens_with_particle, role_named
-from retrieval.identity.roles import affiliations
+from retrieval.identity.roles import RANKS, affiliations
 from retrieval.models import Speaker, SpeakerKind, Statement
 from retrieval.quotes import epithets, gender
 from retrieval.quotes.epithets import Description
@@ -905,7 +905,6 @@ def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str
     return None
 
 
-_RANKS = ("shadow", "deputy", "assistant", "associate", "acting", "interim")  # a title's words that make another role
 _TITLE_MODIFIERS = {"former", "vice", "then", "presidential", "vice-presidential", "acting", "deputy"}
 
 
@@ -932,7 +931,7 @@ def _fits(described: list[str], title: list[str], party: Callable[[], list[str]]
             return False
     if any(w.startswith("vice") for w in want) != any(w.startswith("vice") for w in have):
         return False
-    if any((q in want) != (q in have) for q in _RANKS):
+    if any((q in want) != (q in have) for q in RANKS):
         return False  # the shadow chancellor is not "the chancellor", nor a deputy director "the director"
     return "former" not in want or "former" in have
 
@@ -1087,6 +1086,23 @@ def by_writer(statements: list[Statement], byline: str, text: str) -> list[State
     ]
 
 
+def _role_mention(mention: str) -> str:
+    """Return the role a mention names a person by and nothing else ("Chancellor" of "The Chancellor", "Florida
+    senator" of "the Florida senator"), or "" for a name or a pronoun."""
+    words = mention.replace(",", " ").split()
+    while words and words[0].lower() in DETERMINERS:
+        words = words[1:]
+    if not words or len(words) > 4 or noun_kind(words[-1].lower())[0] != "role":
+        return ""
+    return " ".join(words)
+
+
+def _told(role: str, roles: list[str]) -> bool:
+    """Return whether a role says nothing the known ones do not: "executive" after "company's chief executive"."""
+    words = role.lower().split()
+    return any(r.lower().split()[-len(words) :] == words for r in roles)
+
+
 def article_speakers(statements: list[Statement], text: str = "") -> list[Speaker]:
     """Return the speakers of one article's statements with their aliases, roles, kind and affiliations.
 
@@ -1124,6 +1140,9 @@ def article_speakers(statements: list[Statement], text: str = "") -> list[Speake
             honorific = parts.role.lower().rstrip(".") in honorifics()
             if parts.role and not honorific and parts.role not in roles[sid]:
                 roles[sid].append(parts.role)
+            titled = _role_mention(st.mention)
+            if titled and kinds[sid] == "person" and not role_named(names[sid]) and not _told(titled, roles[sid]):
+                roles[sid].append(titled)  # "The Chancellor, Rachel Reeves, said", "the senator" read as its holder
     for sid in order:
         owned = "’s " in names[sid] or "'s " in names[sid]  # a person's aide speaks for no organisation
         if kinds[sid] == "person" and role_named(names[sid]) and not owned and names[sid] not in roles[sid]:

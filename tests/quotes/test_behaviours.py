@@ -715,3 +715,16 @@ def test_a_document_from_someone_is_theirs_and_a_date_owns_no_document(text: str
     # "the researchers" after the name are the authors, so no issuer is read; their identity is the rules' business
     st = next(st for st in extract_statements(text, "t") if "levy" in st.text or "receipts" in st.text)
     assert st.speaker == speaker
+
+
+@pytest.mark.parametrize("short", ["Stay inside.", "Big time.", "Which is it?"])
+def test_a_short_quotation_that_is_a_sentence_of_its_own_goes_on_quoting(short: str) -> None:
+    # however few its words, a quotation standing as its own sentence after a quote is speech, not a scare quote
+    text = f"The levy passed on Monday.\n\n“This is a serious moment,” Mayor Ruth Okafor said at a briefing. “{short}”"
+    sts = extract_statements(text, "t")
+    assert [st.speaker for st in sts if st.text.strip("“” ") == short] == ["Ruth Okafor"]
+
+
+def test_a_short_quotation_inside_a_sentence_is_still_a_scare_quote() -> None:
+    text = "The levy passed on Monday.\n\n“This is a serious moment,” Okafor said of the “tax grab” at a briefing."
+    assert not [st for st in extract_statements(text, "t") if st.text.strip("“” ") == "tax grab"]
