@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 
 from retrieval.models import Statement, StatementKind, content_id
@@ -11,7 +12,7 @@ from retrieval.quotes.chooser import choose_speakers
 from retrieval.quotes.cues import is_strong, may_attribute
 from retrieval.quotes.direct import Parsed, attribute_quotes
 from retrieval.quotes.labels import find_labelled
-from retrieval.quotes.marks import find_quotes, normalize_marks, single_quoted, split_paragraphs
+from retrieval.quotes.marks import Paragraph, find_quotes, normalize_marks, single_quoted, split_paragraphs
 from retrieval.quotes.parsing import parse, tokenize
 from retrieval.quotes.reported import find_reported
 from retrieval.quotes.spans import Attribution, Span, contains, overlap
@@ -85,7 +86,28 @@ def attributions(text: str, parsed: list[Parsed]) -> list[Attribution]:
         atts = [a for a in atts if not any(overlap((a.start, a.end), (b.start, b.end)) for b in labelled)]
         atts += labelled
     atts.sort(key=lambda a: (a.start, -a.end))
+    _past_dateline(text, atts, [p.para for p in parsed])
     return atts
+
+
+# "MIAMI (AP) — ", "KYIV, March 3 (Reuters) - ", "SELMA, N.C. — ": a wire story's place, date and agency
+_DATELINE_LEAD = re.compile(
+    r"[A-Z][A-Z .'’\-]{2,}(?:,\s*[A-Z][\w.]*\.?(?:\s[A-Z\d][\w.]*\.?)?)?(?:\s*\([A-Z][\w .]{0,20}\))?\s*[—–-]{1,2}\s+"
+)
+BODY_WORDS = 12  # the first paragraph this long opens the story; a dateline opens only it
+
+
+def _past_dateline(text: str, atts: list[Attribution], paragraphs: list[Paragraph]) -> None:
+    """Start a statement that opens the story after its dateline: the reported words are "Hurricane Lena slammed
+    into …", not "MIAMI (AP) — Hurricane Lena …"."""
+    first = next((p.start for p in paragraphs if len(text[p.start : p.end].split()) > BODY_WORDS), None)
+    m = _DATELINE_LEAD.match(text, first) if first is not None else None
+    if m is None:
+        return
+    for a in atts:
+        lo, hi = a.fragments[0]
+        if lo == first and m.end() < hi:
+            a.fragments[0] = (m.end(), hi)
 
 
 def _resolved(text: str, article_id: str, atts: list[Attribution], original: str) -> list[Statement]:

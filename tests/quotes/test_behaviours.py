@@ -728,3 +728,19 @@ def test_a_short_quotation_that_is_a_sentence_of_its_own_goes_on_quoting(short: 
 def test_a_short_quotation_inside_a_sentence_is_still_a_scare_quote() -> None:
     text = "The levy passed on Monday.\n\n“This is a serious moment,” Okafor said of the “tax grab” at a briefing."
     assert not [st for st in extract_statements(text, "t") if st.text.strip("“” ") == "tax grab"]
+
+
+@pytest.mark.parametrize("dateline", ["MIAMI (AP) — ", "KYIV, March 3 (Reuters) - ", "SELMA, N.C. — ", "WASHINGTON — "])
+def test_a_statement_opening_the_story_starts_after_its_dateline(dateline: str) -> None:
+    text = (
+        "Storm batters the coast\n\n"
+        f"{dateline}Hurricane Lena slammed into the coast early Thursday, cutting power to 400,000 homes, "
+        "officials said."
+        "\n\nNATO - the alliance said on Friday - will meet next week to discuss the storm relief effort in full."
+    )
+    sts = extract_statements(text, "t")
+    assert all(text[st.start : st.end] == st.text for st in sts)
+    lead = next(st for st in sts if "slammed" in st.text)
+    assert lead.text.startswith("Hurricane Lena")
+    # only the story's first paragraph carries a dateline: capitals and a dash later are the words themselves
+    assert not any(st.text.startswith("the alliance") for st in sts)
