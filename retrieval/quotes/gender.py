@@ -72,7 +72,16 @@ def honorific_sexes(text: str, names: Iterable[str]) -> dict[str, int]:
         owners = by_surname.get(re.sub(r"['’]s$", "", m.group(2)), [])  # "Mrs. Clinton’s"
         if len(owners) == 1:
             votes[owners[0]][SEXED_HONORIFICS[m.group(1).lower()]] += 1
-    return {name: (1 if c[1] > c[-1] else -1) for name, c in votes.items() if c[1] != c[-1]}
+    # a surname written with "Mr." and with "Mrs." is two people's: the one named in full may be either
+    return {name: (1 if c[1] else -1) for name, c in votes.items() if bool(c[1]) != bool(c[-1])}
+
+
+def mixed_surnames(text: str) -> set[str]:
+    """Return the surnames an article writes with a man's honorific and with a woman's ("Mr. Khan", "Mrs. Khan")."""
+    sexes: dict[str, set[int]] = defaultdict(set)
+    for m in _HONORIFIC.finditer(text):
+        sexes[re.sub(r"['’]s$", "", m.group(2))].add(SEXED_HONORIFICS[m.group(1).lower()])
+    return {word for word, told in sexes.items() if len(told) == 2}
 
 
 def from_census(name: str) -> bool:

@@ -73,6 +73,7 @@ class NameIndex:
         for i, n in enumerate(names):
             self.first_seen.setdefault(n, i)
         self.honorific_sex = gender.honorific_sexes(text, self.counts)
+        self.mixed = {w.lower() for w in gender.mixed_surnames(text)}  # husband and wife: "Mr. Khan", "Mrs. Khan"
         self._sex: dict[str, int] = {}
         self._owners: dict[str, list[str]] | None = None
         self._quotations: list[tuple[int, int]] | None = None
@@ -175,7 +176,8 @@ class NameIndex:
             # "Mrs. Trump" is not Donald Trump: keep only full names the article's pronouns agree with
             want = -1 if honorific in female_honorifics() else 1
             agree = [n for n in best if self.gender(n) * want > 0]
-            best = agree or [n for n in best if self.gender(n) * want >= 0]
+            # where "Mr. Khan" and "Mrs. Khan" are two people, a full name whose sex nothing tells may be either's
+            best = agree or ([] if last in self.mixed else [n for n in best if self.gender(n) * want >= 0])
         if not best and len(words) == 1:
             # "Chris Anderson went ... Chris said": a lone given name that opens exactly one full name seen here is
             # that person; so is "Mr. Lou" for "Lou Jiwei", whose family name comes first. A surname match above
@@ -185,7 +187,10 @@ class NameIndex:
                 best = [n for n in best if self.gender(n) * (-1 if honorific in female_honorifics() else 1) >= 0]
             best = best if len(best) == 1 else []
         if not best:
-            return f"{honorific.capitalize()}. {name}" if honorific in female_honorifics() else name
+            # "Mrs. Trump" and, beside a "Mrs. Khan", "Mr. Khan" keep their honorific: the bare surname is read as
+            # the one person of the index who bears it
+            mixed = honorific and last in self.mixed
+            return f"{honorific.capitalize()}. {name}" if honorific in female_honorifics() or mixed else name
         return max(best, key=lambda n: (self.counts[n], -self.first_seen.get(n, 0)))
 
     def owners(self, surname_word: str) -> list[str]:
@@ -253,7 +258,7 @@ class NameIndex:
             other = _other_name().search(window)  # past the next named person the pronoun may be theirs
             found = _SUBJECT_PRONOUN.search(window[: other.start() if other else None])
             if found:
-                score += 1 if found.group(1).lower() == "he" else -1
+                score += 1 if found.group(1).lower() in ("he", "his") else -1
         # a prior from one article is a hint ("Patricia" was a man's there); from more, sure unless the article's own
         # pronouns say otherwise ("Terry"); a Census name, nearly all of whose bearers are of one sex, unless they say
         # so twice (the pronoun being resolved is among them: "Dena Minning said … He said …" is not her)
@@ -844,7 +849,8 @@ def _sentences_before(text: str, at: int, count: int = EPITHET_SENTENCES) -> lis
 
 
 # "he"/"she" opening a sentence or a speech tag ('…,” she said'), not inside a clause about someone ("because he")
-_SUBJECT_PRONOUN = re.compile(r"(?:[.!?]['\"”’]?\s+|[,!?]['\"”’]\s+)(he|she)\b", re.I)
+# "He said", and "Her husband, Saeed, was free" after the name: whose the sentence opening with it is
+_SUBJECT_PRONOUN = re.compile(r"(?:[.!?]['\"”’]?\s+|[,!?]['\"”’]\s+)(he|she|his|her)\b", re.I)
 _CAPITALISED = re.compile(r"(?<![\w.’'-])[A-Z][a-z][\w’'-]*(?![\w’'-])")
 # A name inside someone's words is not who speaks after them. A quotation may run over paragraphs that each reopen it,
 # or close with the other kind of mark within its paragraph (“…" as some feeds write it); an unclosed “ masks nothing.

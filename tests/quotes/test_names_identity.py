@@ -405,3 +405,23 @@ def test_a_capitalised_modifier_is_not_part_of_the_name(intro: str, later: str, 
 )
 def test_a_word_opening_a_sentence_is_no_part_of_a_name(run: str, name: str) -> None:
     assert NameIndex(f"Notes.\n\n{run} spoke on Monday.").clean(run) == name
+
+
+def test_mr_and_mrs_of_one_surname_are_two_people_and_neither_takes_the_full_name_blindly() -> None:
+    # the one Qureshi named in full may be the husband or the wife: no honorific vote and no blind expansion
+    text = (
+        "Parents answer critics\n\n"
+        "Zarmina Qureshi spoke briefly at the rally while her husband addressed the crowd.\n\n"
+        "Mr. Qureshi said he had carried the letter for years. “I will read it to anyone,” he said.\n\n"
+        "Mrs. Qureshi later wrote that she had been too overcome to speak.\n\n"
+        "Mr. Qureshi told reporters on Sunday that he would not be silenced."
+    )
+    said = _speakers(text)
+    assert said["he had carried"] == said["he would not"] == said["I will read"] == "Mr. Qureshi"
+    assert said["she had been"] == "Mrs. Qureshi"
+    assert NameIndex(text).gender("Zarmina Qureshi") != 2
+
+
+def test_mr_alone_still_finds_the_one_full_name() -> None:
+    text = "Budget row\n\nOmar Qureshi toured the port.\n\nMr. Qureshi said the port was “ready for the ships.”"
+    assert _speakers(text) == {"the port was": "Omar Qureshi"}
