@@ -438,8 +438,8 @@ def _put_it(parsed: Parsed, first: Quote) -> tuple[Token, Token] | None:
 def _embedded(parsed: Parsed, text: str, group: list[Quote]) -> Attribution | None:
     """Read a quotation inside a sentence with no cue ('X ticked off … “crumbling infrastructure”') as its subject's."""
     first = group[0]
-    if scare_quote(text, group):
-        return None
+    if scare_quote(text, group) and not _own_sentence(text, group):
+        return None  # a short sentence of its own ('Jones disagreed. “Nonsense.”') may still be its subject's
     base = parsed.para.start
     put = _put_it(parsed, first)
     if put is not None:

@@ -92,7 +92,8 @@ def attributions(text: str, parsed: list[Parsed]) -> list[Attribution]:
 
 # "MIAMI (AP) — ", "KYIV, March 3 (Reuters) - ", "SELMA, N.C. — ": a wire story's place, date and agency
 _DATELINE_LEAD = re.compile(
-    r"[A-Z][A-Z .'’\-]{2,}(?:,\s*[A-Z][\w.]*\.?(?:\s[A-Z\d][\w.]*\.?)?)?(?:\s*\([A-Z][\w .]{0,20}\))?\s*[—–-]{1,2}\s+"
+    r"[A-Z]{3,}(?:[ .'’\-]+[A-Z]+)*(?:,\s*[A-Z][\w.]*\.?(?:\s[A-Z\d][\w.]*\.?)?)?(?:\s*\([A-Z][\w .]{0,20}\))?"
+    r"\s*[—–-]{1,2}\s+(?=[A-Z\"“‘'])"  # a place of three capitals or more, and a sentence after the dash
 )
 BODY_WORDS = 12  # the first paragraph this long opens the story; a dateline opens only it
 

@@ -271,7 +271,24 @@ def person_names(text: str) -> Iterator[tuple[int, str]]:
         elif text.startswith(".", m.end()) and words[-1].lower() in titles() & abbreviations():
             continue  # "Texas Sen. Ted Cruz", "During Mr. Clinton's": the run stops at an abbreviated title
         if len(name.split()) >= 2 and not name.endswith(("’s", "'s")) and name.split()[0].lower() not in PLACE_HEADS:
+            if _placed_by_particle(name):
+                continue  # "Rio de Janeiro", "Marina del Rey", "Tour de France"
             yield m.start(), name
+
+
+# first words of places and events that a particle continues ("Rio de Janeiro", "Costa del Sol", "Cinco de Mayo")
+PARTICLE_PLACES = {"rio", "costa", "marina", "place", "tour", "cinco", "casa", "puerto", "porto", "san", "santa",
+                   "los", "las", "playa", "isla", "sierra", "villa", "plaza", "mar", "port", "saint"}  # fmt: skip
+ROMANCE_PARTICLES = {"de", "da", "del", "la", "le", "du", "di"}  # the ones places share; "bin" and "von" name people
+
+
+def _placed_by_particle(name: str) -> bool:
+    """Return whether a name holding a lower-case particle is a place's or an event's: it opens with a place word,
+    or with no given name ("Correio de Manha"); "Ursula von der Leyen" and "Bill de Blasio" are people."""
+    words = name.split()
+    if not any(w in ROMANCE_PARTICLES for w in words[1:-1]):
+        return False
+    return words[0].lower() in PARTICLE_PLACES or words[0] not in given_names()
 
 
 def _shortest(name: str) -> str:

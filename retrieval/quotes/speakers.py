@@ -256,7 +256,9 @@ class NameIndex:
         for m in re.finditer(re.escape(name), self.text):
             window = self.text[m.end() : m.end() + 300]
             other = _other_name().search(window)  # past the next named person the pronoun may be theirs
-            found = _SUBJECT_PRONOUN.search(window[: other.start() if other else None])
+            mine = window[: other.start() if other else None]
+            # "She said" first; "Her husband" only when no "he"/"she" opens a sentence there
+            found = _SUBJECT_PRONOUN.search(mine) or _POSSESSIVE_OPENER.search(mine)
             if found:
                 score += 1 if found.group(1).lower() in ("he", "his") else -1
         # a prior from one article is a hint ("Patricia" was a man's there); from more, sure unless the article's own
@@ -388,7 +390,9 @@ COMPANIES = {"company", "firm", "corporation"}
 # America quoted last is the employer it bargains with, not the union
 NOT_COMPANIES = {"workers", "union", "association", "federation", "foundation", "institute", "university", "council",
                  "committee", "department", "agency", "party", "commission", "center", "centre", "society", "league",
-                 "coalition", "campaign", "administration", "ministry", "office", "court", "police"}  # fmt: skip
+                 "coalition", "campaign", "administration", "ministry", "office", "court", "police", "house",
+                 "pentagon", "kremlin", "government", "congress", "senate", "parliament", "army", "navy",
+                 "bureau", "service", "board", "authority", "assembly", "state", "city", "county"}  # fmt: skip
 SAME_AGAIN_REACH = 1000  # characters back to the speaker a bare "the spokesperson" or "the company" goes on quoting
 
 
@@ -404,14 +408,13 @@ def _same_again(mention: str, found: Resolved, at: int, done: list[Resolved], in
         return None
     name = prev.name or ""
     if found.kind == "person" and prev.kind == "person" and role_named(name) and name.endswith(" " + words[1]):
-        return prev  # the article's own "Google spokesperson"
+        # the article's own "Google spokesperson"; an "acting director" is not "the director"
+        return None if RANKS & {w.lower() for w in name.split()} else prev
     if found.kind != "organisation" or words[1] not in GENERIC_ORGS or prev.scoped or not name[:1].isupper():
         return None
-    if words[1] in COMPANIES and NOT_COMPANIES & {w.lower() for w in name.split()}:
-        return None
-    # an organisation, or one word the article never gives anyone as a surname ("Meta", not "Trump")
-    one_word = prev.kind == "person" and len(name.split()) == 1 and not index.owners(name) and not index.gender(name)
-    return prev if prev.kind == "organisation" or one_word else None
+    if words[1] in COMPANIES and (NOT_COMPANIES & {w.lower() for w in name.split()} or name.isupper()):
+        return None  # "the company" after the Pentagon, the FBI or a union is someone else
+    return prev if prev.kind == "organisation" else None
 
 
 OWNER_PRONOUNS = {"his": "he", "her": "she"}
@@ -532,6 +535,8 @@ def _name_of(text: str, mention: str, at: int, index: NameIndex) -> Resolved:
             org = _org_opened_by(text, full, index) if len(full.split()) == 1 and not parts.role else None
             if not org and len(full.split()) == 1 and _org_shaped_here(text, full, end, index):
                 return Resolved(full, "organisation", None)  # "the RNC", "BuzzFeed"; "TAPPER:" is Jake Tapper
+            if re.fullmatch(r"(?:al|el)-\w+", full):
+                return Resolved(full, "organisation", None)  # "al-Qaeda", "al-Shabaab": no one's surname here
             if not org and _plural_of_a_word(text, mention, full, index):
                 return Resolved(full, "group", None)  # "the Clintons", "Germans": a family or a people
             return Resolved(org, "organisation", None) if org else Resolved(full, "person", None)
@@ -587,6 +592,8 @@ def _issuer_after(text: str, end: int) -> Resolved | None:
         if not m.group(1):
             return None  # "a letter from Smith": left to the surname rules, not guessed here
         return Resolved(parts.name, "organisation", None)  # "the Treasury": no person is "the" anyone
+    if parts.kind == "person" and not parts.role and parts.name.split()[0] not in gender.given_names():
+        return None  # "a report from Capitol Hill", "from Wall Street": a place, not a person
     return Resolved(parts.name, parts.kind, None)
 
 
@@ -849,8 +856,9 @@ def _sentences_before(text: str, at: int, count: int = EPITHET_SENTENCES) -> lis
 
 
 # "he"/"she" opening a sentence or a speech tag ('…,” she said'), not inside a clause about someone ("because he")
-# "He said", and "Her husband, Saeed, was free" after the name: whose the sentence opening with it is
-_SUBJECT_PRONOUN = re.compile(r"(?:[.!?]['\"”’]?\s+|[,!?]['\"”’]\s+)(he|she|his|her)\b", re.I)
+_SUBJECT_PRONOUN = re.compile(r"(?:[.!?]['\"”’]?\s+|[,!?]['\"”’]\s+)(he|she)\b", re.I)
+# "Mr. Obama called Naghmeh Abedini. Her husband, Saeed, was free": a weaker hint, read when no "he"/"she" is there
+_POSSESSIVE_OPENER = re.compile(r"[.!?]['\"”’]?\s+(His|Her)\b")
 _CAPITALISED = re.compile(r"(?<![\w.’'-])[A-Z][a-z][\w’'-]*(?![\w’'-])")
 # A name inside someone's words is not who speaks after them. A quotation may run over paragraphs that each reopen it,
 # or close with the other kind of mark within its paragraph (“…" as some feeds write it); an unclosed “ masks nothing.
@@ -875,7 +883,10 @@ def _apposed(text: str, end: int, index: NameIndex) -> str | None:
     parts = analyse(m.group(1)) if m and not _cut_at_title(text, m.end(1)) else None
     if parts is None or parts.kind != "person" or not parts.proper or len(parts.name.split()) < 2:
         return None
-    return index.expand(parts.name)
+    name = index.expand(parts.name)
+    # "The president, Vice President Kamala Harris, and ..." lists someone else
+    described = text[max(0, end - 60) : end].split()[-4:]
+    return name if _fits(described, parts.role.split(), partial(parties_in, text, [name], party_bridges())) else None
 
 
 def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str]) -> str | None:
@@ -903,6 +914,7 @@ def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str
         if parts.kind != "person" or not parts.proper:
             continue
         name = index.expand(parts.name)
+        title = [*title, *parts.role.split()]  # "The president, Vice President Kamala Harris,": her own title
         if not _fits(described, title, partial(parties_in, text, [name], party_bridges())):
             continue
         if state and (given := epithets.states_of(text, _name_forms(name, index))) and state not in given:
@@ -911,7 +923,7 @@ def _holder(text: str, role: str, at: int, index: NameIndex, described: list[str
     return None
 
 
-_TITLE_MODIFIERS = {"former", "vice", "then", "presidential", "vice-presidential", "acting", "deputy"}
+_TITLE_MODIFIERS = {"former", "vice", "then", "presidential", "vice-presidential", *RANKS}
 
 
 def _title_words(lead: str) -> list[str]:

@@ -744,3 +744,43 @@ def test_a_statement_opening_the_story_starts_after_its_dateline(dateline: str) 
     assert lead.text.startswith("Hurricane Lena")
     # only the story's first paragraph carries a dateline: capitals and a dash later are the words themselves
     assert not any(st.text.startswith("the alliance") for st in sts)
+
+
+def test_a_short_sentence_quoted_after_someone_else_is_named_is_theirs() -> None:
+    text = "Rivals\n\n“We will win,” Rita Smith said on Tuesday. Ann Jones, her rival, disagreed. “Nonsense.”"
+    st = next(st for st in extract_statements(text, "t") if st.text.strip("“” ") == "Nonsense.")
+    assert st.speaker == "Ann Jones"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A report from Capitol Hill said that the bill would pass before the end of the session next month.",
+        "A letter from Wall Street said that the levy would drive banks out of the city within a year.",
+    ],
+)
+def test_a_document_from_a_place_is_nobodys(text: str) -> None:
+    st = extract_statements(text, "t")[0]
+    assert st.speaker_kind != "person"
+
+
+def test_a_place_with_a_particle_is_nobody_a_pronoun_means() -> None:
+    text = "Talks\n\nThe talks were held in Rio de Janeiro on Monday and ran all day.\n\n“We made progress,” he said."
+    assert all(st.speaker != "Rio de Janeiro" for st in extract_statements(text, "t"))
+
+
+def test_an_organisation_with_an_arabic_article_is_no_person() -> None:
+    st = extract_statements("The group al-Qaeda said that it carried out the attack on the base.", "t")[0]
+    assert (st.speaker, st.speaker_kind) == ("al-Qaeda", "organisation")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "US - China trade talks collapsed on Monday after two days of meetings in Geneva, officials said.",
+        "OPEC — the cartel of oil producers — will cut output next month by a million barrels, officials said.",
+    ],
+)
+def test_capitals_and_a_dash_that_are_no_dateline_stay(text: str) -> None:
+    st = extract_statements("Talks\n\n" + text, "t")[0]
+    assert st.text.startswith(text.split()[0])

@@ -49,7 +49,7 @@ def test_a_surname_alone_is_completed_past_the_given_name_al() -> None:
     ("mention", "name"),
     [
         ("Commission President Marta von der Ruhe", "Marta von der Ruhe"),
-        ("Brazilian President Paulo Souza da Costa", "Paulo Souza da Costa"),
+        ("Brazilian President Maria Souza da Costa", "Maria Souza da Costa"),
         ("Syrian envoy Karim al-Haddad", "Karim al-Haddad"),
     ],
 )

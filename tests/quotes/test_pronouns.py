@@ -393,3 +393,12 @@ def test_a_quotation_closed_by_the_other_mark_hides_only_its_own_words() -> None
         'Gov. Alan Marsh disagreed with the mayor on the "reckless" plan.\n\nHe said the plan would fail by spring.'
     )
     assert _speaker_of(text, "plan would fail") == "Alan Marsh"
+
+
+def test_a_possessive_opening_the_next_sentence_does_not_outvote_the_pronouns() -> None:
+    text = (
+        "Suit\n\nNgozi Adeyemi sued the landlord on Monday over the repairs. His lawyers called the suit baseless. "
+        "“I am not afraid,” she said."
+    )
+    sts = extract_statements(text, "t")
+    assert [st.speaker for st in sts if "not afraid" in st.text] == ["Ngozi Adeyemi"]
