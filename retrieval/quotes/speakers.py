@@ -398,8 +398,9 @@ SAME_AGAIN_REACH = 1000  # characters back to the speaker a bare "the spokespers
 
 def _same_again(mention: str, found: Resolved, at: int, done: list[Resolved], index: NameIndex) -> Resolved | None:
     """Return the speaker a bare definite noun goes on quoting: "the spokesperson" after "A Google spokesperson
-    said" is that spokesperson, "the company" after "Meta said" is Meta. Only the last speaker before it counts, and
-    only when the noun fits: a role the speaker is named by, or a generic word for any organisation."""
+    said" is that spokesperson, "the company" after "Acme Corp. said" is Acme Corp. Only the last speaker before it
+    counts, and only when the noun fits: a role the speaker is named by (no rank changing it), or a generic word for
+    an organisation ("the company" never a government body, a union or an acronym)."""
     words = mention.lower().split()
     if len(words) != 2 or words[0] != "the" or not found.name:
         return None
